@@ -1,0 +1,49 @@
+# calfin_qgis: every target installs what it needs first (idempotent, fast on a second run).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SITE = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+QGIS_ENV = QT_QPA_PLATFORM=offscreen QGIS_PLUGINPATH=$(CURDIR) PYTHONPATH=$(CURDIR):$(SITE)
+VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
+DATA ?=
+OUT ?=
+FLOW ?=
+ARGS ?= list
+
+.PHONY: setup demo test lint package install qgis_process train evaluate bench
+
+setup:
+	@sh scripts/setup.sh
+
+demo: setup
+	@$(QGIS_ENV) $(PY) scripts/demo.py
+
+test: setup
+	@$(PY) -m ruff check calfin_qgis tests scripts model
+	@QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+lint: setup
+	@$(PY) -m ruff check calfin_qgis tests scripts model
+	@$(PY) -m ruff format --check calfin_qgis tests scripts model
+
+package: setup
+	@$(PY) scripts/package.py dist/calfin_qgis-$(VERSION).zip
+
+install: setup
+	@$(PY) scripts/install.py
+
+qgis_process: setup
+	@$(QGIS_ENV) /usr/bin/qgis_process.bin plugins enable calfin_qgis >/dev/null 2>&1 || true
+	@$(QGIS_ENV) /usr/bin/qgis_process.bin $(ARGS)
+
+train: setup
+	@$(PY) -m pip install -q --disable-pip-version-check -r model/requirements-train.txt
+	@$(PY) -m model.train $(TRAIN_ARGS)
+	@$(PY) -m model.export
+
+evaluate: setup
+	@test -n "$(DATA)" -a -n "$(OUT)" || { echo "usage: make evaluate DATA=<dir> OUT=<dir> [FLOW=up|down|left|right]"; exit 2; }
+	@$(PY) scripts/evaluate.py "$(DATA)" "$(OUT)" $(if $(FLOW),--flow $(FLOW))
+
+bench: setup
+	@$(PY) scripts/bench.py

@@ -1,0 +1,84 @@
+"""Command line: ``python -m calfin_qgis.core detect scene.tif fronts.gpkg``.
+
+The same pipeline as the Processing algorithms, for scripts and for machines without QGIS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import contract, io, schema
+from .errors import Cancelled, InputError
+from .model import DEVICES, load_model
+from .pipeline import DetectOptions, extract, front_records, segment
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m calfin_qgis.core", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    detect = sub.add_parser("detect", help="scene → GeoPackage of calving fronts")
+    detect.add_argument("scene", help="GeoTIFF (or PNG/JPEG, then in pixel coordinates)")
+    detect.add_argument("output", help="fronts file (.gpkg or .geojson)")
+    detect.add_argument("--band", type=int, default=1, help="band number (default 1)")
+    detect.add_argument("--clip", help="search-area polygon file (any CRS; reprojected)")
+    detect.add_argument("--flow", help="ice flow direction: up/down/left/right or azimuth°")
+    detect.add_argument("--glacier-id", default="")
+    detect.add_argument("--threshold", type=float, default=contract.EDGE_THRESHOLD)
+    detect.add_argument("--min-length", type=float, default=10.0, help="pixels")
+    detect.add_argument("--max-fronts", type=int, default=1, help="0 keeps all pieces")
+    detect.add_argument("--probabilities", help="also write the probability GeoTIFF here")
+    detect.add_argument("--device", choices=DEVICES, default="auto")
+    detect.add_argument("--model", help="ONNX model (default: the bundled one)")
+    detect.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    return parser
+
+
+def detect(args: argparse.Namespace) -> int:
+    for path in (args.output, args.probabilities):
+        if path:
+            io.check_destination(path, args.overwrite)
+    model, messages = load_model(args.model, args.device)
+    for message in messages:
+        print(message, file=sys.stderr)
+    scene = io.open_scene(args.scene, args.band)
+    if not scene.georeferenced:
+        print("The scene has no georeference: fronts are in pixel coordinates.", file=sys.stderr)
+    options = DetectOptions(
+        band=args.band,
+        clip=args.clip,
+        flow=args.flow,
+        glacier_id=args.glacier_id,
+        threshold=args.threshold,
+        min_length_px=args.min_length,
+        max_fronts=args.max_fronts or None,
+    )
+    result = segment(model, scene, options)
+    fronts = extract(result, options, result.timer)
+    if args.probabilities:
+        io.write_raster(
+            args.probabilities,
+            result.probs,
+            result.geotransform,
+            scene.crs_wkt,
+            model.info.outputs,
+            nodata=float("nan"),
+            overwrite=args.overwrite,
+        )
+    records = front_records(fronts, scene, model.info.source, args.glacier_id)
+    io.write_fronts(
+        args.output, records, schema.FRONT_FIELDS, scene.crs_wkt, overwrite=args.overwrite
+    )
+    if not fronts:
+        print(f"No calving front found in {args.scene}; wrote an empty layer.", file=sys.stderr)
+    print(f"{len(fronts)} front(s) written to {args.output} in {result.seconds:.1f} s")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return detect(args)
+    except (InputError, Cancelled) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2

@@ -1,0 +1,40 @@
+"""The model's input/output contract, shared by training, export and inference.
+
+The ONNX file carries these facts as metadata (``calfin.*`` keys) so that the plugin can
+check at load time that a model matches the preprocessing it will be fed.
+"""
+
+from __future__ import annotations
+
+PREPROCESS_VERSION = "1"
+"""Bumped whenever :mod:`calfin_qgis.core.preprocess` changes what the model sees."""
+
+INPUT_CHANNELS = 3
+"""raw stretched band, local contrast (CLAHE), retinex-like shadows/highlights."""
+
+OUTPUT_NAMES = ("edge", "mask")
+"""Sigmoid probabilities: calving-front edge, and ice (1) versus ocean (0)."""
+
+TILE_SIZE = 256
+"""Default inference tile edge in pixels; the network accepts any multiple of SIZE_MULTIPLE."""
+
+SIZE_MULTIPLE = 16
+"""Height and width fed to the network must be multiples of this (four 2x poolings)."""
+
+EDGE_THRESHOLD = 0.33
+"""CALFIN's threshold on the edge channel."""
+
+CANONICAL_FLOW = "up"
+"""Orientation the network was trained for: ice flowing towards the top of the tile."""
+
+METADATA_KEYS = {
+    "name": "calfin.name",
+    "version": "calfin.version",
+    "preprocess": "calfin.preprocess_version",
+    "channels": "calfin.input_channels",
+    "outputs": "calfin.outputs",
+    "tile_size": "calfin.tile_size",
+    "size_multiple": "calfin.size_multiple",
+    "flow": "calfin.canonical_flow",
+    "pixel_size_m": "calfin.train_pixel_size_m",
+}

@@ -1,0 +1,207 @@
+"""Tiled inference with smooth blending, block by block so that memory stays bounded.
+
+A scene window is cut into blocks; each block is read with a margin of context,
+preprocessed, turned so that the ice flows the way the model was trained for, cut into
+overlapping tiles that are blended with a smooth weight window (no seams), turned back,
+and its centre written out. Only one block is ever held in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from . import preprocess
+from .errors import Cancelled, InputError
+from .io import Scene, Window
+from .model import Model
+from .timing import StageTimer
+
+FLOWS = {"up": 0, "right": 1, "down": 2, "left": 3}
+"""Quarter turns (counter-clockwise, np.rot90) that bring each flow direction to 'up'."""
+
+Progress = Callable[[float], None]
+IsCancelled = Callable[[], bool]
+
+
+def flow_turns(flow: str | float | None, canonical: str = "up") -> int:
+    """Quarter turns for a flow given as 'up'/'down'/'left'/'right' or an azimuth in degrees.
+
+    The azimuth is the direction the ice flows in, measured clockwise from the top of the
+    image (0 = up, 90 = right). None means unknown: no turn.
+    """
+    if flow is None or flow == "":
+        return 0
+    if isinstance(flow, str) and flow.lower() in FLOWS:
+        turns = FLOWS[flow.lower()]
+    else:
+        try:
+            turns = int(round(float(flow) / 90.0)) % 4
+        except ValueError as err:
+            raise InputError(
+                f"Flow direction '{flow}' is not understood. Use up, down, left, right or an "
+                "azimuth in degrees (0 = ice flows to the top of the image, 90 = to the right)."
+            ) from err
+    return (turns - FLOWS[canonical]) % 4
+
+
+def tile_weights(size: int) -> np.ndarray:
+    """A separable sine window, positive everywhere, so overlapping tiles blend smoothly."""
+    ramp = np.sin(np.pi * (np.arange(size) + 0.5) / size).astype(np.float32)
+    return np.outer(ramp, ramp)
+
+
+def tile_starts(length: int, tile: int, stride: int) -> list[int]:
+    """Tile origins covering ``length`` (>= tile) with the given stride; the last one flush."""
+    starts = list(range(0, length - tile + 1, stride))
+    if starts[-1] != length - tile:
+        starts.append(length - tile)
+    return starts
+
+
+def _pad_to(x: np.ndarray, height: int, width: int) -> np.ndarray:
+    pad_h, pad_w = height - x.shape[1], width - x.shape[2]
+    if pad_h == 0 and pad_w == 0:
+        return x
+    mode = "reflect" if pad_h < x.shape[1] and pad_w < x.shape[2] else "constant"
+    return np.pad(x, ((0, 0), (0, pad_h), (0, pad_w)), mode=mode)
+
+
+def predict_array(
+    model: Model,
+    x: np.ndarray,
+    tile: int,
+    overlap: int,
+    batch_size: int = 4,
+    cancelled: IsCancelled = lambda: False,
+    on_tile: Callable[[], None] = lambda: None,
+    timer: StageTimer | None = None,
+) -> np.ndarray:
+    """Predict a (C, H, W) input with overlapping tiles; return (outputs, H, W) probabilities."""
+    timer = timer or StageTimer()
+    multiple = model.info.size_multiple
+    tile = max(multiple, tile - tile % multiple)
+    height, width = x.shape[1:]
+    padded_h = max(tile, height)
+    padded_w = max(tile, width)
+    x = _pad_to(x, padded_h, padded_w)
+    stride = max(1, tile - overlap)
+    positions = [
+        (r, c)
+        for r in tile_starts(padded_h, tile, stride)
+        for c in tile_starts(padded_w, tile, stride)
+    ]
+    weights = tile_weights(tile)
+    total = None
+    norm = np.zeros((padded_h, padded_w), dtype=np.float32)
+    for i in range(0, len(positions), batch_size):
+        if cancelled():
+            raise Cancelled("cancelled by the user")
+        batch_pos = positions[i : i + batch_size]
+        batch = np.stack([x[:, r : r + tile, c : c + tile] for r, c in batch_pos])
+        with timer.stage("infer"):
+            probs = model.run(np.ascontiguousarray(batch, dtype=np.float32))
+        with timer.stage("blend"):
+            if total is None:
+                total = np.zeros((probs.shape[1], padded_h, padded_w), dtype=np.float32)
+            for (r, c), p in zip(batch_pos, probs, strict=True):
+                total[:, r : r + tile, c : c + tile] += p * weights
+                norm[r : r + tile, c : c + tile] += weights
+        for _ in batch_pos:
+            on_tile()
+    return (total / norm)[:, :height, :width]
+
+
+def blocks(window: Window, size: int) -> Iterator[Window]:
+    """Cut ``window`` into blocks of at most ``size`` × ``size`` pixels (scene coordinates)."""
+    for r in range(window.row_off, window.row_off + window.height, size):
+        for c in range(window.col_off, window.col_off + window.width, size):
+            yield Window(
+                c,
+                r,
+                min(size, window.col_off + window.width - c),
+                min(size, window.row_off + window.height - r),
+            )
+
+
+def _expand(block: Window, margin: int, scene: Scene) -> Window:
+    c0, r0 = max(0, block.col_off - margin), max(0, block.row_off - margin)
+    c1 = min(scene.width, block.col_off + block.width + margin)
+    r1 = min(scene.height, block.row_off + block.height + margin)
+    return Window(c0, r0, c1 - c0, r1 - r0)
+
+
+def count_tiles(window: Window, block: int, margin: int, tile: int, overlap: int) -> int:
+    """Upper estimate of the tiles ``predict_scene`` runs, for progress reporting."""
+    stride = max(1, tile - overlap)
+    n = 0
+    for b in blocks(window, block):
+        h, w = max(tile, b.height + 2 * margin), max(tile, b.width + 2 * margin)
+        n += len(tile_starts(h, tile, stride)) * len(tile_starts(w, tile, stride))
+    return max(1, n)
+
+
+def predict_scene(
+    model: Model,
+    scene: Scene,
+    window: Window,
+    write: Callable[[Window, np.ndarray], None],
+    *,
+    limits: tuple[float, float] | None = None,
+    turns: int = 0,
+    tile: int | None = None,
+    overlap: int = 64,
+    batch_size: int = 4,
+    block: int = 1024,
+    progress: Progress = lambda fraction: None,
+    cancelled: IsCancelled = lambda: False,
+    timer: StageTimer | None = None,
+) -> None:
+    """Predict ``window`` of ``scene`` block by block; ``write(block_window, probs)`` gets
+    each block's (outputs, h, w) probabilities, NaN on nodata, with the block window given
+    relative to ``window``."""
+    timer = timer or StageTimer()
+    tile = tile or model.info.tile_size
+    if not 0 <= overlap < tile:
+        raise InputError(f"Tile overlap {overlap} must be between 0 and the tile size {tile}.")
+    if limits is None:
+        with timer.stage("read"):
+            values, valid = scene.read_overview()
+        if not valid.any():
+            raise InputError(
+                f"{scene.path} band {scene.band} holds only nodata. Choose another band or scene."
+            )
+        limits = preprocess.stretch_limits(values, valid)
+    margin = max(overlap, preprocess.MARGIN)
+    total = count_tiles(window, block, margin, tile, overlap)
+    done = 0
+
+    def on_tile() -> None:
+        nonlocal done
+        done += 1
+        progress(min(1.0, done / total))
+
+    for core in blocks(window, block):
+        if cancelled():
+            raise Cancelled("cancelled by the user")
+        outer = _expand(core, margin, scene)
+        with timer.stage("read"):
+            values, valid = scene.read(outer)
+        inner = (
+            slice(core.row_off - outer.row_off, core.row_off - outer.row_off + core.height),
+            slice(core.col_off - outer.col_off, core.col_off - outer.col_off + core.width),
+        )
+        relative = Window(
+            core.col_off - window.col_off, core.row_off - window.row_off, core.width, core.height
+        )
+        if not valid[inner].any():
+            write(relative, np.full((len(model.info.outputs), core.height, core.width), np.nan))
+            continue
+        with timer.stage("preprocess"):
+            x = np.rot90(preprocess.model_input(values, valid, limits), turns, axes=(1, 2))
+        probs = predict_array(model, x, tile, overlap, batch_size, cancelled, on_tile, timer)
+        with timer.stage("blend"):
+            probs = np.rot90(probs, -turns, axes=(1, 2))[:, inner[0], inner[1]].copy()
+            probs[:, ~valid[inner]] = np.nan
+        write(relative, probs)

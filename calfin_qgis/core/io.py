@@ -1,0 +1,342 @@
+"""Reading scenes and search polygons, writing rasters and front layers, with GDAL/OGR.
+
+The CRS (as WKT) and geotransform travel explicitly from reading to writing. Every
+writer writes to a temporary file beside the target and renames it at the end, so that
+a failure or a cancel never leaves a half-written output behind, and an existing file is
+only replaced when the caller says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from osgeo import gdal, ogr, osr
+
+from .errors import InputError
+
+gdal.UseExceptions()
+ogr.UseExceptions()
+osr.UseExceptions()
+
+GeoTransform = tuple[float, float, float, float, float, float]
+PIXEL_GEOTRANSFORM: GeoTransform = (0.0, 1.0, 0.0, 0.0, 0.0, -1.0)
+"""Used for images without georeferencing: x = column, y = -row (QGIS shows them upright)."""
+
+
+@dataclass(frozen=True)
+class Window:
+    col_off: int
+    row_off: int
+    width: int
+    height: int
+
+    def geotransform(self, gt: GeoTransform) -> GeoTransform:
+        x = gt[0] + self.col_off * gt[1] + self.row_off * gt[2]
+        y = gt[3] + self.col_off * gt[4] + self.row_off * gt[5]
+        return (x, gt[1], gt[2], y, gt[4], gt[5])
+
+    @property
+    def slices(self) -> tuple[slice, slice]:
+        return (
+            slice(self.row_off, self.row_off + self.height),
+            slice(self.col_off, self.col_off + self.width),
+        )
+
+
+@dataclass(frozen=True)
+class Scene:
+    """An open single band of a raster, with everything needed to georeference results."""
+
+    path: str
+    band: int
+    width: int
+    height: int
+    geotransform: GeoTransform
+    crs_wkt: str
+    nodata: float | None
+    georeferenced: bool
+
+    @property
+    def full_window(self) -> Window:
+        return Window(0, 0, self.width, self.height)
+
+    @property
+    def pixel_size(self) -> float:
+        """Mean pixel edge in map units (1.0 for images without georeferencing)."""
+        gt = self.geotransform
+        return float((np.hypot(gt[1], gt[4]) + np.hypot(gt[2], gt[5])) / 2)
+
+    @property
+    def units_are_metres(self) -> bool:
+        if not self.crs_wkt:
+            return False
+        srs = osr.SpatialReference(wkt=self.crs_wkt)
+        return bool(srs.IsProjected()) and abs(srs.GetLinearUnits() - 1.0) < 1e-9
+
+    def read(self, window: Window | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return (values, valid) of ``window``; valid is False on nodata and NaN."""
+        window = window or self.full_window
+        ds = gdal.Open(self.path)
+        values = ds.GetRasterBand(self.band).ReadAsArray(
+            window.col_off, window.row_off, window.width, window.height
+        )
+        valid = np.ones(values.shape, dtype=bool)
+        if self.nodata is not None:
+            valid &= values != self.nodata
+        if values.dtype.kind == "f":
+            valid &= np.isfinite(values)
+        return values, valid
+
+    def read_overview(self, max_pixels: int = 4_000_000) -> tuple[np.ndarray, np.ndarray]:
+        """A decimated read of the whole band, for scene-wide statistics in little memory."""
+        step = max(1, int(np.ceil(np.sqrt(self.width * self.height / max_pixels))))
+        ds = gdal.Open(self.path)
+        band = ds.GetRasterBand(self.band)
+        values = band.ReadAsArray(
+            0,
+            0,
+            self.width,
+            self.height,
+            buf_xsize=max(1, self.width // step),
+            buf_ysize=max(1, self.height // step),
+            resample_alg=gdal.GRIORA_NearestNeighbour,
+        )
+        valid = np.ones(values.shape, dtype=bool)
+        if self.nodata is not None:
+            valid &= values != self.nodata
+        if values.dtype.kind == "f":
+            valid &= np.isfinite(values)
+        return values, valid
+
+
+def open_scene(path: str | os.PathLike, band: int = 1) -> Scene:
+    """Open ``band`` (1-based) of a raster; errors name the problem and the fix."""
+    path = str(path)
+    if not Path(path).exists() and not path.startswith("/vsi"):
+        raise InputError(f"Scene file not found: {path}. Check the path or pick another file.")
+    try:
+        ds = gdal.Open(path)
+    except RuntimeError as err:
+        raise InputError(
+            f"Cannot read {path} as a raster ({err}). Choose a GeoTIFF or another "
+            "GDAL-readable image."
+        ) from err
+    if ds is None or ds.RasterCount == 0:
+        raise InputError(f"{path} holds no raster band. Choose a raster scene (GeoTIFF, PNG...).")
+    if not 1 <= band <= ds.RasterCount:
+        raise InputError(
+            f"Band {band} does not exist in {Path(path).name}, which has {ds.RasterCount} "
+            f"band(s). Choose a band between 1 and {ds.RasterCount}."
+        )
+    gt = ds.GetGeoTransform(can_return_null=True)
+    crs_wkt = ds.GetProjection() or ""
+    georeferenced = gt is not None and gt != (0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
+    return Scene(
+        path=path,
+        band=band,
+        width=ds.RasterXSize,
+        height=ds.RasterYSize,
+        geotransform=tuple(gt) if georeferenced else PIXEL_GEOTRANSFORM,
+        crs_wkt=crs_wkt if georeferenced else "",
+        nodata=ds.GetRasterBand(band).GetNoDataValue(),
+        georeferenced=georeferenced,
+    )
+
+
+def check_destination(path: str | os.PathLike, overwrite: bool) -> Path:
+    """Refuse outputs that would clobber a file or land in a folder that cannot be written."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"Output folder {folder} does not exist. Create it or pick another path.")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"Output folder {folder} is not writable. Pick a folder you can write to.")
+    if target.exists() and not overwrite:
+        raise InputError(
+            f"Output {target} already exists. Choose another name, or ask for it to be "
+            "overwritten (--overwrite)."
+        )
+    return target
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike, overwrite: bool = False) -> Iterator[str]:
+    """Yield a temporary path beside ``path``; move it into place only on success."""
+    target = check_destination(path, overwrite)
+    tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.part{target.suffix}")
+    try:
+        yield str(tmp)
+        os.replace(tmp, target)
+    finally:
+        for leftover in (tmp, Path(f"{tmp}.aux.xml")):
+            leftover.unlink(missing_ok=True)
+
+
+class RasterWriter:
+    """A GeoTIFF written block by block (tiled, DEFLATE), so that no scene-size array is needed."""
+
+    def __init__(
+        self,
+        path: str,
+        width: int,
+        height: int,
+        bands: Sequence[str],
+        geotransform: GeoTransform,
+        crs_wkt: str,
+        dtype: int = gdal.GDT_Float32,
+        nodata: float | None = None,
+    ) -> None:
+        options = ["TILED=YES", "COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER"]
+        if dtype == gdal.GDT_Float32:
+            options.append("PREDICTOR=3")
+        driver = gdal.GetDriverByName("GTiff")
+        self.ds = driver.Create(path, width, height, len(bands), dtype, options)
+        self.ds.SetGeoTransform(geotransform)
+        if crs_wkt:
+            self.ds.SetProjection(crs_wkt)
+        for i, name in enumerate(bands, start=1):
+            band = self.ds.GetRasterBand(i)
+            band.SetDescription(name)
+            if nodata is not None:
+                band.SetNoDataValue(nodata)
+
+    def write(self, window: Window, data: np.ndarray) -> None:
+        """Write (bands, h, w) ``data`` at ``window``."""
+        for i in range(data.shape[0]):
+            self.ds.GetRasterBand(i + 1).WriteArray(data[i], window.col_off, window.row_off)
+
+    def close(self) -> None:
+        if self.ds is not None:
+            self.ds.FlushCache()
+            self.ds = None
+
+
+def write_raster(
+    path: str | os.PathLike,
+    data: np.ndarray,
+    geotransform: GeoTransform,
+    crs_wkt: str,
+    band_names: Sequence[str],
+    nodata: float | None = None,
+    overwrite: bool = False,
+) -> None:
+    """Write a (bands, H, W) float array as a GeoTIFF, atomically."""
+    with atomic_output(path, overwrite) as tmp:
+        writer = RasterWriter(
+            tmp, data.shape[2], data.shape[1], band_names, geotransform, crs_wkt, nodata=nodata
+        )
+        writer.write(Window(0, 0, data.shape[2], data.shape[1]), data)
+        writer.close()
+
+
+def read_polygons(path: str | os.PathLike, target_crs_wkt: str):
+    """Union of the polygons of a vector file, reprojected into ``target_crs_wkt``."""
+    from shapely import wkb
+    from shapely.ops import unary_union
+
+    try:
+        ds = ogr.Open(str(path))
+    except RuntimeError as err:
+        raise InputError(f"Cannot read clip polygons from {path} ({err}).") from err
+    layer = ds.GetLayer(0)
+    transform = None
+    source_srs = layer.GetSpatialRef()
+    if source_srs is not None and target_crs_wkt:
+        target_srs = osr.SpatialReference(wkt=target_crs_wkt)
+        for srs in (source_srs, target_srs):
+            srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        if not source_srs.IsSame(target_srs):
+            transform = osr.CoordinateTransformation(source_srs, target_srs)
+    parts = []
+    for feature in layer:
+        geom = feature.GetGeometryRef()
+        if geom is None:
+            continue
+        geom = geom.Clone()
+        if transform is not None:
+            geom.Transform(transform)
+        parts.append(wkb.loads(bytes(geom.ExportToWkb())))
+    if not parts:
+        raise InputError(f"{path} holds no polygon. Choose the glacier's search-area polygon.")
+    return unary_union(parts)
+
+
+def polygon_window(geometry, scene: Scene, margin: int) -> Window:
+    """The scene window covering ``geometry`` (scene CRS) plus ``margin`` pixels, clipped."""
+    inv = gdal.InvGeoTransform(scene.geotransform)
+    minx, miny, maxx, maxy = geometry.bounds
+    corners = [(minx, miny), (minx, maxy), (maxx, miny), (maxx, maxy)]
+    cols, rows = zip(*(gdal.ApplyGeoTransform(inv, x, y) for x, y in corners), strict=True)
+    c0 = max(0, int(np.floor(min(cols))) - margin)
+    r0 = max(0, int(np.floor(min(rows))) - margin)
+    c1 = min(scene.width, int(np.ceil(max(cols))) + margin)
+    r1 = min(scene.height, int(np.ceil(max(rows))) + margin)
+    if c1 <= c0 or r1 <= r0:
+        raise InputError(
+            "The clip polygon does not overlap the scene. Check that it belongs to this "
+            "glacier and that the scene's CRS is set correctly."
+        )
+    return Window(c0, r0, c1 - c0, r1 - r0)
+
+
+def polygon_mask(geometry, window: Window, geotransform: GeoTransform) -> np.ndarray:
+    """Rasterise ``geometry`` onto the window's grid (True inside, all touched pixels)."""
+    mem = gdal.GetDriverByName("MEM").Create("", window.width, window.height, 1, gdal.GDT_Byte)
+    mem.SetGeoTransform(window.geotransform(geotransform))
+    vec = ogr.GetDriverByName("Memory").CreateDataSource("")
+    layer = vec.CreateLayer("clip")
+    feature = ogr.Feature(layer.GetLayerDefn())
+    feature.SetGeometry(ogr.CreateGeometryFromWkb(geometry.wkb))
+    layer.CreateFeature(feature)
+    gdal.RasterizeLayer(mem, [1], layer, burn_values=[1], options=["ALL_TOUCHED=TRUE"])
+    return mem.ReadAsArray().astype(bool)
+
+
+_OGR_TYPES = {
+    "str": ogr.OFTString,
+    "int": ogr.OFTInteger,
+    "float": ogr.OFTReal,
+    "date": ogr.OFTDate,
+}
+_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
+
+
+def write_fronts(
+    path: str | os.PathLike,
+    records: Sequence[dict],
+    fields: Sequence[tuple[str, str]],
+    crs_wkt: str,
+    layer_name: str = "fronts",
+    overwrite: bool = False,
+) -> None:
+    """Write line ``records`` (dicts with a shapely ``geometry`` and ``fields``) atomically."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in _DRIVERS:
+        raise InputError(
+            f"Unsupported vector format '{suffix}'. Use .gpkg (recommended) or .geojson."
+        )
+    with atomic_output(path, overwrite) as tmp:
+        ds = ogr.GetDriverByName(_DRIVERS[suffix]).CreateDataSource(tmp)
+        srs = osr.SpatialReference(wkt=crs_wkt) if crs_wkt else None
+        layer = ds.CreateLayer(layer_name, srs, ogr.wkbLineString)
+        for name, kind in fields:
+            layer.CreateField(ogr.FieldDefn(name, _OGR_TYPES[kind]))
+        for record in records:
+            feature = ogr.Feature(layer.GetLayerDefn())
+            for name, kind in fields:
+                value = record.get(name)
+                if value is None:
+                    continue
+                if kind == "date":
+                    feature.SetField(name, value.year, value.month, value.day, 0, 0, 0, 0)
+                else:
+                    feature.SetField(name, value)
+            feature.SetGeometry(ogr.CreateGeometryFromWkb(record["geometry"].wkb))
+            layer.CreateFeature(feature)
+        ds = None

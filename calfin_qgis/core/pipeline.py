@@ -1,0 +1,228 @@
+"""The whole job: scene → probabilities → front lines → layer, as used by QGIS and the CLI."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import contract, io, naming, schema
+from .errors import InputError
+from .extract import Front, extract_fronts
+from .infer import IsCancelled, Progress, flow_turns, predict_scene
+from .model import Model
+from .timing import StageTimer
+
+LOG = logging.getLogger(__name__)
+
+WINDOW_STATS_LIMIT = 16_000_000
+"""Windows up to this many pixels get stretch limits from a full read, larger from an overview."""
+
+
+@dataclass
+class DetectOptions:
+    band: int = 1
+    clip: object | None = None
+    """Search area: a vector file path, or a shapely geometry in the scene's CRS."""
+    flow: str | float | None = None
+    glacier_id: str = ""
+    threshold: float = contract.EDGE_THRESHOLD
+    min_length_px: float = 10.0
+    simplify_px: float = 1.0
+    max_fronts: int | None = 1
+    tile: int | None = None
+    overlap: int = 64
+    batch_size: int = 4
+    block: int = 1024
+
+
+@dataclass
+class SegmentResult:
+    scene: io.Scene
+    window: io.Window
+    probs: np.ndarray
+    search_mask: np.ndarray | None
+    seconds: float
+    timer: StageTimer = field(default_factory=StageTimer)
+
+    @property
+    def geotransform(self) -> io.GeoTransform:
+        return self.window.geotransform(self.scene.geotransform)
+
+
+def resolve_clip(clip, scene: io.Scene):
+    """The clip polygon as a shapely geometry in the scene's CRS (reprojected if needed)."""
+    if clip is None or clip == "":
+        return None
+    if isinstance(clip, str | os.PathLike):
+        return io.read_polygons(clip, scene.crs_wkt)
+    return clip
+
+
+def segment(
+    model: Model,
+    scene: io.Scene,
+    options: DetectOptions,
+    progress: Progress = lambda f: None,
+    cancelled: IsCancelled = lambda: False,
+    on_block: Callable[[io.Window, np.ndarray], None] | None = None,
+) -> SegmentResult:
+    """Predict the scene (or the clip polygon's window) into an in-memory probability array."""
+    timer = StageTimer()
+    start = time.perf_counter()
+    geometry = resolve_clip(options.clip, scene)
+    tile = options.tile or model.info.tile_size
+    window = (
+        io.polygon_window(geometry, scene, margin=tile // 2)
+        if geometry is not None
+        else scene.full_window
+    )
+    with timer.stage("read"):
+        if window.width * window.height <= WINDOW_STATS_LIMIT:
+            values, valid = scene.read(window)
+        else:
+            values, valid = scene.read_overview()
+    if not valid.any():
+        raise InputError(
+            f"{os.path.basename(scene.path)} band {scene.band} holds only nodata in the "
+            "area to process. Choose another band, scene or clip polygon."
+        )
+    from .preprocess import stretch_limits
+
+    limits = stretch_limits(values, valid)
+    del values, valid
+    probs = np.empty((len(model.info.outputs), window.height, window.width), dtype=np.float32)
+
+    def write(block: io.Window, data: np.ndarray) -> None:
+        probs[(slice(None), *block.slices)] = data
+        if on_block is not None:
+            on_block(block, data)
+
+    predict_scene(
+        model,
+        scene,
+        window,
+        write,
+        limits=limits,
+        turns=flow_turns(options.flow, model.info.flow),
+        tile=tile,
+        overlap=options.overlap,
+        batch_size=options.batch_size,
+        block=options.block,
+        progress=progress,
+        cancelled=cancelled,
+        timer=timer,
+    )
+    mask = None
+    if geometry is not None:
+        mask = io.polygon_mask(geometry, window, scene.geotransform)
+    return SegmentResult(scene, window, probs, mask, time.perf_counter() - start, timer)
+
+
+def front_records(
+    fronts: list[Front], scene: io.Scene, source: str, glacier_id: str = ""
+) -> list[dict]:
+    """Attach the CALFIN attributes to extracted fronts."""
+    metres = scene.units_are_metres
+    image_id = naming.scene_id(scene.path)
+    date = naming.scene_date(os.path.basename(scene.path))
+    return [
+        {
+            "geometry": front.line,
+            "glacier_id": glacier_id,
+            "image_id": image_id,
+            "date": date,
+            "qual_flag": schema.qual_flag(front.confidence),
+            "confidence": round(float(front.confidence), 4),
+            "length_m": round(float(front.length_m), 1) if metres else None,
+            "source": source,
+        }
+        for front in fronts
+    ]
+
+
+def extract(result: SegmentResult, options: DetectOptions, timer: StageTimer) -> list[Front]:
+    with timer.stage("extract"):
+        return extract_fronts(
+            np.nan_to_num(result.probs[0], nan=0.0),
+            result.geotransform,
+            threshold=options.threshold,
+            search_mask=result.search_mask,
+            min_length_px=options.min_length_px,
+            simplify_px=options.simplify_px,
+            max_fronts=options.max_fronts,
+        )
+
+
+def extract_from_raster(
+    path: str, band: int, options: DetectOptions, timer: StageTimer | None = None
+) -> tuple[io.Scene, list[Front]]:
+    """Front lines from a probability raster written by ``segment`` (edge in ``band``)."""
+    timer = timer or StageTimer()
+    scene = io.open_scene(path, band)
+    geometry = resolve_clip(options.clip, scene)
+    window = io.polygon_window(geometry, scene, 0) if geometry is not None else scene.full_window
+    with timer.stage("read"):
+        values, valid = scene.read(window)
+    edge = np.where(valid, values.astype(np.float32), 0.0)
+    if np.nanmax(edge, initial=0.0) > 1.0 or np.nanmin(edge, initial=0.0) < 0.0:
+        raise InputError(
+            f"Band {band} of {os.path.basename(path)} is not a probability (values outside "
+            "0-1). Use the output of calfin:segment, edge band 1."
+        )
+    mask = io.polygon_mask(geometry, window, scene.geotransform) if geometry is not None else None
+    result = SegmentResult(scene, window, edge[None], mask, 0.0, timer)
+    return scene, extract(result, options, timer)
+
+
+def preprocess_scene(
+    scene: io.Scene,
+    output: str,
+    block: int = 2048,
+    progress: Progress = lambda f: None,
+    cancelled: IsCancelled = lambda: False,
+    overwrite: bool = False,
+) -> None:
+    """Write the network's 3-channel input for a whole scene, block by block."""
+    from . import preprocess
+    from .errors import Cancelled
+    from .infer import blocks
+
+    values, valid = scene.read_overview()
+    if not valid.any():
+        raise InputError(f"{os.path.basename(scene.path)} band {scene.band} holds only nodata.")
+    limits = preprocess.stretch_limits(values, valid)
+    margin = preprocess.MARGIN
+    parts = list(blocks(scene.full_window, block))
+    with io.atomic_output(output, overwrite) as tmp:
+        writer = io.RasterWriter(
+            tmp,
+            scene.width,
+            scene.height,
+            ("stretched", "clahe", "retinex"),
+            scene.geotransform,
+            scene.crs_wkt,
+        )
+        try:
+            for i, core in enumerate(parts):
+                if cancelled():
+                    raise Cancelled("cancelled by the user")
+                c0, r0 = max(0, core.col_off - margin), max(0, core.row_off - margin)
+                outer = io.Window(
+                    c0,
+                    r0,
+                    min(scene.width, core.col_off + core.width + margin) - c0,
+                    min(scene.height, core.row_off + core.height + margin) - r0,
+                )
+                values, valid = scene.read(outer)
+                x = preprocess.model_input(values, valid, limits)
+                rows = slice(core.row_off - r0, core.row_off - r0 + core.height)
+                cols = slice(core.col_off - c0, core.col_off - c0 + core.width)
+                writer.write(core, x[:, rows, cols])
+                progress((i + 1) / len(parts))
+        finally:
+            writer.close()

@@ -1,0 +1,27 @@
+"""Attributes of a front feature, shared by the writers, the Processing sinks and the dock."""
+
+from __future__ import annotations
+
+# CALFIN quality flags.
+QUAL_MANUAL = 0
+QUAL_MANUAL_EDITED = 3
+QUAL_AUTO = 10
+QUAL_AUTO_LOW_CONFIDENCE = 13
+
+LOW_CONFIDENCE = 0.5
+"""Automatic picks whose mean edge probability is below this get flag 13."""
+
+FRONT_FIELDS: tuple[tuple[str, str], ...] = (
+    ("glacier_id", "str"),
+    ("image_id", "str"),
+    ("date", "date"),
+    ("qual_flag", "int"),
+    ("confidence", "float"),
+    ("length_m", "float"),
+    ("source", "str"),
+)
+"""Name and kind of each attribute, in layer order."""
+
+
+def qual_flag(confidence: float) -> int:
+    return QUAL_AUTO if confidence >= LOW_CONFIDENCE else QUAL_AUTO_LOW_CONFIDENCE

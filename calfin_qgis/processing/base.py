@@ -1,0 +1,103 @@
+"""Shared base of the calfin algorithms: naming, grouping, help, icon, dependency check."""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from pathlib import Path
+
+from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
+from qgis.PyQt.QtGui import QIcon
+
+from .. import deps
+from ..core.errors import Cancelled, InputError
+
+DEVICES = ["auto", "cpu", "cuda"]
+FLOWS = ["unknown", "up", "down", "left", "right"]
+
+ICON = Path(__file__).resolve().parent.parent / "icons" / "calfin.svg"
+
+CITATION = (
+    "<p>Method: Cheng, D., Hayes, W., Larour, E., et al. (2021), Calving Front Machine "
+    "(CALFIN): glacial termini dataset and automated deep learning extraction method for "
+    "Greenland, 1972-2019, The Cryosphere 15, 1663-1675. Model trained on scenes of "
+    "Mohajerani et al. (2019), Remote Sensing 11(1):74.</p>"
+)
+
+BAND_HELP = (
+    "<p><b>Band</b>: use the near-infrared band as CALFIN does: Landsat 8/9 B5, Landsat 4-7 "
+    "TM/ETM+ B4, MSS B7 (Landsat 1-5), Sentinel-2 B8. The panchromatic (L7/8/9 B8) or green "
+    "band also works (the bundled model was trained on panchromatic and green scenes).</p>"
+)
+
+
+class CalfinAlgorithm(QgsProcessingAlgorithm):
+    """Subclasses set ``_name``, ``_display_name``, ``_help`` and implement the rest."""
+
+    _name = ""
+    _display_name = ""
+    _group = "Calving fronts"
+    _help = ""
+
+    def name(self) -> str:
+        return self._name
+
+    def displayName(self) -> str:  # noqa: N802 - QGIS API
+        return self._display_name
+
+    def group(self) -> str:
+        return self._group
+
+    def groupId(self) -> str:  # noqa: N802 - QGIS API
+        return "calving_fronts"
+
+    def shortHelpString(self) -> str:  # noqa: N802 - QGIS API
+        return f"{self._help}{BAND_HELP}{CITATION}"
+
+    def icon(self) -> QIcon:
+        return QIcon(str(ICON))
+
+    def createInstance(self):  # noqa: N802 - QGIS API
+        return type(self)()
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+        """Check dependencies, run ``run()``, turn pipeline errors into clear messages."""
+        missing = deps.missing()
+        if missing:
+            raise QgsProcessingException(deps.missing_message(missing))
+        start = time.perf_counter()
+        try:
+            results = self.run(parameters, context, feedback)
+        except InputError as err:
+            raise QgsProcessingException(str(err)) from err
+        except Cancelled:
+            feedback.reportError("Cancelled: no output was written.")
+            return {}
+        feedback.pushInfo(f"{self.displayName()} finished in {time.perf_counter() - start:.1f} s")
+        return results
+
+    def run(self, parameters, context, feedback) -> dict:
+        raise NotImplementedError
+
+
+def progress_callbacks(feedback):
+    """The core's (progress, cancelled) callables for a QgsProcessingFeedback."""
+    return (lambda fraction: feedback.setProgress(100.0 * fraction)), feedback.isCanceled
+
+
+@lru_cache(maxsize=2)
+def _cached_model(device: str):
+    from ..core.model import load_model
+
+    return load_model(None, device)
+
+
+def load_model(device: str, feedback):
+    """The bundled model (kept open between runs, e.g. across batch rows); logs the provider."""
+    model, messages = _cached_model(device)
+    for message in messages:
+        if message.startswith("Model "):
+            feedback.pushInfo(message)
+        else:
+            feedback.reportError(message)
+    return model

@@ -1,0 +1,125 @@
+"""calfin:detect_fronts — the one-click job: scene → front lines (and probabilities)."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsWkbTypes,
+)
+
+from . import parameters as params
+from .base import CalfinAlgorithm, load_model, progress_callbacks
+from .layers import add_records, make_fields
+
+
+def add_extraction(alg) -> None:
+    """Threshold, minimum length, simplification and front count, shared with extract_fronts."""
+    number = QgsProcessingParameterNumber
+    alg.addParameter(number("THRESHOLD", "Edge threshold", number.Double, 0.33, False, 0.01, 0.99))
+    alg.addParameter(
+        number("MIN_LENGTH", "Minimum front length (pixels)", number.Double, 10, False, 0)
+    )
+    alg.addParameter(
+        number("SIMPLIFY", "Simplification tolerance (pixels)", number.Double, 1, False, 0)
+    )
+    alg.addParameter(
+        number("MAX_FRONTS", "Fronts kept per scene (0 = all)", number.Integer, 1, False, 0)
+    )
+
+
+def extraction_options(alg, parameters, context) -> dict:
+    return {
+        "threshold": alg.parameterAsDouble(parameters, "THRESHOLD", context),
+        "min_length_px": alg.parameterAsDouble(parameters, "MIN_LENGTH", context),
+        "simplify_px": alg.parameterAsDouble(parameters, "SIMPLIFY", context),
+        "max_fronts": alg.parameterAsInt(parameters, "MAX_FRONTS", context) or None,
+    }
+
+
+def write_fronts(alg, parameters, context, feedback, records, crs, source_name: str) -> str:
+    """Create the OUTPUT sink only now, so a failed or cancelled run leaves no file behind."""
+    from ..core import schema
+
+    fields = make_fields(schema.FRONT_FIELDS)
+    sink, dest = alg.parameterAsSink(
+        parameters, "OUTPUT", context, fields, QgsWkbTypes.LineString, crs
+    )
+    add_records(sink, fields, records)
+    if records:
+        feedback.pushInfo(f"{len(records)} front(s) found in {source_name}")
+    else:
+        feedback.pushWarning(
+            f"No calving front found in {source_name}: the output layer is empty. Try a "
+            "lower threshold, the ice flow direction, or another scene."
+        )
+    return dest
+
+
+class DetectFrontsAlgorithm(CalfinAlgorithm):
+    _name = "detect_fronts"
+    _display_name = "Detect calving fronts"
+    _help = (
+        "<p>The whole CALFIN chain in one step: preprocess the scene band, run the bundled "
+        "neural network in overlapping tiles, threshold the front-edge probability, "
+        "skeletonize, keep the longest path of each piece's minimum spanning tree, and write "
+        "the fronts as lines in the scene's CRS with the attributes glacier_id, image_id, "
+        "date (from Landsat/Sentinel-2 product names), qual_flag (10 automatic, 13 automatic "
+        "low confidence), confidence, length_m and source.</p>"
+        "<p>A search-area polygon (the fjord, in any CRS) restricts both the processing "
+        "window and the fronts; without it the whole scene is processed. Give the ice flow "
+        "direction when you know it.</p>"
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+        params.add_scene(self)
+        params.add_clip(self)
+        params.add_glacier_id(self)
+        params.add_inference(self)
+        add_extraction(self)
+        self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", "Calving fronts"))
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(
+                "PROBABILITIES", "Probabilities", optional=True, createByDefault=False
+            )
+        )
+
+    def run(self, parameters, context, feedback) -> dict:
+        from ..core import io
+        from ..core.pipeline import DetectOptions, extract, front_records, segment
+
+        layer, path, band = params.scene_inputs(self, parameters, context)
+        probabilities = self.parameterAsOutputLayer(parameters, "PROBABILITIES", context)
+        model = load_model(params.device(self, parameters, context), feedback)
+        scene = io.open_scene(path, band)
+        if not scene.georeferenced:
+            feedback.pushWarning("The scene has no georeference: fronts are in pixel units.")
+        glacier_id = self.parameterAsString(parameters, "GLACIER_ID", context)
+        options = DetectOptions(
+            band=band,
+            clip=params.clip_geometry(self, parameters, context, layer.crs()),
+            glacier_id=glacier_id,
+            **params.inference_options(self, parameters, context),
+            **extraction_options(self, parameters, context),
+        )
+        result = segment(model, scene, options, *progress_callbacks(feedback))
+        feedback.pushInfo(f"Inference took {result.seconds:.1f} s on {model.provider}")
+        fronts = extract(result, options, result.timer)
+        results = {}
+        if probabilities:
+            io.write_raster(
+                probabilities,
+                result.probs,
+                result.geotransform,
+                scene.crs_wkt,
+                model.info.outputs,
+                nodata=float("nan"),
+                overwrite=True,
+            )
+            results["PROBABILITIES"] = probabilities
+        records = front_records(fronts, scene, model.info.source, glacier_id)
+        results["OUTPUT"] = write_fronts(
+            self, parameters, context, feedback, records, layer.crs(), layer.name()
+        )
+        return results

@@ -1,0 +1,43 @@
+"""calfin:extract_fronts — probability raster → calving-front lines."""
+
+from __future__ import annotations
+
+from qgis.core import QgsProcessingParameterFeatureSink
+
+from . import parameters as params
+from .base import CalfinAlgorithm
+from .detect_fronts import add_extraction, extraction_options, write_fronts
+
+
+class ExtractFrontsAlgorithm(CalfinAlgorithm):
+    _name = "extract_fronts"
+    _display_name = "Extract calving fronts from probabilities"
+    _help = (
+        "<p>Turns a front-edge probability raster (band 1 of calfin:segment's output) into "
+        "lines as CALFIN does: threshold (0.33), optional search-area polygon to drop "
+        "coastline and fjord walls, skeletonize, keep the longest path of each piece's "
+        "minimum spanning tree, drop pieces shorter than the minimum length, simplify, and "
+        "georeference with the raster's geotransform and CRS.</p>"
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+        params.add_scene(self, "Edge probability band")
+        params.add_clip(self)
+        params.add_glacier_id(self)
+        add_extraction(self)
+        self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", "Calving fronts"))
+
+    def run(self, parameters, context, feedback) -> dict:
+        from ..core.pipeline import DetectOptions, extract_from_raster, front_records
+
+        layer, path, band = params.scene_inputs(self, parameters, context)
+        glacier_id = self.parameterAsString(parameters, "GLACIER_ID", context)
+        options = DetectOptions(
+            clip=params.clip_geometry(self, parameters, context, layer.crs()),
+            glacier_id=glacier_id,
+            **extraction_options(self, parameters, context),
+        )
+        scene, fronts = extract_from_raster(path, band, options)
+        records = front_records(fronts, scene, "calfin_qgis extract_fronts", glacier_id)
+        dest = write_fronts(self, parameters, context, feedback, records, layer.crs(), layer.name())
+        return {"OUTPUT": dest}

@@ -1,0 +1,87 @@
+"""Conversions between QGIS layers and the plain data the core pipeline works on."""
+
+from __future__ import annotations
+
+import datetime
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsGeometry,
+    QgsProcessingException,
+    QgsRasterLayer,
+)
+from qgis.PyQt.QtCore import QDate, QVariant
+
+_QVARIANT = {
+    "str": QVariant.String,
+    "int": QVariant.Int,
+    "float": QVariant.Double,
+    "date": QVariant.Date,
+}
+
+
+def make_fields(spec) -> QgsFields:
+    """QgsFields from ``(name, kind)`` pairs as in ``core.schema``."""
+    fields = QgsFields()
+    for name, kind in spec:
+        fields.append(QgsField(name, _QVARIANT[kind]))
+    return fields
+
+
+def _value(value):
+    if isinstance(value, datetime.date):
+        return QDate(value.year, value.month, value.day)
+    return value
+
+
+def add_records(sink, fields: QgsFields, records, geometry: bool = True) -> None:
+    """Add dicts (shapely ``geometry`` + attributes) to a feature sink."""
+    for record in records:
+        feature = QgsFeature(fields)
+        if geometry:
+            feature.setGeometry(QgsGeometry.fromWkt(record["geometry"].wkt))
+        for name in fields.names():
+            feature[name] = _value(record.get(name))
+        sink.addFeature(feature, QgsFeatureSink.FastInsert)
+
+
+def raster_path(layer: QgsRasterLayer | None, name: str = "INPUT") -> str:
+    """The file behind a raster layer; only GDAL-readable files can be processed."""
+    if layer is None or not layer.isValid():
+        raise QgsProcessingException(
+            f"{name}: the raster could not be opened. Check that the file exists and is a "
+            "raster GDAL can read (GeoTIFF, JPEG2000, PNG...)."
+        )
+    if layer.providerType() != "gdal":
+        raise QgsProcessingException(
+            f"{name}: layer '{layer.name()}' comes from the '{layer.providerType()}' provider; "
+            "save it as a GeoTIFF first (Export > Save As)."
+        )
+    return layer.source().split("|")[0]
+
+
+def source_geometry(source, crs: QgsCoordinateReferenceSystem, context):
+    """Union of a feature source's geometries, transformed into ``crs``, as shapely."""
+    if source is None:
+        return None
+    from shapely import wkb
+
+    transform = QgsCoordinateTransform(source.sourceCrs(), crs, context.transformContext())
+    parts = []
+    for feature in source.getFeatures():
+        geometry = QgsGeometry(feature.geometry())
+        if geometry.isEmpty():
+            continue
+        if crs.isValid() and source.sourceCrs().isValid() and source.sourceCrs() != crs:
+            geometry.transform(transform)
+        parts.append(geometry)
+    if not parts:
+        raise QgsProcessingException(
+            "The clip polygon layer has no features. Choose the glacier's search-area polygon."
+        )
+    return wkb.loads(bytes(QgsGeometry.unaryUnion(parts).asWkb()))

@@ -1,0 +1,84 @@
+"""Parameter groups shared by several calfin algorithms, and reading them back."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterBand,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+)
+
+from .base import DEVICES, FLOWS
+from .layers import raster_path, source_geometry
+
+
+def add_scene(alg, help_band: str = "Band (near-infrared or panchromatic)") -> None:
+    alg.addParameter(QgsProcessingParameterRasterLayer("INPUT", "Scene"))
+    alg.addParameter(QgsProcessingParameterBand("BAND", help_band, 1, "INPUT"))
+
+
+def add_clip(alg) -> None:
+    alg.addParameter(
+        QgsProcessingParameterFeatureSource(
+            "CLIP",
+            "Front search area (fjord polygon, any CRS)",
+            [QgsProcessing.TypeVectorPolygon],
+            optional=True,
+        )
+    )
+
+
+def add_inference(alg) -> None:
+    alg.addParameter(
+        QgsProcessingParameterEnum("FLOW", "Ice flow direction in the image", FLOWS, defaultValue=0)
+    )
+    advanced = [
+        QgsProcessingParameterEnum("DEVICE", "Execution provider", DEVICES, defaultValue=0),
+        QgsProcessingParameterNumber(
+            "OVERLAP",
+            "Tile overlap (pixels)",
+            QgsProcessingParameterNumber.Integer,
+            64,
+            False,
+            0,
+            224,
+        ),
+        QgsProcessingParameterNumber(
+            "BATCH_SIZE", "Tiles per batch", QgsProcessingParameterNumber.Integer, 4, False, 1, 64
+        ),
+    ]
+    for param in advanced:
+        param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        alg.addParameter(param)
+
+
+def add_glacier_id(alg) -> None:
+    alg.addParameter(QgsProcessingParameterString("GLACIER_ID", "Glacier id", "", optional=True))
+
+
+def scene_inputs(alg, parameters, context):
+    """(raster layer, file path, band) of the scene parameters."""
+    layer = alg.parameterAsRasterLayer(parameters, "INPUT", context)
+    return layer, raster_path(layer), alg.parameterAsInt(parameters, "BAND", context) or 1
+
+
+def clip_geometry(alg, parameters, context, crs):
+    return source_geometry(alg.parameterAsSource(parameters, "CLIP", context), crs, context)
+
+
+def inference_options(alg, parameters, context) -> dict:
+    flow = FLOWS[alg.parameterAsEnum(parameters, "FLOW", context)]
+    return {
+        "flow": None if flow == "unknown" else flow,
+        "overlap": alg.parameterAsInt(parameters, "OVERLAP", context),
+        "batch_size": alg.parameterAsInt(parameters, "BATCH_SIZE", context),
+    }
+
+
+def device(alg, parameters, context) -> str:
+    return DEVICES[alg.parameterAsEnum(parameters, "DEVICE", context)]

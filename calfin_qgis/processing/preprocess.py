@@ -1,0 +1,40 @@
+"""calfin:preprocess — scene band → the network's 3-channel input raster."""
+
+from __future__ import annotations
+
+from qgis.core import QgsProcessingParameterRasterDestination
+
+from . import parameters as params
+from .base import CalfinAlgorithm, progress_callbacks
+
+
+class PreprocessAlgorithm(CalfinAlgorithm):
+    _name = "preprocess"
+    _display_name = "Preprocess scene for CALFIN"
+    _help = (
+        "<p>Writes the three channels the network sees, as CALFIN prepares its input: the "
+        "band stretched between its 0.5 and 99.5 percentiles (nodata ignored), a local "
+        "contrast (CLAHE) version and a retinex-like shadows/highlights version, each in "
+        "0-1, in the scene's grid and CRS. Useful to inspect what the model is given; "
+        "calfin:segment and calfin:detect_fronts do this themselves.</p>"
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+        params.add_scene(self)
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", "Model input"))
+
+    def run(self, parameters, context, feedback) -> dict:
+        from ..core import io
+        from ..core.pipeline import preprocess_scene
+
+        _, path, band = params.scene_inputs(self, parameters, context)
+        output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
+        scene = io.open_scene(path, band)
+        preprocess_scene(
+            scene,
+            output,
+            progress=progress_callbacks(feedback)[0],
+            cancelled=feedback.isCanceled,
+            overwrite=True,
+        )
+        return {"OUTPUT": output}

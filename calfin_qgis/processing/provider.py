@@ -1,0 +1,46 @@
+"""Processing provider ``calfin``: loads even without onnxruntime or the model file.
+
+Algorithms import the heavy pipeline only when they run, so a missing package shows up as
+a clear error message in the algorithm's log instead of a provider that fails to load.
+"""
+
+from __future__ import annotations
+
+from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtGui import QIcon
+
+from .base import ICON
+
+
+def algorithm_classes() -> list[type]:
+    from .detect_fronts import DetectFrontsAlgorithm
+    from .evaluate_fronts import EvaluateFrontsAlgorithm
+    from .extract_fronts import ExtractFrontsAlgorithm
+    from .preprocess import PreprocessAlgorithm
+    from .segment import SegmentAlgorithm
+
+    return [
+        PreprocessAlgorithm,
+        SegmentAlgorithm,
+        ExtractFrontsAlgorithm,
+        DetectFrontsAlgorithm,
+        EvaluateFrontsAlgorithm,
+    ]
+
+
+class CalfinProvider(QgsProcessingProvider):
+    def id(self) -> str:
+        return "calfin"
+
+    def name(self) -> str:
+        return "CALFIN calving fronts"
+
+    def longName(self) -> str:  # noqa: N802 - QGIS API
+        return "CALFIN calving front detection"
+
+    def icon(self) -> QIcon:
+        return QIcon(str(ICON))
+
+    def loadAlgorithms(self) -> None:  # noqa: N802 - QGIS API
+        for cls in algorithm_classes():
+            self.addAlgorithm(cls())

@@ -1,0 +1,213 @@
+"""Train the CALFIN-style U-Net on FrontLearning scenes, validating on a held-out glacier.
+
+    .venv/bin/python model/train.py --minutes 25 --val-glacier jakobshavn --out model/checkpoints/unet_val_jak.pt
+    .venv/bin/python model/train.py --minutes 12 --val-glacier none --out model/checkpoints/unet_all.pt
+
+Training is time-budgeted (cosine learning rate over ``--minutes``); an exponential moving
+average (EMA) of the weights is what gets validated and saved. With a validation glacier
+the checkpoint kept is the EMA state with the best validation score (mean of the upright
+and 90-degree-turned mean distances, in pixels); with ``--val-glacier none`` the final
+EMA state is saved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy.ndimage import distance_transform_edt
+from skimage.morphology import skeletonize
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from dataset import GLACIERS, TrainSet, ValSet, list_scenes  # noqa: E402
+from unet import UNet, count_parameters  # noqa: E402
+
+from calfin_qgis.core import contract  # noqa: E402
+
+EDGE_WEIGHT = 25.0
+
+
+def loss_fn(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """CALFIN loss: (25 BCE_edge + BCE_mask)/26 - (25 log softIoU_edge + log softIoU_mask)/26."""
+    edge_t, mask_t, mask_w, valid = y[:, 0], y[:, 1], y[:, 2], y[:, 3]
+    le, lm = logits[:, 0], logits[:, 1]
+    pe, pm = torch.sigmoid(le), torch.sigmoid(lm)
+    eps = 1e-6
+    bce_e = (F.binary_cross_entropy_with_logits(le, edge_t, reduction="none") * valid).sum() / (valid.sum() + eps)
+    bce_m = (F.binary_cross_entropy_with_logits(lm, mask_t, reduction="none") * mask_w).sum() / (mask_w.sum() + eps)
+    inter_e = (pe * edge_t * valid).sum()
+    iou_e = (inter_e + 1.0) / ((pe * valid).sum() + (edge_t * valid).sum() - inter_e + 1.0)
+    inter_m = (pm * mask_t * mask_w).sum()
+    iou_m = (inter_m + 1.0) / ((pm * mask_w).sum() + (mask_t * mask_w).sum() - inter_m + 1.0)
+    bce = (EDGE_WEIGHT * bce_e + bce_m) / (EDGE_WEIGHT + 1)
+    log_iou = (EDGE_WEIGHT * torch.log(iou_e) + torch.log(iou_m)) / (EDGE_WEIGHT + 1)
+    return bce - log_iou
+
+
+@torch.no_grad()
+def predict_probs(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
+    """Sigmoid probabilities (2, H, W) of a whole (3, H, W) input, reflect-padded to x16."""
+    m = contract.SIZE_MULTIPLE
+    _, h, w = x.shape
+    ph, pw = (-h) % m, (-w) % m
+    t = torch.from_numpy(np.ascontiguousarray(x))[None]
+    if ph or pw:
+        t = F.pad(t, (0, pw, 0, ph), mode="reflect")
+    return torch.sigmoid(model(t))[0, :, :h, :w].numpy()
+
+
+def front_distances(pred_front: np.ndarray, true_front: np.ndarray) -> np.ndarray:
+    """Pooled two-way nearest distances (px) between predicted and true front pixels."""
+    d_to_true = distance_transform_edt(~true_front)[pred_front]
+    d_to_pred = distance_transform_edt(~pred_front)[true_front]
+    return np.concatenate([d_to_true, d_to_pred])
+
+
+def evaluate(model: torch.nn.Module, val: ValSet, turns: int = 0) -> dict:
+    """Mean / median pooled front distance; ``turns`` 90-degree turns of the input (np.rot90)."""
+    model.eval()
+    dists, no_front, per_image = [], 0, []
+    for _, x, front1 in val.items:
+        xt = np.rot90(x, turns, axes=(1, 2)) if turns else x
+        probs = predict_probs(model, xt)
+        edge = np.rot90(probs[0], -turns) if turns else probs[0]
+        pred = skeletonize(edge > contract.EDGE_THRESHOLD)
+        if not pred.any():
+            no_front += 1
+            continue
+        d = front_distances(pred, front1)
+        dists.append(d)
+        per_image.append(float(d.mean()))
+    d = np.concatenate(dists) if dists else np.array([np.inf])
+    return {
+        "mean_px": float(d.mean()),
+        "median_px": float(np.median(d)),
+        "median_image_mean_px": float(np.median(per_image)) if per_image else float("inf"),
+        "no_front": no_front,
+        "n": len(val.items),
+    }
+
+
+class EMA:
+    def __init__(self, model: torch.nn.Module, decay: float):
+        self.model = copy.deepcopy(model).eval()
+        self.decay = decay
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model: torch.nn.Module, decay: float | None = None):
+        d = self.decay if decay is None else decay
+        for pe, p in zip(self.model.parameters(), model.parameters()):
+            pe.mul_(d).add_(p.detach(), alpha=1 - d)
+        for be, b in zip(self.model.buffers(), model.buffers()):
+            be.copy_(b)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--minutes", type=float, default=25.0, help="training wall time budget")
+    ap.add_argument("--val-glacier", default="jakobshavn", choices=[*GLACIERS, "none"])
+    ap.add_argument("--out", default=str(HERE / "checkpoints" / "unet.pt"))
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--crop", type=int, default=192)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--ema", type=float, default=0.995)
+    ap.add_argument("--p-upright", type=float, default=0.5)
+    ap.add_argument("--variants", type=int, default=6, help="jittered copies per scene")
+    ap.add_argument("--val-every", type=float, default=90.0, help="seconds between validations")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    train_glaciers = [g for g in GLACIERS if g != args.val_glacier]
+    t0 = time.time()
+    train_scenes = list_scenes(train_glaciers)
+    ts = TrainSet(train_scenes, n_variants=args.variants, crop=args.crop,
+                  p_upright=args.p_upright, seed=args.seed)
+    val = ValSet(list_scenes([args.val_glacier])) if args.val_glacier != "none" else None
+    print(f"train glaciers {train_glaciers}: {len(train_scenes)} scenes, {len(ts.items)} variants; "
+          f"val {args.val_glacier}: {len(val.items) if val else 0} scenes; data {time.time() - t0:.0f}s",
+          flush=True)
+
+    model = UNet()
+    print(f"parameters: {count_parameters(model)}", flush=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    ema = EMA(model, args.ema)
+    budget = args.minutes * 60.0
+    t_start = time.time()
+    last_val = t_start
+    step, best, history = 0, math.inf, []
+    run_loss = None
+
+    def save(tag: str, metrics: dict | None):
+        torch.save({"state_dict": ema.model.state_dict(), "step": step, "metrics": metrics,
+                    "args": vars(args), "train_glaciers": train_glaciers,
+                    "elapsed_s": time.time() - t_start, "tag": tag}, out if tag == "best" else out.with_suffix(".last.pt"))
+
+    while True:
+        elapsed = time.time() - t_start
+        frac = elapsed / budget
+        if frac >= 1.0:
+            break
+        warm = min(1.0, (step + 1) / 100)
+        lr = args.lr * warm * 0.5 * (1 + math.cos(math.pi * frac))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        model.train()
+        xb, yb = ts.batch(args.batch)
+        logits = model(torch.from_numpy(xb))
+        loss = loss_fn(logits, torch.from_numpy(yb))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        ema.update(model, decay=min(args.ema, (1 + step) / (10 + step)))
+        step += 1
+        run_loss = loss.item() if run_loss is None else 0.98 * run_loss + 0.02 * loss.item()
+        if step % 50 == 0:
+            print(f"step {step} t {elapsed / 60:.1f}min lr {lr:.2e} loss {run_loss:.4f}", flush=True)
+        if val is not None and time.time() - last_val > args.val_every:
+            last_val = time.time()
+            up, turned = evaluate(ema.model, val, 0), evaluate(ema.model, val, 1)
+            score = 0.5 * (up["mean_px"] + turned["mean_px"]) + 5.0 * (up["no_front"] + turned["no_front"])
+            history.append({"step": step, "min": elapsed / 60, "upright": up, "turned90": turned, "score": score})
+            tag = ""
+            if score < best:
+                best = score
+                save("best", {"upright": up, "turned90": turned, "score": score})
+                tag = " *best*"
+            print(f"VAL step {step} up mean {up['mean_px']:.2f} med {up['median_px']:.2f} nofront {up['no_front']} | "
+                  f"rot90 mean {turned['mean_px']:.2f} med {turned['median_px']:.2f} nofront {turned['no_front']} "
+                  f"({time.time() - last_val:.0f}s){tag}", flush=True)
+
+    total = time.time() - t_start
+    print(f"done: {step} steps in {total / 60:.1f} min", flush=True)
+    final = None
+    if val is not None:
+        final = {"upright": evaluate(ema.model, val, 0), "turned90": evaluate(ema.model, val, 1)}
+        print("FINAL EMA", json.dumps(final), flush=True)
+    save("last", final)
+    if val is None:
+        save("best", None)
+    (out.with_suffix(".history.json")).write_text(json.dumps(
+        {"history": history, "final": final, "steps": step, "train_minutes": total / 60, "best_score": best}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

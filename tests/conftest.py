@@ -1,0 +1,34 @@
+"""Shared fixtures: real headless QGIS (pytest-qgis), the loaded plugin, sample data."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+SAMPLE_SCENE = DATA / "LE07_L1TP_009011_20010707_20170204_01_T1_B2_Subset.tif"
+SAMPLE_FRONT = DATA / "LE07_L1TP_009011_20010707_20170204_01_T1_B2_Front.gpkg"
+SAMPLE_CLIP = DATA / "jakobshavn_isbrae.gpkg"
+
+
+@pytest.fixture(scope="session")
+def plugin(qgis_app, qgis_processing, qgis_iface):
+    """The plugin loaded through classFactory, as QGIS does; unloaded at the end."""
+    import calfin_qgis
+
+    instance = calfin_qgis.classFactory(qgis_iface)
+    instance.initGui()
+    yield instance
+    instance.unload()
+
+
+@pytest.fixture()
+def sample_scene(tmp_path: Path) -> Path:
+    """A private copy of the sample scene, so that tests cannot touch the shipped one."""
+    return Path(shutil.copy(SAMPLE_SCENE, tmp_path / SAMPLE_SCENE.name))
