@@ -1,14 +1,29 @@
 """Which of the plugin's Python dependencies are importable, and how to get the rest.
 
 Imported by the provider before any heavy package, so it must itself need only the
-standard library.
+standard library (no qgis either: ``scripts/install.py`` runs it with a plain Python, and it
+runs as a script, ``python3 deps.py [--folder DIR] [--json]``, to print the report).
+
+The plugin owns a dependency folder inside the user's QGIS profile,
+``<profile>/python/calfin_qgis_deps`` (see :func:`deps_folder`). The install dialog and
+``make install`` put missing packages there with ``pip install --target``, and the plugin
+appends it to ``sys.path`` when it loads, before anything imports onnxruntime or skimage.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import importlib.util
-from dataclasses import dataclass
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 REQUIRED = {
     # import name: (pip requirement, what it is for)
@@ -17,6 +32,15 @@ REQUIRED = {
     "scipy": ("scipy>=1.10,<1.14", "filters and graphs"),
     "shapely": ("shapely>=2.0,<3", "front geometries"),
 }
+# Packages that come with QGIS itself; reported, never installed by us.
+PROVIDED = {"numpy": "arrays (comes with QGIS)", "osgeo": "GDAL bindings (comes with QGIS)"}
+# With the GPU runtime, onnxruntime's requirement is swapped for this one (same import name).
+GPU_REQUIREMENT = "onnxruntime-gpu>=1.17,<2"
+
+FOLDER_NAME = "calfin_qgis_deps"
+FOLDER_ENV = "CALFIN_DEPS_DIR"  # overrides the folder (tests, unusual setups)
+
+_folder: Path | None = None  # the folder add_to_sys_path() added, for messages
 
 
 @dataclass(frozen=True)
@@ -25,35 +49,340 @@ class Dependency:
     requirement: str
     purpose: str
     version: str | None
+    error: str | None = None  # why a package that is present failed to import
 
     @property
     def found(self) -> bool:
         return self.version is not None
 
 
-def check() -> list[Dependency]:
-    """Report every required package with its version, or None when it is missing."""
+@dataclass(frozen=True)
+class CudaStatus:
+    """Whether onnxruntime can run on an NVIDIA GPU here."""
+
+    onnxruntime: str | None  # version, None when onnxruntime does not import
+    distribution: str | None  # "onnxruntime" or "onnxruntime-gpu"
+    providers: tuple[str, ...]  # onnxruntime.get_available_providers()
+    usable: bool  # CUDAExecutionProvider is among them
+    gpu_present: bool  # nvidia-smi is on PATH (a driver is installed)
+    detail: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# --- the folder -----------------------------------------------------------------------------
+
+
+def deps_folder(profile_dir: str | os.PathLike) -> Path:
+    """The plugin-owned dependency folder of a QGIS profile, or $CALFIN_DEPS_DIR when set.
+
+    ``profile_dir`` is ``QgsApplication.qgisSettingsDirPath()`` inside QGIS (e.g.
+    ``~/.local/share/QGIS/QGIS3/profiles/default``); taken as a parameter so that this
+    module stays importable without qgis.
+    """
+    override = os.environ.get(FOLDER_ENV)
+    if override:
+        return Path(override).expanduser()
+    return Path(profile_dir).expanduser() / "python" / FOLDER_NAME
+
+
+def add_to_sys_path(folder: str | os.PathLike) -> bool:
+    """Make packages installed into ``folder`` importable; True when it was added now.
+
+    The folder goes to the *end* of ``sys.path``: ``pip install --target`` also puts the
+    dependencies' own dependencies there (numpy among them), and QGIS's numpy, against which
+    GDAL is built, must keep winning. The folder need not exist yet (the install dialog
+    creates it). Idempotent.
+    """
+    global _folder
+    path = str(Path(folder).expanduser())
+    _folder = Path(path)
+    importlib.invalidate_caches()
+    if path in sys.path:
+        return False
+    sys.path.append(path)
+    return True
+
+
+def current_folder() -> Path | None:
+    """The folder that :func:`add_to_sys_path` added, if any."""
+    return _folder
+
+
+# --- the check ------------------------------------------------------------------------------
+
+
+def _find_spec(module: str):
+    """``importlib.util.find_spec`` that never raises (tests monkeypatch this)."""
+    try:
+        return importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+
+
+def _import_version(module: str) -> tuple[str | None, str | None]:
+    """(version, error) of an importable module; ("unknown", None) when it has no version."""
+    try:
+        mod = importlib.import_module(module)
+    except Exception as err:  # noqa: BLE001 - a broken binary raises all sorts
+        return None, f"{type(err).__name__}: {err}"
+    return str(getattr(mod, "__version__", "unknown")), None
+
+
+def check(import_modules: bool = True) -> list[Dependency]:
+    """Report every required package with its version, or None when it is missing.
+
+    With ``import_modules`` (the default) each package is imported, so a package that is
+    present but broken (wrong numpy ABI, missing shared library) counts as missing, with
+    the reason in ``error``. Without it only ``find_spec`` is asked (fast, for plugin load)
+    and the version comes from the package metadata when there is one.
+    """
     report = []
     for module, (requirement, purpose) in REQUIRED.items():
-        version = None
-        if importlib.util.find_spec(module) is not None:
-            try:
-                version = getattr(importlib.import_module(module), "__version__", "unknown")
-            except ImportError:
-                version = None
-        report.append(Dependency(module, requirement, purpose, version))
+        version = error = None
+        if _find_spec(module) is not None:
+            if import_modules:
+                version, error = _import_version(module)
+            else:
+                version = _distribution_version(requirement) or "unknown"
+        report.append(Dependency(module, requirement, purpose, version, error))
     return report
 
 
-def missing() -> list[Dependency]:
-    return [dep for dep in check() if not dep.found]
+def provided() -> dict[str, str | None]:
+    """Versions of the packages QGIS brings (numpy, GDAL), None when missing."""
+    out = {}
+    for module in PROVIDED:
+        if _find_spec(module) is None:
+            out[module] = None
+        elif module == "osgeo":
+            try:
+                from osgeo import gdal
+
+                out[module] = gdal.__version__
+            except Exception:  # noqa: BLE001
+                out[module] = None
+        else:
+            out[module] = _import_version(module)[0]
+    return out
+
+
+def missing(import_modules: bool = True) -> list[Dependency]:
+    """The required packages that are not importable (see :func:`check`)."""
+    return [dep for dep in check(import_modules) if not dep.found]
+
+
+def _distribution_version(requirement: str) -> str | None:
+    name = re.split(r"[<>=!~ ;\[]", requirement, maxsplit=1)[0]
+    for dist in (name, "onnxruntime-gpu") if name == "onnxruntime" else (name,):
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def cuda_status() -> CudaStatus:
+    """Whether onnxruntime lists CUDAExecutionProvider; imports onnxruntime only when called."""
+    gpu_present = shutil.which("nvidia-smi") is not None
+    distribution = None
+    for dist in ("onnxruntime-gpu", "onnxruntime"):
+        try:
+            importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        distribution = dist
+        break
+    if _find_spec("onnxruntime") is None:
+        return CudaStatus(None, None, (), False, gpu_present, "onnxruntime is not installed")
+    try:
+        import onnxruntime
+
+        providers = tuple(onnxruntime.get_available_providers())
+        version = str(getattr(onnxruntime, "__version__", "unknown"))
+    except Exception as err:  # noqa: BLE001
+        return CudaStatus(
+            None, distribution, (), False, gpu_present, f"onnxruntime fails to import: {err}"
+        )
+    usable = "CUDAExecutionProvider" in providers
+    if usable:
+        detail = "CUDA is usable: onnxruntime lists CUDAExecutionProvider"
+    elif gpu_present:
+        detail = (
+            "an NVIDIA GPU is present but this onnxruntime has no CUDA support; install the "
+            "GPU runtime (onnxruntime-gpu) to use it"
+        )
+    else:
+        detail = "no CUDA: runs on the CPU"
+    return CudaStatus(version, distribution, providers, usable, gpu_present, detail)
+
+
+# --- installing -----------------------------------------------------------------------------
+
+
+def python_executable() -> str:
+    """The Python interpreter that runs pip for QGIS's Python, as a path.
+
+    Inside QGIS ``sys.executable`` is not always a Python: on Windows (OSGeo4W, standalone
+    installer) it is ``qgis-bin.exe``, on macOS often the QGIS app binary, and
+    ``python -m pip`` given to those starts another QGIS. So take, in order, the first of
+    these that is called ``python*`` and exists: ``sys.executable`` (right on Linux, where
+    QGIS embeds /usr/bin/python3's library, and in a venv), ``sys._base_executable``, the
+    interpreter inside ``sys.exec_prefix`` (where OSGeo4W and the macOS bundle keep it),
+    then ``python3.X`` / ``python3`` on PATH (on Debian: /usr/bin/python3, the interpreter
+    whose library QGIS embeds). Packages for ``--target`` must match QGIS's Python version,
+    which is why the version-specific name is tried before plain ``python3``.
+    """
+    major, minor = sys.version_info[:2]
+    prefix = Path(sys.exec_prefix)
+    candidates = [
+        sys.executable,
+        getattr(sys, "_base_executable", ""),
+        str(prefix / "python.exe"),
+        str(prefix / "python3.exe"),
+        str(prefix / "bin" / f"python{major}.{minor}"),
+        str(prefix / "bin" / "python3"),
+        shutil.which(f"python{major}.{minor}") or "",
+        shutil.which("python3") or "",
+    ]
+    for candidate in candidates:
+        if candidate and Path(candidate).name.lower().startswith("python"):
+            if Path(candidate).is_file():
+                return candidate
+    return "python3"
+
+
+def numpy_requirement(numpy_version: str | None) -> str:
+    """A pin that keeps pip's resolution on the numpy QGIS already has.
+
+    QGIS's numpy (1.x on QGIS 3.22-3.34; GDAL's bindings are built against it) is the one
+    that will be imported, so pip must pick onnxruntime/scikit-image versions that work
+    with it: ``numpy==1.24.*`` for numpy 1.24.2 (always below 2 for a 1.x numpy); plain
+    ``numpy<2`` when the version is unknown.
+    """
+    match = re.match(r"(\d+)\.(\d+)", numpy_version or "")
+    if not match:
+        return "numpy<2"
+    return f"numpy=={match.group(1)}.{match.group(2)}.*"
+
+
+def requirements(packages, gpu: bool = False, numpy_version: str | None = None) -> list[str]:
+    """Pinned pip requirements for ``packages`` (Dependency objects or import names)."""
+    reqs = []
+    for package in packages:
+        module = package.module if isinstance(package, Dependency) else str(package)
+        if module not in REQUIRED:
+            raise ValueError(f"unknown dependency {module!r}; known: {', '.join(REQUIRED)}")
+        reqs.append(GPU_REQUIREMENT if gpu and module == "onnxruntime" else REQUIRED[module][0])
+    reqs.append(numpy_requirement(numpy_version))
+    return reqs
+
+
+def _qgis_numpy_version() -> str | None:
+    """numpy's version here, without importing it when it is not already imported."""
+    if "numpy" in sys.modules:
+        return str(getattr(sys.modules["numpy"], "__version__", "")) or None
+    try:
+        return importlib.metadata.version("numpy")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def pip_command(
+    packages,
+    target: str | os.PathLike,
+    gpu: bool = False,
+    *,
+    python: str | None = None,
+    numpy_version: str | None = "auto",
+) -> list[str]:
+    """The pip command that installs ``packages`` into ``target`` (nothing is run here).
+
+    ``numpy_version="auto"`` pins numpy to this Python's numpy series (see
+    :func:`numpy_requirement`); ``gpu`` installs onnxruntime-gpu instead of onnxruntime.
+    ``--target`` also skips pip's PEP 668 "externally managed" refusal on Debian 12.
+    """
+    if numpy_version == "auto":
+        numpy_version = _qgis_numpy_version()
+    return [
+        python or python_executable(),
+        "-m",
+        "pip",
+        "install",
+        "--target",
+        str(Path(target).expanduser()),
+        "--upgrade-strategy",
+        "only-if-needed",
+        "--prefer-binary",
+        "--disable-pip-version-check",
+        "--no-input",
+        *requirements(packages, gpu, numpy_version),
+    ]
+
+
+def command_line(command: list[str]) -> str:
+    """``command`` as one line to paste into a terminal (cmd.exe quoting on Windows)."""
+    if os.name == "nt":
+        return subprocess.list2cmdline(command)
+    return shlex.join(command)
 
 
 def missing_message(deps: list[Dependency]) -> str:
     """A message that names the missing packages and the command that installs them."""
-    names = ", ".join(f"{d.module} ({d.purpose})" for d in deps)
-    reqs = " ".join(f'"{d.requirement}"' for d in deps)
+    names = ", ".join(
+        f"{d.module} ({d.purpose}{'; ' + d.error if d.error else ''})" for d in deps
+    )
+    folder = current_folder()
+    if folder is not None:
+        command = command_line(pip_command([d.module for d in deps], folder))
+        where = f"then restart QGIS (packages go to {folder})"
+    else:
+        reqs = " ".join(shlex.quote(r) for r in requirements([d.module for d in deps]))
+        command = f"python3 -m pip install --user {reqs}"
+        where = "then restart QGIS"
     return (
         f"Missing Python packages: {names}. Install them from the CALFIN plugin menu "
-        f"(Plugins > CALFIN > Install dependencies) or run: python3 -m pip install --user {reqs}"
+        f"(Plugins > CALFIN > Install dependencies…) or run: {command} ; {where}."
     )
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+def report(folder: str | os.PathLike | None = None) -> dict:
+    """Everything the check knows, as JSON-friendly data (``python3 deps.py --json``)."""
+    if folder is not None:
+        add_to_sys_path(folder)
+    return {
+        "python": sys.executable,
+        "python_version": ".".join(map(str, sys.version_info[:3])),
+        "folder": str(folder) if folder is not None else None,
+        "required": [asdict(d) | {"found": d.found} for d in check()],
+        "provided": provided(),
+        "cuda": cuda_status().as_dict(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Report calfin_qgis's Python dependencies.")
+    parser.add_argument("--folder", help="the plugin's dependency folder to add to sys.path")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    args = parser.parse_args(argv)
+    data = report(args.folder)
+    if args.json:
+        print(json.dumps(data))
+    else:
+        for dep in data["required"]:
+            state = dep["version"] or f"MISSING ({dep['error'] or dep['requirement']})"
+            print(f"{dep['module']:12} {state}")
+        for module, version in data["provided"].items():
+            print(f"{module:12} {version or 'MISSING (comes with QGIS)'}")
+        print(f"{'cuda':12} {data['cuda']['detail']}")
+    return 0 if all(d["found"] for d in data["required"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -62,7 +62,7 @@ def main() -> None:
         {
             "geometry": front.line,
             "glacier_id": "jakobshavn_isbrae",
-            "image_id": f"{SCENE}_Subset",
+            "image_id": naming.scene_id(SCENE),
             "date": naming.scene_date(SCENE),
             "qual_flag": schema.QUAL_MANUAL,
             "confidence": 1.0,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import contract, io, naming, schema
-from .errors import InputError
+from .errors import Cancelled, InputError
 from .extract import Front, extract_fronts
 from .infer import IsCancelled, Progress, flow_turns, predict_scene
 from .model import Model
@@ -117,6 +117,8 @@ def segment(
         cancelled=cancelled,
         timer=timer,
     )
+    if cancelled():
+        raise Cancelled("cancelled by the user")
     mask = None
     if geometry is not None:
         mask = io.polygon_mask(geometry, window, scene.geotransform)
@@ -189,7 +191,6 @@ def preprocess_scene(
 ) -> None:
     """Write the network's 3-channel input for a whole scene, block by block."""
     from . import preprocess
-    from .errors import Cancelled
     from .infer import blocks
 
     values, valid = scene.read_overview()

@@ -61,13 +61,13 @@ class CalfinAlgorithm(QgsProcessingAlgorithm):
         return type(self)()
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        """Check dependencies, run ``run()``, turn pipeline errors into clear messages."""
+        """Check dependencies, run ``compute()``, turn pipeline errors into clear messages."""
         missing = deps.missing()
         if missing:
             raise QgsProcessingException(deps.missing_message(missing))
         start = time.perf_counter()
         try:
-            results = self.run(parameters, context, feedback)
+            results = self.compute(parameters, context, feedback)
         except InputError as err:
             raise QgsProcessingException(str(err)) from err
         except Cancelled:
@@ -76,7 +76,7 @@ class CalfinAlgorithm(QgsProcessingAlgorithm):
         feedback.pushInfo(f"{self.displayName()} finished in {time.perf_counter() - start:.1f} s")
         return results
 
-    def run(self, parameters, context, feedback) -> dict:
+    def compute(self, parameters, context, feedback) -> dict:
         raise NotImplementedError
 
 

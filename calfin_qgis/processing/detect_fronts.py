@@ -85,7 +85,7 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
             )
         )
 
-    def run(self, parameters, context, feedback) -> dict:
+    def compute(self, parameters, context, feedback) -> dict:
         from ..core import io
         from ..core.pipeline import DetectOptions, extract, front_records, segment
 

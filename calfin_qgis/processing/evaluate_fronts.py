@@ -51,11 +51,17 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
             QgsProcessingParameterFeatureSource("REFERENCE", "Reference fronts", lines)
         )
         self.addParameter(
-            QgsProcessingParameterField("ID_FIELD", "Image id field", "image_id", "INPUT")
+            QgsProcessingParameterField(
+                "ID_FIELD", "Image id field", "image_id", "INPUT", optional=True
+            )
         )
         self.addParameter(
             QgsProcessingParameterField(
-                "REFERENCE_ID_FIELD", "Reference image id field", "image_id", "REFERENCE"
+                "REFERENCE_ID_FIELD",
+                "Reference image id field",
+                "image_id",
+                "REFERENCE",
+                optional=True,
             )
         )
         self.addParameter(
@@ -95,7 +101,7 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
                 out[str(feature[field])].append(wkb.loads(bytes(feature.geometry().asWkb())))
         return out
 
-    def run(self, parameters, context, feedback) -> dict:
+    def compute(self, parameters, context, feedback) -> dict:
         from ..core.evaluation import evaluate
         from ..core.report import write_report
 
@@ -109,11 +115,14 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
             )
         metres = QgsUnitTypes.fromUnitToUnitFactor(crs.mapUnits(), QgsUnitTypes.DistanceMeters)
         detected = self._lines(
-            detected_src, self.parameterAsString(parameters, "ID_FIELD", context), crs, context
+            detected_src,
+            self.parameterAsString(parameters, "ID_FIELD", context) or "image_id",
+            crs,
+            context,
         )
         reference = self._lines(
             reference_src,
-            self.parameterAsString(parameters, "REFERENCE_ID_FIELD", context),
+            self.parameterAsString(parameters, "REFERENCE_ID_FIELD", context) or "image_id",
             crs,
             context,
         )

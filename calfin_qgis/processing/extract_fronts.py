@@ -27,7 +27,7 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
         add_extraction(self)
         self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", "Calving fronts"))
 
-    def run(self, parameters, context, feedback) -> dict:
+    def compute(self, parameters, context, feedback) -> dict:
         from ..core.pipeline import DetectOptions, extract_from_raster, front_records
 
         layer, path, band = params.scene_inputs(self, parameters, context)

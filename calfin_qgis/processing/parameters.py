@@ -19,7 +19,8 @@ from .layers import raster_path, source_geometry
 
 def add_scene(alg, help_band: str = "Band (near-infrared or panchromatic)") -> None:
     alg.addParameter(QgsProcessingParameterRasterLayer("INPUT", "Scene"))
-    alg.addParameter(QgsProcessingParameterBand("BAND", help_band, 1, "INPUT"))
+    # Optional so that a missing BAND (qgis_process, scripts) means band 1 on QGIS 3.22.
+    alg.addParameter(QgsProcessingParameterBand("BAND", help_band, 1, "INPUT", optional=True))
 
 
 def add_clip(alg) -> None:

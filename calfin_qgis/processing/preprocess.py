@@ -23,7 +23,7 @@ class PreprocessAlgorithm(CalfinAlgorithm):
         params.add_scene(self)
         self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", "Model input"))
 
-    def run(self, parameters, context, feedback) -> dict:
+    def compute(self, parameters, context, feedback) -> dict:
         from ..core import io
         from ..core.pipeline import preprocess_scene
 

@@ -27,7 +27,7 @@ class SegmentAlgorithm(CalfinAlgorithm):
         params.add_inference(self)
         self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", "Probabilities"))
 
-    def run(self, parameters, context, feedback) -> dict:
+    def compute(self, parameters, context, feedback) -> dict:
         from ..core import io
         from ..core.pipeline import DetectOptions, segment
 

@@ -1,0 +1,119 @@
+"""Exporting reviewed fronts: a GeoPackage of the kept fronts and label images for retraining.
+
+Label images follow the training data: ``labels/<id>_Front.png`` (3 px line) and
+``labels_1px/<id>_Front.png`` (1 px line), black (0) on white (255), on the scene's pixel grid.
+Both exports read the layer as shown, i.e. with edits not yet saved.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+from osgeo import gdal, osr
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsFeatureRequest,
+    QgsProject,
+    QgsVectorFileWriter,
+    QgsVectorLayer,
+)
+from skimage.morphology import binary_dilation
+
+from calfin_qgis.core.io import open_scene
+from calfin_qgis.core.metrics import rasterize_lines
+
+from .review_model import KEPT_STATUSES
+from .review_scenes import SceneFinder
+
+_SUBSET = re.compile(r"_subset$", re.IGNORECASE)
+
+
+def label_name(image_id: str) -> str:
+    """``X_Subset`` → ``X_Front.png`` (and ``X`` → ``X_Front.png``)."""
+    stem = _SUBSET.sub("", image_id)
+    return f"{stem}_Front.png"
+
+
+def _kept_ids(layer: QgsVectorLayer, statuses) -> list[int]:
+    if layer.fields().indexOf("status") < 0:
+        return []
+    return [f.id() for f in layer.getFeatures() if f["status"] in statuses]
+
+
+def export_fronts(layer: QgsVectorLayer, path: str | Path, statuses=KEPT_STATUSES) -> int:
+    """Write the fronts whose status is in ``statuses`` to a GeoPackage; return how many."""
+    fids = _kept_ids(layer, statuses)
+    subset = layer.materialize(QgsFeatureRequest().setFilterFids(fids))
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName = "GPKG"
+    options.layerName = "fronts"
+    error, message, _, _ = QgsVectorFileWriter.writeAsVectorFormatV3(
+        subset, str(path), QgsProject.instance().transformContext(), options
+    )
+    if error != QgsVectorFileWriter.NoError:
+        raise RuntimeError(f"Cannot write {path}: {message}")
+    return len(fids)
+
+
+@dataclass
+class LabelExport:
+    written: list[Path] = field(default_factory=list)
+    missing_scenes: list[str] = field(default_factory=list)
+
+
+def _write_png(path: Path, burnt: np.ndarray) -> None:
+    image = np.where(burnt, 0, 255).astype(np.uint8)
+    mem = gdal.GetDriverByName("MEM").Create("", image.shape[1], image.shape[0], 1, gdal.GDT_Byte)
+    mem.GetRasterBand(1).WriteArray(image)
+    gdal.GetDriverByName("PNG").CreateCopy(str(path), mem)
+    Path(f"{path}.aux.xml").unlink(missing_ok=True)
+
+
+def _scene_transform(layer: QgsVectorLayer, crs_wkt: str) -> QgsCoordinateTransform | None:
+    if not crs_wkt:
+        return None
+    srs = osr.SpatialReference(wkt=crs_wkt)
+    scene_crs = QgsCoordinateReferenceSystem.fromWkt(srs.ExportToWkt())
+    if not scene_crs.isValid() or scene_crs == layer.crs():
+        return None
+    return QgsCoordinateTransform(layer.crs(), scene_crs, QgsProject.instance())
+
+
+def export_label_images(
+    layer: QgsVectorLayer, folder: str | Path, scenes: SceneFinder, statuses=KEPT_STATUSES
+) -> LabelExport:
+    """Rasterise kept fronts per image onto their scene's grid as training label PNGs."""
+    folder = Path(folder)
+    by_image = defaultdict(list)
+    for fid in _kept_ids(layer, statuses):
+        feature = layer.getFeature(fid)
+        by_image[str(feature["image_id"] or "")].append(feature.geometry())
+    result = LabelExport()
+    for sub in ("labels", "labels_1px"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    for image_id, geometries in sorted(by_image.items()):
+        path = scenes.path_for(image_id)
+        if path is None:
+            result.missing_scenes.append(image_id)
+            continue
+        scene = open_scene(path)
+        transform = _scene_transform(layer, scene.crs_wkt)
+        lines = []
+        for geometry in geometries:
+            geometry = type(geometry)(geometry)
+            if transform is not None:
+                geometry.transform(transform)
+            lines.append(shapely.from_wkb(bytes(geometry.asWkb())))
+        thin = rasterize_lines(lines, (scene.height, scene.width), scene.geotransform)
+        thick = binary_dilation(thin, np.ones((3, 3), dtype=bool))
+        name = label_name(image_id)
+        for sub, burnt in (("labels", thick), ("labels_1px", thin)):
+            _write_png(folder / sub / name, burnt)
+            result.written.append(folder / sub / name)
+    return result

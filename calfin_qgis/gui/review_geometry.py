@@ -1,0 +1,41 @@
+"""Trimming a front: cut it at a point or by a drawn line and keep one part (shapely only)."""
+
+from __future__ import annotations
+
+import shapely
+from shapely.geometry import LineString, MultiLineString, Point
+from shapely.ops import linemerge, split, substring
+
+
+def _single_line(line: LineString | MultiLineString) -> LineString:
+    if isinstance(line, MultiLineString):
+        merged = linemerge(line)
+        if isinstance(merged, MultiLineString):
+            # Disjoint parts: trim the longest, as the dock edits one front line at a time.
+            return max(merged.geoms, key=lambda g: g.length)
+        return merged
+    return line
+
+
+def cut_parts(line, cutter) -> list[LineString]:
+    """Parts of ``line`` cut at the point nearest ``cutter`` (a Point) or where a line crosses it."""
+    line = _single_line(line)
+    if isinstance(cutter, Point):
+        at = line.project(cutter)
+        if at <= 0 or at >= line.length:
+            return [line]
+        return [substring(line, 0, at), substring(line, at, line.length)]
+    parts = [p for p in shapely.get_parts(split(line, cutter)) if p.length > 0]
+    return parts or [line]
+
+
+def keep_part(parts: list[LineString], near: Point | None = None) -> LineString:
+    """The part nearest ``near`` (the clicked one), or the longest when no point is given."""
+    if near is None:
+        return max(parts, key=lambda p: p.length)
+    return min(parts, key=lambda p: (p.distance(near), -p.length))
+
+
+def trim(line, cutter, near: Point | None = None) -> LineString:
+    """Cut ``line`` by ``cutter`` and keep the part nearest ``near`` (or the longest)."""
+    return keep_part(cut_parts(line, cutter), near)

@@ -1,0 +1,173 @@
+"""Reading review records from a front layer and writing reviews through its edit buffer.
+
+Every change is one edit command on the layer's undo stack, so Ctrl+Z in QGIS and the dock's
+undo both work, and nothing reaches the file until the labeller saves (commitChanges).
+"""
+
+from __future__ import annotations
+
+import datetime
+import getpass
+
+from qgis.core import (
+    QgsDistanceArea,
+    QgsFeature,
+    QgsField,
+    QgsGeometry,
+    QgsProject,
+    QgsSettings,
+    QgsUnitTypes,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
+
+from .review_model import (
+    EDITED,
+    REDRAWN,
+    REVIEW_FIELDS,
+    STATUSES,
+    UNREVIEWED,
+    FrontRecord,
+    review_for,
+)
+
+REVIEWER_SETTING = "calfin_qgis/review/reviewer"
+_QVARIANT = {"str": QVariant.String, "int": QVariant.Int}
+
+
+def default_reviewer() -> str:
+    """The name saved in the QGIS settings, else the login name."""
+    saved = QgsSettings().value(REVIEWER_SETTING, "", type=str)
+    if saved:
+        return saved
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
+def _py(value):
+    """A Python value from a QGIS attribute: NULL becomes None, QDate a date."""
+    if value is None or (isinstance(value, QVariant) and value.isNull()):
+        return None
+    if isinstance(value, QDate):
+        return value.toPyDate() if value.isValid() else None
+    if isinstance(value, QDateTime):
+        return value.toPyDateTime().date() if value.isValid() else None
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return datetime.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value
+
+
+class ReviewLayer:
+    """A front layer seen through the review: records, status changes, geometry changes."""
+
+    def __init__(self, layer: QgsVectorLayer, reviewer: str | None = None) -> None:
+        self.layer = layer
+        self.reviewer = reviewer if reviewer is not None else default_reviewer()
+
+    # --- schema ---------------------------------------------------------------------------
+
+    def missing_fields(self) -> list[str]:
+        names = set(self.layer.fields().names())
+        return [name for name, _ in REVIEW_FIELDS if name not in names]
+
+    def add_review_fields(self) -> None:
+        """Add the review fields through the provider (a schema change, kept outside undo)."""
+        missing = self.missing_fields()
+        if not missing:
+            return
+        kinds = dict(REVIEW_FIELDS)
+        fields = [QgsField(name, _QVARIANT[kinds[name]]) for name in missing]
+        if not self.layer.dataProvider().addAttributes(fields):
+            raise RuntimeError(
+                f"Cannot add the review fields {missing} to {self.layer.name()}: "
+                f"{self.layer.dataProvider().error().summary()} Save a copy as GeoPackage."
+            )
+        self.layer.updateFields()
+
+    # --- reading --------------------------------------------------------------------------
+
+    def record(self, feature: QgsFeature) -> FrontRecord:
+        names = set(feature.fields().names())
+
+        def get(name):
+            return _py(feature[name]) if name in names else None
+
+        status = get("status")
+        date = get("date")
+        confidence = get("confidence")
+        qual = get("qual_flag")
+        return FrontRecord(
+            fid=feature.id(),
+            image_id=str(get("image_id") or ""),
+            date=date if isinstance(date, datetime.date) else None,
+            qual_flag=None if qual is None else int(qual),
+            confidence=None if confidence is None else float(confidence),
+            status=status if status in STATUSES else UNREVIEWED,
+        )
+
+    def records(self) -> list[FrontRecord]:
+        return [self.record(f) for f in self.layer.getFeatures()]
+
+    def record_of(self, fid: int) -> FrontRecord | None:
+        feature = self.layer.getFeature(fid)
+        return self.record(feature) if feature.isValid() else None
+
+    def geometry(self, fid: int) -> QgsGeometry:
+        return self.layer.getFeature(fid).geometry()
+
+    # --- writing --------------------------------------------------------------------------
+
+    def _length(self, geometry: QgsGeometry) -> float:
+        if self.layer.crs().mapUnits() == QgsUnitTypes.DistanceMeters:
+            return geometry.length()
+        area = QgsDistanceArea()
+        area.setSourceCrs(self.layer.crs(), QgsProject.instance().transformContext())
+        area.setEllipsoid(QgsProject.instance().ellipsoid() or "EPSG:7030")
+        return area.measureLength(geometry)
+
+    def review_values(self, action: str, qual_flag: int | None) -> dict[int, object]:
+        """Attribute index → value for ``action`` on a front flagged ``qual_flag``."""
+        review = review_for(action, qual_flag)
+        stamp = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+        values = {
+            "status": review.status,
+            "reviewed": review.reviewed,
+            "reviewer": self.reviewer if review.reviewed else None,
+            "reviewed_at": stamp if review.reviewed else None,
+            "qual_flag": review.qual_flag,
+        }
+        fields = self.layer.fields()
+        return {fields.indexOf(k): v for k, v in values.items() if fields.indexOf(k) >= 0}
+
+    def apply(self, fid: int, action: str, geometry: QgsGeometry | None = None) -> None:
+        """Write ``action`` (and a new geometry) for ``fid`` as one undoable edit command."""
+        if self.missing_fields():
+            raise RuntimeError("Add the review fields before reviewing (add_review_fields).")
+        feature = self.layer.getFeature(fid)
+        if not feature.isValid():
+            raise KeyError(f"Front {fid} is not in layer {self.layer.name()}.")
+        if not self.layer.isEditable() and not self.layer.startEditing():
+            raise RuntimeError(f"Layer {self.layer.name()} cannot be edited (read-only source?).")
+        own_command = not self.layer.isEditCommandActive()
+        if own_command:
+            self.layer.beginEditCommand(f"Review front {fid}: {action}")
+        try:
+            values = self.review_values(action, self.record(feature).qual_flag)
+            if geometry is not None and not self.layer.changeGeometry(fid, geometry):
+                raise RuntimeError(f"Cannot change the geometry of front {fid}.")
+            index = self.layer.fields().indexOf("length_m")
+            if index >= 0 and action in (EDITED, REDRAWN):
+                values[index] = self._length(self.layer.getFeature(fid).geometry())
+            if not self.layer.changeAttributeValues(fid, values):
+                raise RuntimeError(f"Cannot change the attributes of front {fid}.")
+        except Exception:
+            if own_command:
+                self.layer.destroyEditCommand()
+            raise
+        if own_command:
+            self.layer.endEditCommand()

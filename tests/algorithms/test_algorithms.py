@@ -1,0 +1,187 @@
+"""Every calfin algorithm through processing.run in real headless QGIS, on the sample scene."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsRasterLayer,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+
+from tests.conftest import ROOT, SAMPLE_CLIP, SAMPLE_FRONT
+
+FRONT_FIELDS = ["glacier_id", "image_id", "date", "qual_flag", "confidence", "length_m", "source"]
+
+pytestmark = pytest.mark.usefixtures("plugin")
+
+
+def run(algorithm: str, params: dict, feedback=None) -> dict:
+    import processing
+
+    return processing.run(algorithm, params, feedback=feedback)
+
+
+def test_preprocess_writes_three_bands_on_the_scene_grid(sample_scene, tmp_path) -> None:
+    out = run("calfin:preprocess", {"INPUT": str(sample_scene), "OUTPUT": str(tmp_path / "x.tif")})
+    layer, scene = QgsRasterLayer(out["OUTPUT"]), QgsRasterLayer(str(sample_scene))
+    assert layer.bandCount() == 3
+    assert layer.crs().authid() == "EPSG:3413"
+    assert layer.extent() == scene.extent()
+    stats = layer.dataProvider().bandStatistics(2)
+    assert 0.0 <= stats.minimumValue < stats.maximumValue <= 1.0
+
+
+def test_segment_then_extract_gives_a_front_in_the_scene_crs(sample_scene, tmp_path) -> None:
+    probs = run("calfin:segment", {"INPUT": str(sample_scene), "OUTPUT": str(tmp_path / "p.tif")})[
+        "OUTPUT"
+    ]
+    raster = QgsRasterLayer(probs)
+    assert raster.bandCount() == 2 and raster.crs().authid() == "EPSG:3413"
+    assert raster.dataProvider().bandStatistics(1).maximumValue > 0.33
+    fronts = run(
+        "calfin:extract_fronts",
+        {"INPUT": probs, "GLACIER_ID": "jakobshavn", "OUTPUT": str(tmp_path / "f.gpkg")},
+    )["OUTPUT"]
+    layer = QgsVectorLayer(fronts)
+    assert layer.featureCount() == 1
+    assert layer.crs().authid() == "EPSG:3413"
+    assert next(layer.getFeatures())["glacier_id"] == "jakobshavn"
+
+
+def test_detect_fronts_writes_attributed_lines(sample_scene, tmp_path) -> None:
+    out = run(
+        "calfin:detect_fronts",
+        {
+            "INPUT": str(sample_scene),
+            "CLIP": str(SAMPLE_CLIP),
+            "GLACIER_ID": "jakobshavn_isbrae",
+            "FLOW": 1,  # up
+            "OUTPUT": str(tmp_path / "fronts.gpkg"),
+            "PROBABILITIES": str(tmp_path / "probs.tif"),
+        },
+    )
+    layer = QgsVectorLayer(out["OUTPUT"])
+    assert layer.geometryType() == QgsWkbTypes.LineGeometry
+    assert layer.crs().authid() == "EPSG:3413"
+    assert layer.fields().names()[1:] == FRONT_FIELDS  # after the GeoPackage fid
+    assert layer.featureCount() == 1
+    front = next(layer.getFeatures())
+    assert front["image_id"] == "LE07_L1TP_009011_20010707_20170204_01_T1_B2"
+    assert front["date"].toString("yyyy-MM-dd") == "2001-07-07"
+    assert front["qual_flag"] in (10, 13)
+    assert 0.33 < front["confidence"] <= 1.0
+    assert 1000 < front["length_m"] < 12000
+    assert front["source"].startswith("calfin_unet")
+    assert QgsRasterLayer(out["PROBABILITIES"]).bandCount() == 2
+
+
+def test_evaluate_fronts_against_the_manual_front(sample_scene, tmp_path) -> None:
+    detected = run(
+        "calfin:detect_fronts", {"INPUT": str(sample_scene), "OUTPUT": str(tmp_path / "f.gpkg")}
+    )["OUTPUT"]
+    out = run(
+        "calfin:evaluate_fronts",
+        {
+            "INPUT": detected,
+            "REFERENCE": str(SAMPLE_FRONT),
+            "PIXEL_SIZE": 40.0,
+            "OUTPUT": str(tmp_path / "metrics.gpkg"),
+            "REPORT": str(tmp_path / "report.html"),
+        },
+    )
+    table = QgsVectorLayer(out["OUTPUT"])
+    assert table.featureCount() == 1
+    row = next(table.getFeatures())
+    assert row["found"] == 1
+    assert row["mean_m"] == pytest.approx(row["mean_px"] * 40.0)
+    assert out["MEAN_PX"] == pytest.approx(row["mean_px"])
+    assert out["MEAN_PX"] < 10.0  # the real model on a real scene of the validation glacier
+    html = Path(out["REPORT"]).read_text()
+    assert "<svg" in html and "no front" in html
+
+
+def test_batch_rows_are_independent(sample_scene, tmp_path) -> None:
+    """As the batch dialog runs each row on its own: a bad row fails, the good one finishes."""
+    rows = [
+        {"INPUT": str(tmp_path / "missing.tif"), "OUTPUT": str(tmp_path / "a.gpkg")},
+        {"INPUT": str(sample_scene), "OUTPUT": str(tmp_path / "b.gpkg")},
+    ]
+    outcomes = []
+    for row in rows:
+        try:
+            outcomes.append(run("calfin:detect_fronts", row)["OUTPUT"])
+        except QgsProcessingException as err:
+            outcomes.append(err)
+    assert isinstance(outcomes[0], QgsProcessingException)
+    assert QgsVectorLayer(outcomes[1]).featureCount() == 1
+    assert not (tmp_path / "a.gpkg").exists()
+
+
+def test_cancel_segment_leaves_no_output(sample_scene, tmp_path) -> None:
+    feedback = QgsProcessingFeedback()
+    feedback.progressChanged.connect(lambda _: feedback.cancel())
+    out = tmp_path / "probs.tif"
+    run("calfin:segment", {"INPUT": str(sample_scene), "OUTPUT": str(out)}, feedback)
+    assert feedback.isCanceled()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(("probs", ".probs"))]
+
+
+def test_model_chains_segment_into_extract(sample_scene, tmp_path) -> None:
+    """The graphical modeler's way: segment's OUTPUT feeds extract_fronts' INPUT."""
+    from qgis.core import (
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterRasterLayer,
+    )
+
+    model = QgsProcessingModelAlgorithm("chain", "calfin")
+    model.addModelParameter(
+        QgsProcessingParameterRasterLayer("scene", "scene"), QgsProcessingModelParameter("scene")
+    )
+    seg = QgsProcessingModelChildAlgorithm("calfin:segment")
+    seg.setChildId("seg")
+    seg.addParameterSources(
+        "INPUT", [QgsProcessingModelChildParameterSource.fromModelParameter("scene")]
+    )
+    model.addChildAlgorithm(seg)
+    ext = QgsProcessingModelChildAlgorithm("calfin:extract_fronts")
+    ext.setChildId("ext")
+    ext.addParameterSources(
+        "INPUT", [QgsProcessingModelChildParameterSource.fromChildOutput("seg", "OUTPUT")]
+    )
+    output = QgsProcessingModelOutput("fronts")
+    output.setChildOutputName("OUTPUT")
+    ext.setModelOutputs({"fronts": output})
+    model.addChildAlgorithm(ext)
+    import processing
+
+    result = processing.run(
+        model, {"scene": str(sample_scene), "ext:fronts": str(tmp_path / "m.gpkg")}
+    )
+    assert QgsVectorLayer(result["ext:fronts"]).featureCount() == 1
+
+
+def test_qgis_process_runs_detect_fronts(sample_scene, tmp_path) -> None:
+    out = tmp_path / "fronts.gpkg"
+    args = f"run calfin:detect_fronts -- INPUT={sample_scene} OUTPUT={out}"
+    env = {**os.environ, "HOME": str(tmp_path)}
+    result = subprocess.run(
+        ["make", "-s", "-C", str(ROOT), "qgis_process", f"ARGS={args}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert QgsVectorLayer(str(out)).featureCount() == 1
+    assert "CPUExecutionProvider" in result.stdout + result.stderr

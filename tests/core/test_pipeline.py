@@ -1,0 +1,120 @@
+"""Reading a GeoTIFF, predicting block by block, extracting and writing, georeferenced."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from osgeo import gdal, ogr, osr
+
+from calfin_qgis.core import io, schema
+from calfin_qgis.core.errors import InputError
+from calfin_qgis.core.pipeline import DetectOptions, extract, front_records, segment
+
+from .fakes import dark_is_edge, fake_model
+
+ORIGIN = (500000.0, 7700000.0)
+PIXEL = 30.0
+
+
+def write_scene(path: Path, epsg: int = 32624, nodata: int | None = 0) -> Path:
+    """A bright 300×260 uint16 scene with a dark horizontal front at row 120, cols 40..219."""
+    data = np.full((300, 260), 4000, dtype=np.uint16)
+    data += np.random.default_rng(0).integers(0, 50, data.shape, dtype=np.uint16)
+    data[120, 40:220] = 300
+    data[:, :10] = 0  # nodata border, like a Landsat scene edge
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), 260, 300, 1, gdal.GDT_UInt16)
+    ds.SetGeoTransform((ORIGIN[0], PIXEL, 0, ORIGIN[1], 0, -PIXEL))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    ds.SetProjection(srs.ExportToWkt())
+    if nodata is not None:
+        ds.GetRasterBand(1).SetNoDataValue(nodata)
+    ds.GetRasterBand(1).WriteArray(data)
+    ds = None
+    return path
+
+
+def test_front_vertices_in_scene_crs_metres(tmp_path: Path) -> None:
+    scene = io.open_scene(write_scene(tmp_path / "LC08_L1TP_232013_20180606_20180615_01_T1.tif"))
+    model = fake_model(dark_is_edge, tile=64)
+    options = DetectOptions(block=128, overlap=16)
+    result = segment(model, scene, options)
+    assert np.isnan(result.probs[:, :, :10]).all()  # nodata stays nodata
+    (front,) = extract(result, options, result.timer)
+    xs, ys = np.array(front.line.coords).T
+    np.testing.assert_allclose(ys, ORIGIN[1] - 120.5 * PIXEL)
+    assert xs.min() == pytest.approx(ORIGIN[0] + 40.5 * PIXEL)
+    assert xs.max() == pytest.approx(ORIGIN[0] + 219.5 * PIXEL)
+    assert front.length_m == pytest.approx(179 * PIXEL)
+
+    out = tmp_path / "fronts.gpkg"
+    records = front_records([front], scene, "fake 0", "helheim")
+    io.write_fronts(out, records, schema.FRONT_FIELDS, scene.crs_wkt)
+    ds = ogr.Open(str(out))  # keep the datasource alive while its layer is used
+    layer = ds.GetLayer(0)
+    assert layer.GetSpatialRef().GetAuthorityCode(None) == "32624"
+    feature = layer.GetNextFeature()
+    assert feature["image_id"] == "LC08_L1TP_232013_20180606_20180615_01_T1"
+    assert feature["date"] == "2018/06/06"
+    assert feature["qual_flag"] == schema.QUAL_AUTO
+    assert feature["glacier_id"] == "helheim"
+    assert feature["length_m"] == pytest.approx(5370.0)
+
+
+def test_clip_window_limits_processing_and_drops_fronts_outside(tmp_path: Path) -> None:
+    from shapely.geometry import box
+
+    scene = io.open_scene(write_scene(tmp_path / "scene.tif"))
+    model = fake_model(dark_is_edge, tile=64)
+    # A search area over the left half of the front only: the right half must be dropped.
+    area = box(
+        ORIGIN[0] + 30 * PIXEL,
+        ORIGIN[1] - 160 * PIXEL,
+        ORIGIN[0] + 130 * PIXEL,
+        ORIGIN[1] - 80 * PIXEL,
+    )
+    options = DetectOptions(clip=area, overlap=16)
+    result = segment(model, scene, options)
+    assert result.window.width < scene.width and result.window.height < scene.height
+    (front,) = extract(result, options, result.timer)
+    xs, _ = np.array(front.line.coords).T
+    assert xs.max() <= ORIGIN[0] + 130 * PIXEL
+
+
+def test_png_without_georeference_works_in_pixels(tmp_path: Path) -> None:
+    data = np.full((90, 120), 200, dtype=np.uint8)
+    data[40, 10:110] = 10
+    path = tmp_path / "plain.png"
+    gdal.GetDriverByName("PNG").CreateCopy(str(path), gdal.Open(gdal_array_path(data)))
+    scene = io.open_scene(path)
+    assert not scene.georeferenced and scene.crs_wkt == ""
+    result = segment(fake_model(dark_is_edge, tile=64), scene, DetectOptions(overlap=16))
+    (front,) = extract(result, DetectOptions(), result.timer)
+    _, ys = np.array(front.line.coords).T
+    np.testing.assert_allclose(ys, -40.5)  # x = column, y = -row
+
+
+def gdal_array_path(data: np.ndarray) -> str:
+    path = f"/vsimem/{id(data)}.tif"
+    ds = gdal.GetDriverByName("GTiff").Create(path, data.shape[1], data.shape[0], 1, gdal.GDT_Byte)
+    ds.GetRasterBand(1).WriteArray(data)
+    ds = None
+    return path
+
+
+def test_write_raster_keeps_grid_and_never_overwrites_silently(tmp_path: Path) -> None:
+    out = tmp_path / "probs.tif"
+    gt = (ORIGIN[0], PIXEL, 0.0, ORIGIN[1], 0.0, -PIXEL)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32624)
+    data = np.random.default_rng(0).random((2, 20, 30)).astype(np.float32)
+    io.write_raster(out, data, gt, srs.ExportToWkt(), ("edge", "mask"))
+    ds = gdal.Open(str(out))
+    assert ds.GetGeoTransform() == gt
+    assert osr.SpatialReference(wkt=ds.GetProjection()).GetAuthorityCode(None) == "32624"
+    np.testing.assert_array_equal(ds.ReadAsArray(), data)
+    with pytest.raises(InputError, match="already exists"):
+        io.write_raster(out, data, gt, "", ("edge", "mask"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["probs.tif"]
