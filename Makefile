@@ -8,6 +8,8 @@ VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
 DATA ?=
 OUT ?=
 FLOW ?=
+TURN ?=
+MATCH ?=
 ARGS ?= list
 
 .PHONY: setup demo test lint package install qgis_process train evaluate bench
@@ -43,7 +45,7 @@ train: setup
 
 evaluate: setup
 	@test -n "$(DATA)" -a -n "$(OUT)" || { echo "usage: make evaluate DATA=<dir> OUT=<dir> [FLOW=up|down|left|right]"; exit 2; }
-	@$(PY) scripts/evaluate.py "$(DATA)" "$(OUT)" $(if $(FLOW),--flow $(FLOW))
+	@$(PY) scripts/evaluate.py "$(DATA)" "$(OUT)" $(if $(FLOW),--flow $(FLOW)) $(if $(TURN),--turn $(TURN)) $(if $(MATCH),--match '$(MATCH)')
 
 bench: setup
 	@$(PY) scripts/bench.py

@@ -1,0 +1,122 @@
+"""`make evaluate DATA=<dir> OUT=<dir> [FLOW=up] [TURN=k] [MATCH=regex]`.
+
+Runs the plugin's own pipeline on every raw image of a FrontLearning-style folder
+(`images/*.png`, `labels_1px/*_Front.png`, matched by the name before `_Subset`/`_Front`),
+writes one predicted 1-px front PNG per image (255 on 0) named like its label, and
+`metrics.csv` with one row per image and the pooled figures. TURN rotates every image
+and label by k quarter turns (counter-clockwise) first, to measure orientation
+robustness; FLOW then still names the direction the ice flows in the *turned* images.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+from osgeo import gdal
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from calfin_qgis.core import io  # noqa: E402
+from calfin_qgis.core.metrics import rasterize_lines, score_image, summarize  # noqa: E402
+from calfin_qgis.core.model import load_model  # noqa: E402
+from calfin_qgis.core.naming import scene_id  # noqa: E402
+from calfin_qgis.core.pipeline import DetectOptions, extract, segment  # noqa: E402
+
+
+def read_grey(path: Path) -> np.ndarray:
+    ds = gdal.Open(str(path))  # keep the dataset alive while its band is read
+    return ds.GetRasterBand(1).ReadAsArray()
+
+
+def to_vsimem(image: np.ndarray, name: str) -> str:
+    path = f"/vsimem/{name}.tif"
+    ds = gdal.GetDriverByName("GTiff").Create(
+        path, image.shape[1], image.shape[0], 1, gdal.GDT_Byte
+    )
+    ds.GetRasterBand(1).WriteArray(image)
+    ds = None
+    return path
+
+
+def write_png(path: Path, image: np.ndarray) -> None:
+    mem = gdal.GetDriverByName("MEM").Create("", image.shape[1], image.shape[0], 1, gdal.GDT_Byte)
+    mem.GetRasterBand(1).WriteArray(image)
+    gdal.GetDriverByName("PNG").CreateCopy(str(path), mem)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("data", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--flow", choices=["up", "down", "left", "right"])
+    parser.add_argument("--turn", type=int, default=0, help="quarter turns applied first")
+    parser.add_argument("--match", default="", help="only images whose name matches (regex)")
+    args = parser.parse_args()
+    images = sorted(
+        p for p in (args.data / "images").glob("*.png") if re.search(args.match, p.name)
+    )
+    if not images:
+        sys.exit(f"evaluate: no images/*.png in {args.data} (matching '{args.match}')")
+    args.out.mkdir(parents=True, exist_ok=True)
+    model, messages = load_model()
+    print("\n".join(messages))
+    options = DetectOptions(flow=args.flow)
+    scores = []
+    for path in images:
+        name = scene_id(path.name)
+        label_path = args.data / "labels_1px" / f"{name}_Front.png"
+        if not label_path.exists():
+            print(f"skip {path.name}: no label {label_path.name}")
+            continue
+        image = np.rot90(read_grey(path), args.turn)
+        reference = np.rot90(read_grey(label_path) < 128, args.turn)
+        scene = io.open_scene(to_vsimem(np.ascontiguousarray(image), name))
+        result = segment(model, scene, options)
+        fronts = extract(result, options, result.timer)
+        predicted = rasterize_lines([f.line for f in fronts], image.shape, io.PIXEL_GEOTRANSFORM)
+        gdal.Unlink(scene.path)
+        write_png(args.out / label_path.name, predicted.astype(np.uint8) * 255)
+        scores.append(score_image(name, predicted, reference))
+        s = scores[-1]
+        print(f"{name}: mean {s.mean_px:.2f} px, median {s.median_px:.2f} px, found {s.found}")
+    summary = summarize(scores)
+    with open(args.out / "metrics.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["image_id", "found", "mean_px", "median_px", "line_iou", "n_pixels"])
+        for s in scores:
+            writer.writerow(
+                [
+                    s.image_id,
+                    int(s.found),
+                    f"{s.mean_px:.3f}",
+                    f"{s.median_px:.3f}",
+                    f"{s.line_iou:.3f}",
+                    s.n_pixels,
+                ]
+            )
+        writer.writerow(
+            [
+                "POOLED",
+                summary.n_images - summary.n_no_front,
+                f"{summary.mean_px:.3f}",
+                f"{summary.median_px:.3f}",
+                f"{summary.line_iou:.3f}",
+                "",
+            ]
+        )
+    print(
+        f"images {summary.n_images}, no front {summary.n_no_front}, line IoU {summary.line_iou:.3f}"
+    )
+    print(f"pooled mean distance: {summary.mean_px:.2f} px")
+    print(f"pooled median distance: {summary.median_px:.2f} px")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
