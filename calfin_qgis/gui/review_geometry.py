@@ -18,7 +18,7 @@ def _single_line(line: LineString | MultiLineString) -> LineString:
 
 
 def cut_parts(line, cutter) -> list[LineString]:
-    """Parts of ``line`` cut at the point nearest ``cutter`` (a Point) or where a line crosses it."""
+    """Parts of ``line`` cut at the point nearest a Point ``cutter``, or where a line crosses."""
     line = _single_line(line)
     if isinstance(cutter, Point):
         at = line.project(cutter)

@@ -41,7 +41,8 @@ class SceneFinder:
         """A raster layer for ``image_id``: a chosen one first, then any in the project."""
         key = scene_id(image_id)
         project_rasters = [
-            lyr for lyr in QgsProject.instance().mapLayers().values()
+            lyr
+            for lyr in QgsProject.instance().mapLayers().values()
             if isinstance(lyr, QgsRasterLayer)
         ]
         for layer in [*self.layers, *project_rasters]:

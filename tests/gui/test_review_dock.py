@@ -1,0 +1,221 @@
+"""The review dock on real QGIS widgets (offscreen): review, undo, save, close, exports."""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+from osgeo import gdal
+from qgis.core import NULL, QgsGeometry, QgsPointXY, QgsProject, QgsRasterLayer, QgsVectorLayer
+
+from calfin_qgis.gui.review_dock import UnsavedChoice
+from calfin_qgis.gui.review_model import ACCEPTED, EDITED, REDRAWN, REJECTED, UNREVIEWED
+from tests.gui.conftest import SCENE_ID, read_on_disk
+
+
+def test_dock_lists_fronts_and_progress(dock, fronts_layer) -> None:
+    assert dock.layer is fronts_layer
+    assert dock.queue.view == [1, 2, 3, 4]
+    assert dock.current_fid == 1
+    assert dock.progress_label.text().startswith("0 of 4 reviewed")
+    seen = []
+    dock.currentFrontChanged.connect(seen.append)
+    dock.set_sort("confidence")
+    assert dock.queue.view == [3, 2, 4, 1]
+    assert not dock.next_front() and dock.previous_front() and dock.current_fid == 4
+    dock.set_qual_filter({13})
+    assert dock.queue.view == [3] and dock.current_fid == 3
+    assert seen == [4, 3]  # sorting kept fid 1 current
+    dock.status_combo.setCurrentIndex(dock.status_combo.findData(ACCEPTED))
+    assert dock.queue.view == [] and dock.current_fid is None and seen == [4, 3, -1]
+
+
+def test_review_writes_nothing_to_disk_until_save(dock, fronts_layer, fronts_path) -> None:
+    before = read_on_disk(fronts_path)
+    reviewed, progress = [], []
+    dock.frontReviewed.connect(lambda fid, status: reviewed.append((fid, status)))
+    dock.progressChanged.connect(lambda n, total: progress.append((n, total)))
+    assert dock.accept_current()  # fid 1, then moves on to 2
+    assert dock.current_fid == 2
+    assert dock.reject_current()
+    dock.go_to(4)
+    new_line = QgsGeometry.fromWkt("LINESTRING (-187000 -2274000, -185000 -2276000)")
+    assert dock.redraw_current(new_line)
+    assert reviewed == [(1, ACCEPTED), (2, REJECTED), (4, REDRAWN)]
+    assert progress[-1] == (3, 4)
+    assert dock.progress_label.text().startswith("3 of 4 reviewed (1 unreviewed, 1 accepted")
+    assert fronts_layer.isModified()
+
+    on_disk = read_on_disk(fronts_path)
+    assert {k: {f: v for f, v in d.items() if f in before[k]} for k, d in on_disk.items()} == before
+    assert all(values["status"] is None for values in on_disk.values())
+
+    assert dock.save()
+    assert not fronts_layer.isEditable()
+    saved = read_on_disk(fronts_path)
+    assert (saved[1]["status"], saved[1]["qual_flag"], saved[1]["reviewed"]) == (ACCEPTED, 0, 1)
+    assert (saved[2]["status"], saved[2]["qual_flag"], saved[2]["reviewed"]) == (REJECTED, 10, 1)
+    assert (saved[4]["status"], saved[4]["qual_flag"]) == (REDRAWN, 0)
+    assert saved[4]["wkt"] == "LINESTRING (-187000 -2274000,-185000 -2276000)"
+    assert saved[4]["length_m"] == np.hypot(2000, 2000)
+    assert saved[3]["status"] is None and saved[3]["wkt"] == before[3]["wkt"]
+    assert saved[1]["reviewer"] == "tester"
+    stamp = datetime.datetime.fromisoformat(saved[1]["reviewed_at"])
+    assert abs(stamp - datetime.datetime.now().astimezone()).total_seconds() < 60
+
+
+def test_undo_reverts_status_and_geometry(dock, fronts_layer) -> None:
+    original = fronts_layer.getFeature(2).geometry().asWkt()
+    dock.go_to(2)
+    dock.accept_current()
+    dock.go_to(2)
+    dock.edit_current(QgsGeometry.fromWkt("LINESTRING (-188000 -2270000, -185000 -2270000)"))
+    feature = fronts_layer.getFeature(2)
+    assert (feature["status"], feature["qual_flag"]) == (EDITED, 3)
+    assert feature["length_m"] == 3000
+    dock.undo()
+    feature = fronts_layer.getFeature(2)
+    assert (feature["status"], feature["qual_flag"]) == (ACCEPTED, 10)
+    assert feature.geometry().asWkt() == original
+    assert dock.queue.record(2).status == ACCEPTED
+    dock.undo()
+    assert dock.queue.record(2).status == UNREVIEWED
+    assert dock.progress_label.text().startswith("0 of 4 reviewed")
+
+
+def test_trim_keeps_the_longer_part_and_marks_edited(dock, fronts_layer, fronts_path) -> None:
+    dock.go_to(2)  # -188000..-182000 along y = -2270000, an auto pick (10)
+    assert dock.trim_current(QgsGeometry.fromPointXY(QgsPointXY(-186500, -2269990)))
+    assert dock.trim_current(
+        QgsGeometry.fromPointXY(QgsPointXY(-183000, -2270000)), QgsPointXY(-182500, -2270000)
+    )
+    assert dock.save()
+    saved = read_on_disk(fronts_path)[2]
+    assert saved["wkt"] == "LINESTRING (-183000 -2270000,-182000 -2270000)"
+    assert (saved["status"], saved["qual_flag"], saved["length_m"]) == (EDITED, 3, 1000)
+
+
+def test_qgis_vertex_edit_marks_front_edited_in_the_same_undo_step(
+    dock, fronts_layer, qgis_iface
+) -> None:
+    dock.go_to(3)
+    assert dock.edit_vertices_current()
+    assert fronts_layer.isEditable() and fronts_layer.selectedFeatureIds() == [3]
+    assert qgis_iface.activeLayer() is fronts_layer
+    qgis_iface.actionVertexTool().trigger.assert_called()
+    # What QGIS's vertex tool does to the layer: one edit command moving a vertex.
+    fronts_layer.beginEditCommand("Moved vertex")
+    fronts_layer.moveVertex(-184000, -2266500, 3, 1)
+    fronts_layer.endEditCommand()
+    feature = fronts_layer.getFeature(3)
+    assert (feature["status"], feature["qual_flag"]) == (EDITED, 3)
+    assert fronts_layer.undoStack().count() == 1
+    dock.undo()
+    feature = fronts_layer.getFeature(3)
+    assert feature["status"] == NULL and dock.queue.record(3).status == UNREVIEWED
+    assert feature.geometry().asWkt() == "LineString (-188000 -2266000, -184000 -2266000)"
+
+
+def test_canvas_zooms_to_front_and_shows_its_scene_beneath(dock, fronts_layer, scenes_dir):
+    dock.set_scene_folder(scenes_dir)
+    dock.go_to(2)
+    extent = dock.canvas.extent()
+    box = fronts_layer.getFeature(2).geometry().boundingBox()
+    assert extent.contains(box)
+    assert extent.center().distance(box.center()) < 1
+    assert min(extent.width(), extent.height()) <= 6000 * 1.3 + 1
+    rasters = [
+        lyr for lyr in QgsProject.instance().mapLayers().values() if isinstance(lyr, QgsRasterLayer)
+    ]
+    assert [r.name() for r in rasters] == [SCENE_ID]
+    order = [node.layer() for node in QgsProject.instance().layerTreeRoot().findLayers()]
+    assert order == [fronts_layer, rasters[0]]
+    dock.go_to(4)  # same scene: not loaded twice
+    assert len(QgsProject.instance().mapLayers()) == 2
+
+
+def test_close_asks_only_with_unsaved_edits(dock, fronts_layer, fronts_path) -> None:
+    questions = []
+
+    def answer(choice):
+        def ask():
+            questions.append(choice)
+            return choice
+
+        return ask
+
+    dock.show()
+    dock.ask_unsaved = answer(UnsavedChoice.CANCEL)
+    dock.accept_current()
+    assert not dock.close() and not dock.isHidden() and fronts_layer.isModified()
+    dock.ask_unsaved = answer(UnsavedChoice.SAVE)
+    assert dock.close()
+    assert questions == [UnsavedChoice.CANCEL, UnsavedChoice.SAVE]
+    assert read_on_disk(fronts_path)[1]["status"] == ACCEPTED
+    # Closed: tools and layer signals are released; a later edit no longer reaches the dock.
+    assert dock.canvas.mapTool() is None
+    fronts_layer.startEditing()
+    fronts_layer.changeAttributeValue(2, fronts_layer.fields().indexOf("status"), REJECTED)
+    assert dock.queue.record(2).status == UNREVIEWED
+    fronts_layer.rollBack()
+    assert dock.close()  # nothing unsaved: no question
+    assert len(questions) == 2
+
+
+def test_headless_close_keeps_edits_in_the_buffer_without_asking(dock, fronts_layer) -> None:
+    dock.start_redraw()
+    assert dock.canvas.mapTool() is dock.redraw_tool
+    dock.reject_current()
+    assert dock.close()
+    assert dock.canvas.mapTool() is None
+    assert fronts_layer.isModified()
+    assert fronts_layer.getFeature(1)["status"] == REJECTED
+
+
+def test_export_fronts_and_label_images(dock, fronts_layer, scenes_dir, tmp_path) -> None:
+    dock.set_scene_folder(scenes_dir)
+    dock.go_to(2)
+    dock.accept_current()  # scene SCENE_ID, y = -2270000 → row 125, x → cols 25..175
+    dock.go_to(3)
+    dock.accept_current()  # a scene that is not in the folder
+    dock.go_to(4)
+    dock.reject_current()
+
+    assert dock.export_fronts(tmp_path / "reviewed.gpkg") == 2
+    exported = QgsVectorLayer(str(tmp_path / "reviewed.gpkg"), "x", "ogr")
+    assert sorted(f["qual_flag"] for f in exported.getFeatures()) == [10, 13]
+    assert {f["status"] for f in exported.getFeatures()} == {ACCEPTED}
+
+    result = dock.export_labels(tmp_path / "train")
+    name = "LE07_L1TP_009011_20010707_20170204_01_T1_B2_Front.png"
+    assert result.written == [
+        tmp_path / "train" / "labels" / name,
+        tmp_path / "train" / "labels_1px" / name,
+    ]
+    assert result.missing_scenes == ["LT05_L1TP_008011_19971001_20161229_01_T1_B2_Subset"]
+    thin = gdal.Open(str(result.written[1])).ReadAsArray()
+    thick = gdal.Open(str(result.written[0])).ReadAsArray()
+    assert thin.shape == thick.shape == (300, 200)
+    rows, cols = np.nonzero(thin == 0)
+    assert set(rows) == {125} and (cols.min(), cols.max()) == (25, 175)
+    assert set(np.unique(thin)) == {0, 255}
+    assert set(np.nonzero(thick == 0)[0]) == {124, 125, 126}
+
+
+def test_redraw_tool_clicks_replace_the_current_front(dock, fronts_layer) -> None:
+    from qgis.gui import QgsMapMouseEvent
+    from qgis.PyQt.QtCore import QEvent, QPoint, Qt
+
+    dock.go_to(3)
+    dock.start_redraw()
+    tool = dock.redraw_tool
+    for x, y, button in ((10, 10, Qt.LeftButton), (50, 30, Qt.LeftButton), (0, 0, Qt.RightButton)):
+        event = QgsMapMouseEvent(
+            dock.canvas, QEvent.MouseButtonRelease, QPoint(x, y), button, button, Qt.NoModifier
+        )
+        tool.canvasReleaseEvent(event)
+    feature = fronts_layer.getFeature(3)
+    expected = [tool.toMapCoordinates(QPoint(10, 10)), tool.toMapCoordinates(QPoint(50, 30))]
+    assert feature.geometry().asPolyline() == expected
+    assert (feature["status"], feature["qual_flag"]) == (REDRAWN, 0)
+    assert tool.points == []
