@@ -30,7 +30,7 @@ REQUIRED = {
     "onnxruntime": ("onnxruntime>=1.17,<2", "runs the neural network"),
     "skimage": ("scikit-image>=0.22,<0.25", "preprocessing and front extraction"),
     "scipy": ("scipy>=1.10,<1.14", "filters and graphs"),
-    "shapely": ("shapely>=2.0,<3", "front geometries"),
+    "shapely": ("shapely>=2.0,<2.1", "front geometries"),  # 2.1: 4-D WKT, GEOS 3.11 rejects
 }
 # Packages that come with QGIS itself; reported, never installed by us.
 PROVIDED = {"numpy": "arrays (comes with QGIS)", "osgeo": "GDAL bindings (comes with QGIS)"}
@@ -224,33 +224,46 @@ def cuda_status() -> CudaStatus:
 def python_executable() -> str:
     """The Python interpreter that runs pip for QGIS's Python, as a path.
 
-    Inside QGIS ``sys.executable`` is not always a Python: on Windows (OSGeo4W, standalone
-    installer) it is ``qgis-bin.exe``, on macOS often the QGIS app binary, and
-    ``python -m pip`` given to those starts another QGIS. So take, in order, the first of
-    these that is called ``python*`` and exists: ``sys.executable`` (right on Linux, where
-    QGIS embeds /usr/bin/python3's library, and in a venv), ``sys._base_executable``, the
-    interpreter inside ``sys.exec_prefix`` (where OSGeo4W and the macOS bundle keep it),
-    then ``python3.X`` / ``python3`` on PATH (on Debian: /usr/bin/python3, the interpreter
-    whose library QGIS embeds). Packages for ``--target`` must match QGIS's Python version,
-    which is why the version-specific name is tried before plain ``python3``.
+    Inside QGIS ``sys.executable`` is not always the right Python: on Windows (OSGeo4W,
+    standalone installer) it is ``qgis-bin.exe``, on macOS often the QGIS app binary, and
+    with the Python embedded in QGIS on Linux it is whatever ``python3`` comes first on PATH
+    (e.g. a pyenv shim of another Python version) - ``-m pip`` with those would start another
+    QGIS or install for the wrong Python. Packages for ``--target`` must match QGIS's Python
+    version, so take the first that is called ``python*`` and exists of: ``sys.executable``
+    when it lies inside ``sys.prefix`` (a venv, or a plain Python); the interpreter inside
+    ``sys.prefix`` / ``sys.base_exec_prefix`` (Debian: /usr/bin/python3.11, the interpreter
+    whose library QGIS embeds; OSGeo4W: ``apps/Python3x/python.exe``; macOS: inside the app
+    bundle); ``sys._base_executable``; then ``python3.X`` / ``python3`` on PATH.
     """
     major, minor = sys.version_info[:2]
-    prefix = Path(sys.exec_prefix)
-    candidates = [
-        sys.executable,
+    candidates = []
+    if _inside(sys.executable, sys.prefix):
+        candidates.append(sys.executable)
+    for prefix in dict.fromkeys((sys.prefix, sys.exec_prefix, sys.base_exec_prefix)):
+        root = Path(prefix)
+        candidates += [
+            root / "bin" / f"python{major}.{minor}",
+            root / "bin" / "python3",
+            root / "python.exe",
+            root / "python3.exe",
+        ]
+    candidates += [
         getattr(sys, "_base_executable", ""),
-        str(prefix / "python.exe"),
-        str(prefix / "python3.exe"),
-        str(prefix / "bin" / f"python{major}.{minor}"),
-        str(prefix / "bin" / "python3"),
         shutil.which(f"python{major}.{minor}") or "",
         shutil.which("python3") or "",
     ]
     for candidate in candidates:
-        if candidate and Path(candidate).name.lower().startswith("python"):
-            if Path(candidate).is_file():
-                return candidate
+        path = Path(candidate)
+        if str(candidate) and path.name.lower().startswith("python") and path.is_file():
+            return str(candidate)
     return "python3"
+
+
+def _inside(path: str, prefix: str) -> bool:
+    try:
+        return bool(path) and Path(path).absolute().is_relative_to(Path(prefix).absolute())
+    except (OSError, ValueError):
+        return False
 
 
 def numpy_requirement(numpy_version: str | None) -> str:
@@ -330,9 +343,7 @@ def command_line(command: list[str]) -> str:
 
 def missing_message(deps: list[Dependency]) -> str:
     """A message that names the missing packages and the command that installs them."""
-    names = ", ".join(
-        f"{d.module} ({d.purpose}{'; ' + d.error if d.error else ''})" for d in deps
-    )
+    names = ", ".join(f"{d.module} ({d.purpose}{'; ' + d.error if d.error else ''})" for d in deps)
     folder = current_folder()
     if folder is not None:
         command = command_line(pip_command([d.module for d in deps], folder))

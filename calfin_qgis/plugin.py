@@ -8,6 +8,7 @@ no usable ``iface``; every GUI call is guarded.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog
@@ -59,8 +60,13 @@ class CalfinPlugin:
     def initProcessing(self) -> None:  # noqa: N802 - QGIS API
         """Called by QGIS (also by qgis_process, which has no GUI) to register the provider."""
         if self.provider is None:
-            self.provider = CalfinProvider()
-            QgsApplication.processingRegistry().addProvider(self.provider)
+            provider = CalfinProvider()
+            if QgsApplication.processingRegistry().addProvider(provider):
+                self.provider = provider
+            else:  # another instance registered "calfin"; never remove theirs on unload
+                QgsMessageLog.logMessage(
+                    "Provider calfin is already registered", LOG_TAG, Qgis.Warning
+                )
 
     # --- GUI ------------------------------------------------------------------------------
 
@@ -119,10 +125,8 @@ class CalfinPlugin:
     def _dismiss_offer(self) -> None:
         if self.message_item is None:
             return
-        try:
+        with contextlib.suppress(RuntimeError):  # the user closed it; Qt deleted it
             self.iface.messageBar().popWidget(self.message_item)
-        except RuntimeError:  # the user closed it; Qt deleted the widget
-            pass
         self.message_item = None
 
     def open_install_dialog(self):
@@ -179,7 +183,8 @@ class CalfinPlugin:
         self.toolbar_actions = []
         self.install_action = self.review_action = None
         if self.dock is not None:
-            self.dock.close()
+            if not self.dock.close() and hasattr(self.dock, "cleanup"):
+                self.dock.cleanup()  # the user kept unsaved edits open: release tools anyway
             if _has_gui(self.iface):
                 self.iface.removeDockWidget(self.dock)
             self.dock.deleteLater()

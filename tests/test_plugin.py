@@ -7,25 +7,24 @@ from qgis.core import QgsApplication
 EXPECTED = {"preprocess", "segment", "extract_fronts", "detect_fronts", "evaluate_fronts"}
 
 
-def test_class_factory_registers_and_unload_removes_provider(qgis_app, qgis_iface) -> None:
-    import calfin_qgis
-
+def test_class_factory_registers_and_unload_removes_provider(plugin) -> None:
+    """The session's plugin (loaded through classFactory) unloads cleanly and loads again."""
     registry = QgsApplication.processingRegistry()
-    instance = calfin_qgis.classFactory(qgis_iface)
-    instance.initGui()
+    provider = registry.providerById("calfin")
+    assert provider is not None
+    assert provider.name() == "CALFIN calving fronts"
+    assert not provider.icon().isNull()
+    assert {alg.name() for alg in provider.algorithms()} == EXPECTED
+    for alg in provider.algorithms():
+        assert "Cheng" in alg.shortHelpString()
+        assert alg.group() == "Calving fronts"
+    plugin.unload()
     try:
-        provider = registry.providerById("calfin")
-        assert provider is not None
-        assert provider.name() == "CALFIN calving fronts"
-        assert not provider.icon().isNull()
-        assert {alg.name() for alg in provider.algorithms()} == EXPECTED
-        for alg in provider.algorithms():
-            assert "Cheng" in alg.shortHelpString()
-            assert alg.group() == "Calving fronts"
+        assert registry.providerById("calfin") is None
+        assert plugin.provider is None
     finally:
-        instance.unload()
-    assert registry.providerById("calfin") is None
-    assert instance.provider is None
+        plugin.initGui()
+    assert registry.providerById("calfin") is not None
 
 
 def test_every_algorithm_has_input_and_output(plugin) -> None:

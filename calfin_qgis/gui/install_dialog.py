@@ -180,7 +180,9 @@ class InstallDialog(QDialog):
 
     def _error(self, error) -> None:
         if error == QProcess.FailedToStart:
-            self.output.appendPlainText(f"Could not start {self.python}: {self.process.errorString()}")
+            self.output.appendPlainText(
+                f"Could not start {self.python}: {self.process.errorString()}"
+            )
             self._done(False, -1)
 
     def _finished(self, exit_code: int, exit_status) -> None:
