@@ -11,6 +11,7 @@ FLOW ?=
 TURN ?=
 MATCH ?=
 ARGS ?= list
+TRAIN_MINUTES ?= 22
 
 .PHONY: setup demo test lint package install qgis_process train evaluate bench
 
@@ -40,8 +41,9 @@ qgis_process: setup
 
 train: setup
 	@$(PY) -m pip install -q --disable-pip-version-check -r model/requirements-train.txt
-	@$(PY) -m model.train $(TRAIN_ARGS)
-	@$(PY) -m model.export
+	@$(PY) model/train.py --minutes $(TRAIN_MINUTES) --val-glacier jakobshavn --out model/checkpoints/unet_val_jakobshavn.pt
+	@$(PY) model/train.py --minutes $(TRAIN_MINUTES) --val-glacier none --out model/checkpoints/unet_all.pt
+	@$(PY) model/export.py --checkpoint model/checkpoints/unet_all.pt --out model/calfin_unet.onnx
 
 evaluate: setup
 	@test -n "$(DATA)" -a -n "$(OUT)" || { echo "usage: make evaluate DATA=<dir> OUT=<dir> [FLOW=up|down|left|right]"; exit 2; }

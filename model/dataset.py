@@ -127,8 +127,14 @@ def jitter_grey(grey: np.ndarray, front: np.ndarray, rng: np.random.Generator):
 class TrainSet:
     """Precomputed (input, edge, mask, weight) variants, sampled with turns/flips/crops."""
 
-    def __init__(self, scenes: list[Scene], n_variants: int = 6, crop: int = 192,
-                 p_upright: float = 0.5, seed: int = 0):
+    def __init__(
+        self,
+        scenes: list[Scene],
+        n_variants: int = 6,
+        crop: int = 192,
+        p_upright: float = 0.5,
+        seed: int = 0,
+    ):
         self.rng = np.random.default_rng(seed)
         self.crop = crop
         self.p_upright = p_upright
@@ -160,11 +166,13 @@ class TrainSet:
             h, w = h + ph, w + pw
         r0 = int(self.rng.integers(0, h - c + 1))
         c0 = int(self.rng.integers(0, w - c + 1))
-        return (np.ascontiguousarray(x[:, r0:r0 + c, c0:c0 + c]),
-                np.ascontiguousarray(y[:, r0:r0 + c, c0:c0 + c]))
+        return (
+            np.ascontiguousarray(x[:, r0 : r0 + c, c0 : c0 + c]),
+            np.ascontiguousarray(y[:, r0 : r0 + c, c0 : c0 + c]),
+        )
 
     def batch(self, n: int):
-        xs, ys = zip(*(self.sample() for _ in range(n)))
+        xs, ys = zip(*(self.sample() for _ in range(n)), strict=True)
         return np.stack(xs), np.stack(ys)
 
 
@@ -172,4 +180,6 @@ class ValSet:
     """Whole upright validation scenes with their 1-px front lines."""
 
     def __init__(self, scenes: list[Scene]):
-        self.items = [(sc.name, model_input(sc.grey).astype(np.float32), sc.front1) for sc in scenes]
+        self.items = [
+            (sc.name, model_input(sc.grey).astype(np.float32), sc.front1) for sc in scenes
+        ]

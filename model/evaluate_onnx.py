@@ -47,7 +47,9 @@ def main(argv=None):
         for _, x, front1 in val.items:
             xt = np.rot90(x, k, axes=(1, 2)) if k else x
             _, h, w = xt.shape
-            xp = np.pad(xt, ((0, 0), (0, (-h) % m), (0, (-w) % m)), mode="reflect")[None].astype(np.float32)
+            xp = np.pad(xt, ((0, 0), (0, (-h) % m), (0, (-w) % m)), mode="reflect")[None].astype(
+                np.float32
+            )
             t = time.perf_counter()
             (probs,) = sess.run(["probs"], {"input": np.ascontiguousarray(xp)})
             secs += time.perf_counter() - t
@@ -60,9 +62,16 @@ def main(argv=None):
                 continue
             dists.append(front_distances(pred, front1))
         d = np.concatenate(dists) if dists else np.array([np.nan])
-        results[f"turn{90 * k}"] = {"mean_px": round(float(d.mean()), 2), "median_px": round(float(np.median(d)), 2),
-                                    "no_front": no_front, "n": len(val.items)}
-        print(f"{'+'.join(args.glacier)} turned {90 * k:3d}: {json.dumps(results[f'turn{90 * k}'])}", flush=True)
+        results[f"turn{90 * k}"] = {
+            "mean_px": round(float(d.mean()), 2),
+            "median_px": round(float(np.median(d)), 2),
+            "no_front": no_front,
+            "n": len(val.items),
+        }
+        print(
+            f"{'+'.join(args.glacier)} turned {90 * k:3d}: {json.dumps(results[f'turn{90 * k}'])}",
+            flush=True,
+        )
     print(f"onnxruntime throughput (2 threads, batch 1, ~208x304): {px / secs / 1e6:.2f} Mpx/s")
     return results
 

@@ -50,7 +50,9 @@ def metadata(version: str, pixel_size_m: str) -> dict[str, str]:
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--out", default=str(HERE / "calfin_unet.onnx"))
     ap.add_argument("--version", default="1.0.0")
@@ -67,10 +69,17 @@ def main(argv=None):
     out = Path(args.out)
     dummy = torch.zeros(1, contract.INPUT_CHANNELS, contract.TILE_SIZE, contract.TILE_SIZE)
     torch.onnx.export(
-        model, (dummy,), str(out), dynamo=False, opset_version=args.opset,
-        input_names=["input"], output_names=["probs"],
-        dynamic_axes={"input": {0: "batch", 2: "height", 3: "width"},
-                      "probs": {0: "batch", 2: "height", 3: "width"}},
+        model,
+        (dummy,),
+        str(out),
+        dynamo=False,
+        opset_version=args.opset,
+        input_names=["input"],
+        output_names=["probs"],
+        dynamic_axes={
+            "input": {0: "batch", 2: "height", 3: "width"},
+            "probs": {0: "batch", 2: "height", 3: "width"},
+        },
         do_constant_folding=True,
     )
 
@@ -78,8 +87,10 @@ def main(argv=None):
     del proto.metadata_props[:]
     meta = metadata(args.version, args.pixel_size_m)
     onnx.helper.set_model_props(proto, meta)
-    proto.doc_string = ("CALFIN-style U-Net (Cheng et al. 2021) trained on FrontLearning "
-                        "(Mohajerani et al. 2019); outputs sigmoid probs [edge, ice mask].")
+    proto.doc_string = (
+        "CALFIN-style U-Net (Cheng et al. 2021) trained on FrontLearning "
+        "(Mohajerani et al. 2019); outputs sigmoid probs [edge, ice mask]."
+    )
     onnx.checker.check_model(proto)
     onnx.save(proto, str(out))
 

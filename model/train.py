@@ -44,8 +44,12 @@ def loss_fn(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     le, lm = logits[:, 0], logits[:, 1]
     pe, pm = torch.sigmoid(le), torch.sigmoid(lm)
     eps = 1e-6
-    bce_e = (F.binary_cross_entropy_with_logits(le, edge_t, reduction="none") * valid).sum() / (valid.sum() + eps)
-    bce_m = (F.binary_cross_entropy_with_logits(lm, mask_t, reduction="none") * mask_w).sum() / (mask_w.sum() + eps)
+    bce_e = (F.binary_cross_entropy_with_logits(le, edge_t, reduction="none") * valid).sum() / (
+        valid.sum() + eps
+    )
+    bce_m = (F.binary_cross_entropy_with_logits(lm, mask_t, reduction="none") * mask_w).sum() / (
+        mask_w.sum() + eps
+    )
     inter_e = (pe * edge_t * valid).sum()
     iou_e = (inter_e + 1.0) / ((pe * valid).sum() + (edge_t * valid).sum() - inter_e + 1.0)
     inter_m = (pm * mask_t * mask_w).sum()
@@ -109,14 +113,16 @@ class EMA:
     @torch.no_grad()
     def update(self, model: torch.nn.Module, decay: float | None = None):
         d = self.decay if decay is None else decay
-        for pe, p in zip(self.model.parameters(), model.parameters()):
+        for pe, p in zip(self.model.parameters(), model.parameters(), strict=True):
             pe.mul_(d).add_(p.detach(), alpha=1 - d)
-        for be, b in zip(self.model.buffers(), model.buffers()):
+        for be, b in zip(self.model.buffers(), model.buffers(), strict=True):
             be.copy_(b)
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--minutes", type=float, default=25.0, help="training wall time budget")
     ap.add_argument("--val-glacier", default="jakobshavn", choices=[*GLACIERS, "none"])
     ap.add_argument("--out", default=str(HERE / "checkpoints" / "unet.pt"))
@@ -139,12 +145,19 @@ def main(argv=None):
     train_glaciers = [g for g in GLACIERS if g != args.val_glacier]
     t0 = time.time()
     train_scenes = list_scenes(train_glaciers)
-    ts = TrainSet(train_scenes, n_variants=args.variants, crop=args.crop,
-                  p_upright=args.p_upright, seed=args.seed)
+    ts = TrainSet(
+        train_scenes,
+        n_variants=args.variants,
+        crop=args.crop,
+        p_upright=args.p_upright,
+        seed=args.seed,
+    )
     val = ValSet(list_scenes([args.val_glacier])) if args.val_glacier != "none" else None
-    print(f"train glaciers {train_glaciers}: {len(train_scenes)} scenes, {len(ts.items)} variants; "
-          f"val {args.val_glacier}: {len(val.items) if val else 0} scenes; data {time.time() - t0:.0f}s",
-          flush=True)
+    print(
+        f"train glaciers {train_glaciers}: {len(train_scenes)} scenes, {len(ts.items)} variants; "
+        f"val {args.val_glacier}: {len(val.items) if val else 0} scenes; data {time.time() - t0:.0f}s",
+        flush=True,
+    )
 
     model = UNet()
     print(f"parameters: {count_parameters(model)}", flush=True)
@@ -157,9 +170,18 @@ def main(argv=None):
     run_loss = None
 
     def save(tag: str, metrics: dict | None):
-        torch.save({"state_dict": ema.model.state_dict(), "step": step, "metrics": metrics,
-                    "args": vars(args), "train_glaciers": train_glaciers,
-                    "elapsed_s": time.time() - t_start, "tag": tag}, out if tag == "best" else out.with_suffix(".last.pt"))
+        torch.save(
+            {
+                "state_dict": ema.model.state_dict(),
+                "step": step,
+                "metrics": metrics,
+                "args": vars(args),
+                "train_glaciers": train_glaciers,
+                "elapsed_s": time.time() - t_start,
+                "tag": tag,
+            },
+            out if tag == "best" else out.with_suffix(".last.pt"),
+        )
 
     while True:
         elapsed = time.time() - t_start
@@ -181,20 +203,35 @@ def main(argv=None):
         step += 1
         run_loss = loss.item() if run_loss is None else 0.98 * run_loss + 0.02 * loss.item()
         if step % 50 == 0:
-            print(f"step {step} t {elapsed / 60:.1f}min lr {lr:.2e} loss {run_loss:.4f}", flush=True)
+            print(
+                f"step {step} t {elapsed / 60:.1f}min lr {lr:.2e} loss {run_loss:.4f}", flush=True
+            )
         if val is not None and time.time() - last_val > args.val_every:
             last_val = time.time()
             up, turned = evaluate(ema.model, val, 0), evaluate(ema.model, val, 1)
-            score = 0.5 * (up["mean_px"] + turned["mean_px"]) + 5.0 * (up["no_front"] + turned["no_front"])
-            history.append({"step": step, "min": elapsed / 60, "upright": up, "turned90": turned, "score": score})
+            score = 0.5 * (up["mean_px"] + turned["mean_px"]) + 5.0 * (
+                up["no_front"] + turned["no_front"]
+            )
+            history.append(
+                {
+                    "step": step,
+                    "min": elapsed / 60,
+                    "upright": up,
+                    "turned90": turned,
+                    "score": score,
+                }
+            )
             tag = ""
             if score < best:
                 best = score
                 save("best", {"upright": up, "turned90": turned, "score": score})
                 tag = " *best*"
-            print(f"VAL step {step} up mean {up['mean_px']:.2f} med {up['median_px']:.2f} nofront {up['no_front']} | "
-                  f"rot90 mean {turned['mean_px']:.2f} med {turned['median_px']:.2f} nofront {turned['no_front']} "
-                  f"({time.time() - last_val:.0f}s){tag}", flush=True)
+            print(
+                f"VAL step {step} up mean {up['mean_px']:.2f} med {up['median_px']:.2f} nofront {up['no_front']} | "
+                f"rot90 mean {turned['mean_px']:.2f} med {turned['median_px']:.2f} nofront {turned['no_front']} "
+                f"({time.time() - last_val:.0f}s){tag}",
+                flush=True,
+            )
 
     total = time.time() - t_start
     print(f"done: {step} steps in {total / 60:.1f} min", flush=True)
@@ -205,8 +242,18 @@ def main(argv=None):
     save("last", final)
     if val is None:
         save("best", None)
-    (out.with_suffix(".history.json")).write_text(json.dumps(
-        {"history": history, "final": final, "steps": step, "train_minutes": total / 60, "best_score": best}, indent=1))
+    (out.with_suffix(".history.json")).write_text(
+        json.dumps(
+            {
+                "history": history,
+                "final": final,
+                "steps": step,
+                "train_minutes": total / 60,
+                "best_score": best,
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ class UNet(nn.Module):
             skips.append(x)
             x = self.pool(x)
         x = self.bottom(x)
-        for up, dec, skip in zip(self.ups, self.dec, reversed(skips)):
+        for up, dec, skip in zip(self.ups, self.dec, reversed(skips), strict=True):
             x = dec(torch.cat([up(x), skip], dim=1))
         return self.head(x)
 

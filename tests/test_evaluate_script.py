@@ -35,7 +35,7 @@ def test_evaluate_writes_fronts_metrics_and_pooled_figures(tmp_path: Path) -> No
         ds = gdal.Open(str(tmp_path / label.name))
         assert (ds.RasterXSize, ds.RasterYSize) == (200, 300)
         assert set(ds.ReadAsArray().ravel().tolist()) <= {0, 255}
-    rows = list(csv.DictReader(open(tmp_path / "metrics.csv")))
+    rows = list(csv.DictReader((tmp_path / "metrics.csv").read_text().splitlines()))
     assert [r["image_id"] for r in rows[:-1]] == [p.name.removesuffix("_Front.png") for p in labels]
     assert rows[-1]["image_id"] == "POOLED"
     median = float(last[1].split(": ")[1].removesuffix(" px"))
