@@ -77,8 +77,13 @@ def predict_array(
     cancelled: IsCancelled = lambda: False,
     on_tile: Callable[[], None] = lambda: None,
     timer: StageTimer | None = None,
+    valid: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Predict a (C, H, W) input with overlapping tiles; return (outputs, H, W) probabilities."""
+    """Predict a (C, H, W) input with overlapping tiles; return (outputs, H, W) probabilities.
+
+    With ``valid`` (H, W; False on nodata) tiles holding only nodata are not run: they would
+    only write pixels that are nodata anyway. Those pixels come back as NaN.
+    """
     timer = timer or StageTimer()
     multiple = model.info.size_multiple
     tile = max(multiple, tile - tile % multiple)
@@ -92,8 +97,14 @@ def predict_array(
         for r in tile_starts(padded_h, tile, stride)
         for c in tile_starts(padded_w, tile, stride)
     ]
+    if valid is not None:
+        valid = np.pad(valid, ((0, padded_h - height), (0, padded_w - width)))
+        kept = [(r, c) for r, c in positions if valid[r : r + tile, c : c + tile].any()]
+        for _ in range(len(positions) - len(kept)):
+            on_tile()
+        positions = kept
     weights = tile_weights(tile)
-    total = None
+    total = np.zeros((len(model.info.outputs), padded_h, padded_w), dtype=np.float32)
     norm = np.zeros((padded_h, padded_w), dtype=np.float32)
     for i in range(0, len(positions), batch_size):
         if cancelled():
@@ -103,14 +114,15 @@ def predict_array(
         with timer.stage("infer"):
             probs = model.run(np.ascontiguousarray(batch, dtype=np.float32))
         with timer.stage("blend"):
-            if total is None:
-                total = np.zeros((probs.shape[1], padded_h, padded_w), dtype=np.float32)
             for (r, c), p in zip(batch_pos, probs, strict=True):
                 total[:, r : r + tile, c : c + tile] += p * weights
                 norm[r : r + tile, c : c + tile] += weights
         for _ in batch_pos:
             on_tile()
-    return (total / norm)[:, :height, :width]
+    with timer.stage("blend"):
+        total = total[:, :height, :width]
+        norm = norm[:height, :width]
+        return np.divide(total, norm, out=np.full_like(total, np.nan), where=norm > 0)
 
 
 def blocks(window: Window, size: int) -> Iterator[Window]:
@@ -182,26 +194,44 @@ def predict_scene(
         done += 1
         progress(min(1.0, done / total))
 
-    for core in blocks(window, block):
-        if cancelled():
-            raise Cancelled("cancelled by the user")
+    def prepare(core: Window):
+        """Read and preprocess one block: (core, outer, valid, x or None if all nodata)."""
         outer = _expand(core, margin, scene)
         with timer.stage("read"):
             values, valid = scene.read(outer)
-        inner = (
-            slice(core.row_off - outer.row_off, core.row_off - outer.row_off + core.height),
-            slice(core.col_off - outer.col_off, core.col_off - outer.col_off + core.width),
-        )
+        inner = _inner(core, outer)
+        if not valid[inner].any():
+            return core, outer, valid, None
+        with timer.stage("preprocess"):
+            x = np.rot90(preprocess.model_input(values, valid, limits), turns, axes=(1, 2))
+        return core, outer, valid, x
+
+    for part in blocks(window, block):
+        if cancelled():
+            raise Cancelled("cancelled by the user")
+        core, outer, valid, x = prepare(part)
+        inner = _inner(core, outer)
         relative = Window(
             core.col_off - window.col_off, core.row_off - window.row_off, core.width, core.height
         )
-        if not valid[inner].any():
+        if x is None:
+            for _ in range(count_tiles(core, block, margin, tile, overlap)):
+                on_tile()
             write(relative, np.full((len(model.info.outputs), core.height, core.width), np.nan))
             continue
-        with timer.stage("preprocess"):
-            x = np.rot90(preprocess.model_input(values, valid, limits), turns, axes=(1, 2))
-        probs = predict_array(model, x, tile, overlap, batch_size, cancelled, on_tile, timer)
+        probs = predict_array(
+            model, x, tile, overlap, batch_size, cancelled, on_tile, timer, np.rot90(valid, turns)
+        )
+        del x
         with timer.stage("blend"):
             probs = np.rot90(probs, -turns, axes=(1, 2))[:, inner[0], inner[1]].copy()
             probs[:, ~valid[inner]] = np.nan
         write(relative, probs)
+
+
+def _inner(core: Window, outer: Window) -> tuple[slice, slice]:
+    """The slices of ``core`` inside the array read for ``outer``."""
+    return (
+        slice(core.row_off - outer.row_off, core.row_off - outer.row_off + core.height),
+        slice(core.col_off - outer.col_off, core.col_off - outer.col_off + core.width),
+    )

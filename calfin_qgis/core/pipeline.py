@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -22,6 +23,10 @@ LOG = logging.getLogger(__name__)
 WINDOW_STATS_LIMIT = 16_000_000
 """Windows up to this many pixels get stretch limits from a full read, larger from an overview."""
 
+EXTRACT_WHOLE_LIMIT = 16_000_000
+"""Windows up to this many pixels are extracted at once (about 22 bytes a pixel); larger ones
+(a full Landsat scene) one region above the threshold at a time, in bounded memory."""
+
 
 @dataclass
 class DetectOptions:
@@ -37,7 +42,7 @@ class DetectOptions:
     tile: int | None = None
     overlap: int = 64
     batch_size: int = 4
-    block: int = 1024
+    block: int = 2048
 
 
 @dataclass
@@ -148,9 +153,14 @@ def front_records(
 
 
 def extract(result: SegmentResult, options: DetectOptions, timer: StageTimer) -> list[Front]:
+    edge = result.probs[0]
     with timer.stage("extract"):
+        if edge.size > EXTRACT_WHOLE_LIMIT:
+            return extract_by_region(
+                edge, result.geotransform, options, search_mask=result.search_mask
+            )
         return extract_fronts(
-            np.nan_to_num(result.probs[0], nan=0.0),
+            np.nan_to_num(edge, nan=0.0),
             result.geotransform,
             threshold=options.threshold,
             search_mask=result.search_mask,
@@ -158,6 +168,61 @@ def extract(result: SegmentResult, options: DetectOptions, timer: StageTimer) ->
             simplify_px=options.simplify_px,
             max_fronts=options.max_fronts,
         )
+
+
+def _path_length(pixels: np.ndarray) -> float:
+    return float(np.hypot(*np.diff(pixels, axis=0).T).sum()) if len(pixels) > 1 else 0.0
+
+
+def extract_by_region(
+    edge: np.ndarray,
+    geotransform: io.GeoTransform,
+    options: DetectOptions,
+    search_mask: np.ndarray | None = None,
+) -> list[Front]:
+    """``extract_fronts`` run on each 8-connected region above the threshold in turn.
+
+    Regions are independent for skeletonization, so memory follows the largest region rather
+    than the window: on a full 8,000 x 8,000 scene the whole-array way needs about 1.5 GB on
+    top of the probabilities (float64 copies, an int64 pixel index of the scene's size). The
+    fronts are the same except where a region's skeleton has loops: the spanning tree breaks
+    ties by pixel numbering, which changes when other regions are left out.
+    """
+    from scipy import ndimage
+
+    binary = edge > options.threshold
+    if search_mask is not None:
+        binary &= np.asarray(search_mask, dtype=bool)
+    labels, _ = ndimage.label(binary, structure=np.ones((3, 3), dtype=bool))
+    del binary
+    boxes = []
+    for label, found in enumerate(ndimage.find_objects(labels), start=1):
+        if found is not None:
+            rows = slice(max(0, found[0].start - 1), min(edge.shape[0], found[0].stop + 1))
+            cols = slice(max(0, found[1].start - 1), min(edge.shape[1], found[1].stop + 1))
+            boxes.append((label, rows, cols))
+    # the largest box last, with the scene-size label array already freed
+    boxes.sort(key=lambda box: (box[1].stop - box[1].start) * (box[2].stop - box[2].start))
+    fronts: list[Front] = []
+    for i, (label, rows, cols) in enumerate(boxes):
+        own = labels[rows, cols] == label
+        if i == len(boxes) - 1:
+            del labels
+        # a path of length L visits at least L / sqrt(2) + 1 pixels
+        if (own.sum() - 1) * np.sqrt(2) < options.min_length_px - 1e-9:
+            continue
+        offset = np.array([rows.start, cols.start], dtype=np.float64)
+        for front in extract_fronts(
+            edge[rows, cols],
+            io.Window(cols.start, rows.start, 0, 0).geotransform(geotransform),
+            threshold=options.threshold,
+            search_mask=own,
+            min_length_px=options.min_length_px,
+            simplify_px=options.simplify_px,
+        ):
+            fronts.append(dataclasses.replace(front, pixels=front.pixels + offset))
+    fronts.sort(key=lambda front: -_path_length(front.pixels))
+    return fronts[: options.max_fronts]
 
 
 def extract_from_raster(

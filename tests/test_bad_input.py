@@ -1,0 +1,441 @@
+"""Bad input meets a clear error that names the problem and the fix, and leaves no file behind.
+
+Each case runs where a user meets it: through the Processing algorithms in headless QGIS
+(``processing.run``) and/or through the command line (``python -m calfin_qgis.core``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from osgeo import gdal, ogr, osr
+
+from calfin_qgis.core import cli
+from calfin_qgis.core.model import default_model_path
+from tests.scenes import (
+    STUB_EDGES_ONNX,
+    WRONG_SHAPE_ONNX,
+    leftovers,
+    make_nodata_scene,
+    make_scene,
+    write_model,
+)
+
+gdal.UseExceptions()
+ogr.UseExceptions()
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+SAMPLE_FRONT = DATA / "LE07_L1TP_009011_20010707_20170204_01_T1_B2_Front.gpkg"
+SAMPLE_CLIP = DATA / "jakobshavn_isbrae.gpkg"
+
+
+@pytest.fixture(scope="module")
+def model_path() -> Path:
+    path = default_model_path()
+    if not path.exists():
+        pytest.skip(
+            f"no calfin model found ({path}); ship model/calfin_unet.onnx or set CALFIN_MODEL"
+        )
+    return path
+
+
+@pytest.fixture()
+def fresh_models():
+    """The Processing algorithms keep models open between runs; start and end clean."""
+    from calfin_qgis.processing.base import _cached_model
+
+    _cached_model.cache_clear()
+    yield
+    _cached_model.cache_clear()
+
+
+class Recorder:
+    """A QgsProcessingFeedback that keeps every message, to check what the user reads."""
+
+    def __init__(self):
+        from qgis.core import QgsProcessingFeedback
+
+        class _Feedback(QgsProcessingFeedback):
+            def __init__(self, sink):
+                super().__init__()
+                self.sink = sink
+
+            def reportError(self, error, fatalError=False):  # noqa: N802, N803 - QGIS API
+                self.sink.append(("error", error))
+                super().reportError(error, fatalError)
+
+            def pushWarning(self, warning):  # noqa: N802 - QGIS API
+                self.sink.append(("warning", warning))
+                super().pushWarning(warning)
+
+            def pushInfo(self, info):  # noqa: N802 - QGIS API
+                self.sink.append(("info", info))
+                super().pushInfo(info)
+
+        self.messages: list[tuple[str, str]] = []
+        self.feedback = _Feedback(self.messages)
+
+    def text(self, *kinds: str) -> str:
+        return "\n".join(m for k, m in self.messages if not kinds or k in kinds)
+
+
+def run_alg(alg: str, params: dict, expect_failure: bool = False):
+    """processing.run with a recording feedback; returns (results or exception text, recorder)."""
+    import processing
+    from qgis.core import QgsProcessingException
+
+    recorder = Recorder()
+    try:
+        results = processing.run(f"calfin:{alg}", params, feedback=recorder.feedback)
+    except QgsProcessingException as err:
+        if not expect_failure:
+            raise AssertionError(f"{alg} failed: {err}\n{recorder.text()}") from err
+        return f"{err}\n{recorder.text()}", recorder
+    assert not expect_failure, f"{alg} should have failed:\n{recorder.text()}"
+    return results, recorder
+
+
+def run_cli(*args: str, capsys) -> tuple[int, str]:
+    code = cli.main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def features(path: Path) -> tuple[int, str]:
+    """(feature count, CRS authority code) of the first layer of a vector file."""
+    ds = ogr.Open(str(path))
+    layer = ds.GetLayer(0)
+    srs = layer.GetSpatialRef()
+    return layer.GetFeatureCount(), (srs.GetAuthorityCode(None) if srs else "")
+
+
+def assert_nothing_written(folder: Path, *names: str) -> None:
+    for name in names:
+        assert not (folder / name).exists(), f"{name} was written"
+    assert leftovers(folder) == []
+
+
+def reproject_vector(src: Path, dst: Path, epsg: int) -> Path:
+    gdal.VectorTranslate(str(dst), str(src), dstSRS=f"EPSG:{epsg}", reproject=True)
+    return dst
+
+
+def polygon_file(path: Path, wkt: str, epsg: int) -> Path:
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    layer = ds.CreateLayer("clip", srs, ogr.wkbPolygon)
+    feature = ogr.Feature(layer.GetLayerDefn())
+    feature.SetGeometry(ogr.CreateGeometryFromWkt(wkt))
+    layer.CreateFeature(feature)
+    ds = None
+    return path
+
+
+# --- the scene ---------------------------------------------------------------------------
+
+
+def test_missing_scene(plugin, model_path, tmp_path, capsys) -> None:
+    missing = tmp_path / "no_such_scene.tif"
+    out = tmp_path / "fronts.gpkg"
+    code, text = run_cli("detect", missing, out, capsys=capsys)
+    assert code == 2
+    assert "not found" in text and str(missing) in text and "Check the path" in text
+    message, _ = run_alg("detect_fronts", {"INPUT": str(missing), "OUTPUT": str(out)}, True)
+    assert "INPUT" in message
+    assert_nothing_written(tmp_path, out.name)
+
+
+def test_scene_that_is_not_a_raster(plugin, model_path, tmp_path, capsys) -> None:
+    fake = tmp_path / "notes.tif"
+    fake.write_text("these are field notes, not an image\n")
+    out = tmp_path / "fronts.gpkg"
+    code, text = run_cli("detect", fake, out, capsys=capsys)
+    assert code == 2
+    assert "Cannot read" in text and "as a raster" in text and "GeoTIFF" in text
+    message, _ = run_alg("detect_fronts", {"INPUT": str(fake), "OUTPUT": str(out)}, True)
+    assert "INPUT" in message
+    assert_nothing_written(tmp_path, out.name)
+
+
+def test_band_out_of_range(plugin, model_path, sample_scene, tmp_path, capsys) -> None:
+    out = tmp_path / "fronts.gpkg"
+    code, text = run_cli("detect", sample_scene, out, "--band", "4", capsys=capsys)
+    assert code == 2
+    assert "Band 4 does not exist" in text and "between 1 and 1" in text
+    message, _ = run_alg(
+        "detect_fronts", {"INPUT": str(sample_scene), "BAND": 4, "OUTPUT": str(out)}, True
+    )
+    assert "Band 4" in message or "BAND" in message
+    assert_nothing_written(tmp_path, out.name)
+
+
+def test_all_nodata_scene(plugin, model_path, tmp_path, capsys) -> None:
+    scene = make_nodata_scene(tmp_path / "empty.tif")
+    out = tmp_path / "fronts.gpkg"
+    code, text = run_cli("detect", scene, out, capsys=capsys)
+    assert code == 2
+    assert "only nodata" in text and "Choose another band, scene or clip polygon" in text
+    message, _ = run_alg("detect_fronts", {"INPUT": str(scene), "OUTPUT": str(out)}, True)
+    assert "only nodata" in message
+    assert_nothing_written(tmp_path, out.name)
+
+
+def test_scene_without_crs_works_in_pixels(plugin, model_path, tmp_path, capsys) -> None:
+    scene = make_scene(tmp_path / "no_crs.tif", 300, 300, epsg=None)
+    out = tmp_path / "fronts.gpkg"
+    code, text = run_cli("detect", scene, out, capsys=capsys)
+    assert code == 0, text
+    assert "no georeference" in text and "pixel coordinates" in text
+    assert out.exists()
+    out2 = tmp_path / "fronts_qgis.gpkg"
+    results, recorder = run_alg("detect_fronts", {"INPUT": str(scene), "OUTPUT": str(out2)})
+    assert Path(results["OUTPUT"].split("|")[0]).exists()
+    assert "pixel units" in recorder.text("warning")
+    assert leftovers(tmp_path) == []
+
+
+def test_scene_smaller_than_one_tile_is_padded(plugin, model_path, tmp_path, capsys) -> None:
+    scene = make_scene(tmp_path / "small.tif", 150, 100)
+    out = tmp_path / "fronts.gpkg"
+    code, text = run_cli(
+        "detect", scene, out, "--probabilities", tmp_path / "probs.tif", capsys=capsys
+    )
+    assert code == 0, text
+    ds = gdal.Open(str(tmp_path / "probs.tif"))
+    assert (ds.RasterXSize, ds.RasterYSize, ds.RasterCount) == (150, 100, 2)
+    edge = ds.GetRasterBand(1).ReadAsArray()
+    assert np.nanmin(edge) >= 0.0 and np.nanmax(edge) <= 1.0
+    assert features(out)[1] == "32622"
+    results, _ = run_alg(
+        "segment", {"INPUT": str(scene), "OUTPUT": str(tmp_path / "probs_qgis.tif")}
+    )
+    assert gdal.Open(results["OUTPUT"]).RasterXSize == 150
+
+
+def test_scene_with_no_front_gives_empty_layer(plugin, model_path, tmp_path, capsys) -> None:
+    scene = make_scene(tmp_path / "flat.tif", 300, 300, constant=5000)
+    out = tmp_path / "fronts.gpkg"
+    code, text = run_cli("detect", scene, out, capsys=capsys)
+    assert code == 0, text
+    assert "No calving front found" in text and "empty layer" in text
+    assert features(out)[0] == 0
+    out2 = tmp_path / "fronts_qgis.gpkg"
+    results, recorder = run_alg("detect_fronts", {"INPUT": str(scene), "OUTPUT": str(out2)})
+    assert features(Path(results["OUTPUT"].split("|")[0]))[0] == 0
+    assert "No calving front found" in recorder.text("warning")
+
+
+# --- the clip polygon -------------------------------------------------------------------
+
+
+def test_clip_polygon_in_another_crs_is_reprojected(
+    plugin, model_path, sample_scene, tmp_path, capsys
+) -> None:
+    clip_4326 = reproject_vector(SAMPLE_CLIP, tmp_path / "clip_4326.gpkg", 4326)
+    assert features(clip_4326)[1] == "4326"
+    counts = {}
+    for name, clip in (("native", SAMPLE_CLIP), ("wgs84", clip_4326)):
+        out = tmp_path / f"fronts_{name}.gpkg"
+        results, _ = run_alg(
+            "detect_fronts", {"INPUT": str(sample_scene), "CLIP": str(clip), "OUTPUT": str(out)}
+        )
+        counts[name], crs = features(Path(results["OUTPUT"].split("|")[0]))
+        assert crs == "3413", "fronts must be in the scene's CRS"
+        code, text = run_cli(
+            "detect", sample_scene, tmp_path / f"cli_{name}.gpkg", "--clip", clip, capsys=capsys
+        )
+        assert code == 0, text
+        assert features(tmp_path / f"cli_{name}.gpkg") == (counts[name], "3413")
+    assert counts["wgs84"] == counts["native"]
+
+
+def test_clip_polygon_that_misses_the_scene(
+    plugin, model_path, sample_scene, tmp_path, capsys
+) -> None:
+    far = polygon_file(
+        tmp_path / "far.gpkg", "POLYGON((500000 0, 510000 0, 510000 10000, 500000 0))", 3413
+    )
+    out = tmp_path / "fronts.gpkg"
+    code, text = run_cli("detect", sample_scene, out, "--clip", far, capsys=capsys)
+    assert code == 2
+    assert "does not overlap the scene" in text and "CRS" in text
+    message, _ = run_alg(
+        "detect_fronts", {"INPUT": str(sample_scene), "CLIP": str(far), "OUTPUT": str(out)}, True
+    )
+    assert "does not overlap the scene" in message
+    assert_nothing_written(tmp_path, out.name)
+
+
+# --- the model ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("missing", ["Model file not found", "Reinstall the plugin"]),
+        ("corrupt", ["not a valid ONNX file", "Reinstall the plugin"]),
+        ("wrong_shape", ["input shape", "(batch, 3, height, width)", "Use the bundled model"]),
+    ],
+)
+def test_bad_model_file(
+    plugin, fresh_models, sample_scene, tmp_path, monkeypatch, capsys, case, expected
+) -> None:
+    model = tmp_path / "model.onnx"
+    if case == "corrupt":
+        model.write_bytes(np.random.default_rng(0).bytes(4096))
+    elif case == "wrong_shape":
+        write_model(model, WRONG_SHAPE_ONNX)
+    monkeypatch.setenv("CALFIN_MODEL", str(model))
+    out = tmp_path / "fronts.gpkg"
+    code, text = run_cli("detect", sample_scene, out, capsys=capsys)
+    assert code == 2
+    for words in expected:
+        assert words in text, text
+    message, _ = run_alg("detect_fronts", {"INPUT": str(sample_scene), "OUTPUT": str(out)}, True)
+    for words in expected:
+        assert words in message, message
+    assert_nothing_written(tmp_path, out.name)
+
+
+def test_onnxruntime_missing(plugin, fresh_models, sample_scene, tmp_path, monkeypatch) -> None:
+    from calfin_qgis import deps
+    from calfin_qgis.core import model as core_model
+    from calfin_qgis.core.errors import InputError
+
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import now raises ImportError
+    with pytest.raises(InputError, match="onnxruntime is missing.*pip install"):
+        core_model._import_onnxruntime()
+    monkeypatch.setattr(
+        deps, "missing", lambda: [deps.Dependency("onnxruntime", "onnxruntime>=1.17,<2", "", None)]
+    )
+    out = tmp_path / "fronts.gpkg"
+    message, _ = run_alg("detect_fronts", {"INPUT": str(sample_scene), "OUTPUT": str(out)}, True)
+    assert "onnxruntime" in message
+    assert_nothing_written(tmp_path, out.name)
+
+
+def test_cuda_unavailable_falls_back_to_cpu(
+    plugin, fresh_models, model_path, sample_scene, tmp_path, capsys
+) -> None:
+    import onnxruntime
+
+    if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+        pytest.skip("CUDA is available here; the fallback cannot be exercised")
+    out = tmp_path / "fronts.gpkg"
+    code, text = run_cli("detect", sample_scene, out, "--device", "cuda", capsys=capsys)
+    assert code == 0, text
+    assert "CUDA was requested" in text and "running on CPU" in text
+    out2 = tmp_path / "fronts_qgis.gpkg"
+    results, recorder = run_alg(
+        "detect_fronts", {"INPUT": str(sample_scene), "DEVICE": 2, "OUTPUT": str(out2)}
+    )
+    assert "CUDA was requested" in recorder.text("error", "warning")
+    assert "CPUExecutionProvider" in recorder.text("info")
+    assert Path(results["OUTPUT"].split("|")[0]).exists()
+
+
+# --- the outputs ----------------------------------------------------------------------------
+
+
+def test_output_folder_missing(plugin, model_path, sample_scene, tmp_path, capsys) -> None:
+    out = tmp_path / "no_such_folder" / "fronts.gpkg"
+    code, text = run_cli("detect", sample_scene, out, capsys=capsys)
+    assert code == 2
+    assert "does not exist" in text and "Create it or pick another path" in text
+    message, _ = run_alg("detect_fronts", {"INPUT": str(sample_scene), "OUTPUT": str(out)}, True)
+    assert str(out) in message  # QGIS's own sink error: "Could not create layer <path>: ..."
+    assert not out.parent.exists()
+
+
+def test_output_folder_not_writable(
+    plugin, model_path, sample_scene, tmp_path, monkeypatch, capsys
+) -> None:
+    folder = tmp_path / "read_only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    if os.geteuid() == 0:  # root writes anywhere: make the folder read-only for the check
+        real_access = os.access
+        monkeypatch.setattr(
+            os, "access", lambda p, m: False if Path(p) == folder else real_access(p, m)
+        )
+    try:
+        code, text = run_cli("detect", sample_scene, folder / "fronts.gpkg", capsys=capsys)
+    finally:
+        folder.chmod(0o755)
+    assert code == 2
+    assert "not writable" in text and "Pick a folder you can write to" in text
+    assert list(folder.iterdir()) == []
+
+
+def test_existing_output_is_not_overwritten(model_path, sample_scene, tmp_path, capsys) -> None:
+    out = tmp_path / "fronts.gpkg"
+    out.write_bytes(b"precious")
+    code, text = run_cli("detect", sample_scene, out, capsys=capsys)
+    assert code == 2
+    assert "already exists" in text and "--overwrite" in text
+    assert out.read_bytes() == b"precious"
+    code, text = run_cli("detect", sample_scene, out, "--overwrite", capsys=capsys)
+    assert code == 0, text
+    assert features(out)[1] == "3413"
+    assert leftovers(tmp_path) == []
+
+
+def test_cli_exit_status_and_message_in_a_shell(model_path, tmp_path) -> None:
+    """The same error through ``python -m calfin_qgis.core`` as a user types it."""
+    result = subprocess.run(
+        [sys.executable, "-m", "calfin_qgis.core", "detect", str(tmp_path / "x.tif"), "o.gpkg"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 2
+    assert "error: Scene file not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_evaluate_with_no_matching_ids(plugin, tmp_path) -> None:
+    reference = tmp_path / "reference.gpkg"
+    gdal.VectorTranslate(
+        str(reference),
+        str(SAMPLE_FRONT),
+        SQLStatement="SELECT *, 'other_scene' AS image_id2 FROM fronts",
+        SQLDialect="SQLite",
+    )
+    detected = tmp_path / "detected.gpkg"
+    gdal.VectorTranslate(str(detected), str(SAMPLE_FRONT))
+    out = tmp_path / "metrics.gpkg"
+    message, _ = run_alg(
+        "evaluate_fronts",
+        {
+            "INPUT": str(detected),
+            "REFERENCE": str(reference),
+            "REFERENCE_ID_FIELD": "image_id2",
+            "OUTPUT": str(out),
+            "REPORT": str(tmp_path / "report.html"),
+        },
+        True,
+    )
+    assert "No image id of the detected fronts matches" in message
+    assert "Check the id field" in message
+    assert_nothing_written(tmp_path, out.name, "report.html")
+
+
+def test_stub_model_runs_through_processing(
+    plugin, fresh_models, sample_scene, tmp_path, monkeypatch
+) -> None:
+    """A model with the calfin contract but another name and version is accepted and logged."""
+    monkeypatch.setenv("CALFIN_MODEL", str(write_model(tmp_path / "stub.onnx", STUB_EDGES_ONNX)))
+    results, recorder = run_alg(
+        "segment", {"INPUT": str(sample_scene), "OUTPUT": str(tmp_path / "p.tif")}
+    )
+    assert "stub_edges 0.0.1" in recorder.text("info")
+    assert gdal.Open(results["OUTPUT"]).RasterCount == 2
