@@ -11,7 +11,7 @@ import sys
 from . import contract, io, schema
 from .errors import Cancelled, InputError
 from .model import DEVICES, load_model
-from .pipeline import DetectOptions, extract, front_records, segment
+from .pipeline import DetectOptions, extract, front_records, segment, write_probabilities
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     detect.add_argument("--max-fronts", type=int, default=1, help="0 keeps all pieces")
     detect.add_argument("--probabilities", help="also write the probability GeoTIFF here")
     detect.add_argument("--device", choices=DEVICES, default="auto")
+    detect.add_argument(
+        "--no-flip", action="store_true", help="skip the mirrored pass (2x faster, less accurate)"
+    )
     detect.add_argument("--model", help="ONNX model (default: the bundled one)")
     detect.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     return parser
@@ -52,19 +55,12 @@ def detect(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         min_length_px=args.min_length,
         max_fronts=args.max_fronts or None,
+        flip=not args.no_flip,
     )
     result = segment(model, scene, options)
     fronts = extract(result, options, result.timer)
     if args.probabilities:
-        io.write_raster(
-            args.probabilities,
-            result.probs,
-            result.geotransform,
-            scene.crs_wkt,
-            model.info.outputs,
-            nodata=float("nan"),
-            overwrite=args.overwrite,
-        )
+        write_probabilities(args.probabilities, result, model.info.outputs, args.overwrite)
     records = front_records(fronts, scene, model.info.source, args.glacier_id)
     io.write_fronts(
         args.output, records, schema.FRONT_FIELDS, scene.crs_wkt, overwrite=args.overwrite

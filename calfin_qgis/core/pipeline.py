@@ -43,6 +43,8 @@ class DetectOptions:
     overlap: int = 64
     batch_size: int = 4
     block: int = 2048
+    flip: bool = True
+    """Also predict each tile mirrored and average (more accurate, twice the inference)."""
 
 
 @dataclass
@@ -118,6 +120,7 @@ def segment(
         overlap=options.overlap,
         batch_size=options.batch_size,
         block=options.block,
+        flip=options.flip,
         progress=progress,
         cancelled=cancelled,
         timer=timer,
@@ -128,6 +131,19 @@ def segment(
     if geometry is not None:
         mask = io.polygon_mask(geometry, window, scene.geotransform)
     return SegmentResult(scene, window, probs, mask, time.perf_counter() - start, timer)
+
+
+def write_probabilities(path: str, result: SegmentResult, bands, overwrite: bool) -> None:
+    """The probability raster on the processed window's grid, NaN on nodata."""
+    io.write_raster(
+        path,
+        result.probs,
+        result.geotransform,
+        result.scene.crs_wkt,
+        bands,
+        nodata=float("nan"),
+        overwrite=overwrite,
+    )
 
 
 def front_records(

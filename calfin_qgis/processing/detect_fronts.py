@@ -11,7 +11,7 @@ from qgis.core import (
 
 from . import parameters as params
 from .base import CalfinAlgorithm, load_model, progress_callbacks
-from .layers import add_records, make_fields
+from .layers import add_records, check_file_destinations, make_fields
 
 
 def add_extraction(alg) -> None:
@@ -87,10 +87,19 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
 
     def compute(self, parameters, context, feedback) -> dict:
         from ..core import io
-        from ..core.pipeline import DetectOptions, extract, front_records, segment
+        from ..core.pipeline import (
+            DetectOptions,
+            extract,
+            front_records,
+            segment,
+            write_probabilities,
+        )
 
         layer, path, band = params.scene_inputs(self, parameters, context)
         probabilities = self.parameterAsOutputLayer(parameters, "PROBABILITIES", context)
+        check_file_destinations(
+            probabilities, self.parameterAsOutputLayer(parameters, "OUTPUT", context)
+        )
         model = load_model(params.device(self, parameters, context), feedback)
         scene = io.open_scene(path, band)
         if not scene.georeferenced:
@@ -108,15 +117,7 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
         fronts = extract(result, options, result.timer)
         results = {}
         if probabilities:
-            io.write_raster(
-                probabilities,
-                result.probs,
-                result.geotransform,
-                scene.crs_wkt,
-                model.info.outputs,
-                nodata=float("nan"),
-                overwrite=True,
-            )
+            write_probabilities(probabilities, result, model.info.outputs, overwrite=True)
             results["PROBABILITIES"] = probabilities
         records = front_records(fronts, scene, model.info.source, glacier_id)
         results["OUTPUT"] = write_fronts(

@@ -85,3 +85,21 @@ def source_geometry(source, crs: QgsCoordinateReferenceSystem, context):
             "The clip polygon layer has no features. Choose the glacier's search-area polygon."
         )
     return wkb.loads(bytes(QgsGeometry.unaryUnion(parts).asWkb()))
+
+
+def check_file_destinations(*destinations: str) -> None:
+    """Fail before the long work when a file output's folder is missing or not writable.
+
+    QGIS's file dialog has already asked about replacing an existing file, so overwriting
+    is allowed here; temporary and database destinations are left to QGIS.
+    """
+    from ..core import io
+    from ..core.errors import InputError
+
+    for destination in destinations:
+        if not destination or ":" in destination.split("/")[0]:
+            continue  # empty, memory:, ogr:, postgres: ...
+        try:
+            io.check_destination(destination.split("|")[0], overwrite=True)
+        except InputError as err:
+            raise QgsProcessingException(str(err)) from err

@@ -5,6 +5,7 @@ from __future__ import annotations
 from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterBand,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
@@ -52,6 +53,9 @@ def add_inference(alg) -> None:
         QgsProcessingParameterNumber(
             "BATCH_SIZE", "Tiles per batch", QgsProcessingParameterNumber.Integer, 4, False, 1, 64
         ),
+        QgsProcessingParameterBoolean(
+            "FLIP", "Also predict mirrored tiles and average (more accurate, 2x slower)", True
+        ),
     ]
     for param in advanced:
         param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
@@ -78,6 +82,7 @@ def inference_options(alg, parameters, context) -> dict:
         "flow": None if flow == "unknown" else flow,
         "overlap": alg.parameterAsInt(parameters, "OVERLAP", context),
         "batch_size": alg.parameterAsInt(parameters, "BATCH_SIZE", context),
+        "flip": alg.parameterAsBoolean(parameters, "FLIP", context),
     }
 
 

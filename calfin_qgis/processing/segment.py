@@ -6,6 +6,7 @@ from qgis.core import QgsProcessingParameterRasterDestination
 
 from . import parameters as params
 from .base import CalfinAlgorithm, load_model, progress_callbacks
+from .layers import check_file_destinations
 
 
 class SegmentAlgorithm(CalfinAlgorithm):
@@ -29,10 +30,11 @@ class SegmentAlgorithm(CalfinAlgorithm):
 
     def compute(self, parameters, context, feedback) -> dict:
         from ..core import io
-        from ..core.pipeline import DetectOptions, segment
+        from ..core.pipeline import DetectOptions, segment, write_probabilities
 
         layer, path, band = params.scene_inputs(self, parameters, context)
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
+        check_file_destinations(output)
         model = load_model(params.device(self, parameters, context), feedback)
         scene = io.open_scene(path, band)
         options = DetectOptions(
@@ -42,13 +44,5 @@ class SegmentAlgorithm(CalfinAlgorithm):
         )
         result = segment(model, scene, options, *progress_callbacks(feedback))
         feedback.pushInfo(f"Inference took {result.seconds:.1f} s on {model.provider}")
-        io.write_raster(
-            output,
-            result.probs,
-            result.geotransform,
-            scene.crs_wkt,
-            model.info.outputs,
-            nodata=float("nan"),
-            overwrite=True,
-        )
+        write_probabilities(output, result, model.info.outputs, overwrite=True)
         return {"OUTPUT": output}
