@@ -28,6 +28,19 @@ def plugin(qgis_app, qgis_processing, qgis_iface):
     instance.unload()
 
 
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    """The shipped model (or $CALFIN_MODEL); tests that need one skip, clearly, without it."""
+    from calfin_qgis.core.model import default_model_path
+
+    path = default_model_path()
+    if not path.exists():
+        pytest.skip(
+            f"no calfin model found ({path}); ship model/calfin_unet.onnx or set CALFIN_MODEL"
+        )
+    return path
+
+
 @pytest.fixture()
 def sample_scene(tmp_path: Path) -> Path:
     """A private copy of the sample scene, so that tests cannot touch the shipped one."""

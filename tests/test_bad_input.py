@@ -16,7 +16,6 @@ import pytest
 from osgeo import gdal, ogr, osr
 
 from calfin_qgis.core import cli
-from calfin_qgis.core.model import default_model_path
 from tests.scenes import (
     STUB_EDGES_ONNX,
     WRONG_SHAPE_ONNX,
@@ -33,16 +32,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 SAMPLE_FRONT = DATA / "LE07_L1TP_009011_20010707_20170204_01_T1_B2_Front.gpkg"
 SAMPLE_CLIP = DATA / "jakobshavn_isbrae.gpkg"
-
-
-@pytest.fixture(scope="module")
-def model_path() -> Path:
-    path = default_model_path()
-    if not path.exists():
-        pytest.skip(
-            f"no calfin model found ({path}); ship model/calfin_unet.onnx or set CALFIN_MODEL"
-        )
-    return path
 
 
 @pytest.fixture()

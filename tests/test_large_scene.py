@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from osgeo import gdal, ogr, osr
 
-from calfin_qgis.core.model import default_model_path
 from tests.scenes import STUB_EDGES_ONNX, UTM_22N, leftovers, make_scene, write_model
 
 gdal.UseExceptions()
@@ -24,16 +23,6 @@ FULL = 8000
 PIXEL = 30.0
 ORIGIN = (500_000.0, 7_700_000.0)
 MAX_RSS_MB = 2048
-
-
-@pytest.fixture(scope="module")
-def model_path() -> Path:
-    path = default_model_path()
-    if not path.exists():
-        pytest.skip(
-            f"no calfin model found ({path}); ship model/calfin_unet.onnx or set CALFIN_MODEL"
-        )
-    return path
 
 
 @pytest.fixture(scope="module")

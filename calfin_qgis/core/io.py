@@ -79,6 +79,15 @@ class Scene:
         srs = osr.SpatialReference(wkt=self.crs_wkt)
         return bool(srs.IsProjected()) and abs(srs.GetLinearUnits() - 1.0) < 1e-9
 
+    def _valid(self, values: np.ndarray) -> np.ndarray:
+        """False on the band's nodata value and on NaN."""
+        valid = np.ones(values.shape, dtype=bool)
+        if self.nodata is not None:
+            valid &= values != self.nodata
+        if values.dtype.kind == "f":
+            valid &= np.isfinite(values)
+        return valid
+
     def read(self, window: Window | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Return (values, valid) of ``window``; valid is False on nodata and NaN."""
         window = window or self.full_window
@@ -86,12 +95,7 @@ class Scene:
         values = ds.GetRasterBand(self.band).ReadAsArray(
             window.col_off, window.row_off, window.width, window.height
         )
-        valid = np.ones(values.shape, dtype=bool)
-        if self.nodata is not None:
-            valid &= values != self.nodata
-        if values.dtype.kind == "f":
-            valid &= np.isfinite(values)
-        return values, valid
+        return values, self._valid(values)
 
     def read_overview(self, max_pixels: int = 4_000_000) -> tuple[np.ndarray, np.ndarray]:
         """A decimated read of the whole band, for scene-wide statistics in little memory."""
@@ -107,12 +111,7 @@ class Scene:
             buf_ysize=max(1, self.height // step),
             resample_alg=gdal.GRIORA_NearestNeighbour,
         )
-        valid = np.ones(values.shape, dtype=bool)
-        if self.nodata is not None:
-            valid &= values != self.nodata
-        if values.dtype.kind == "f":
-            valid &= np.isfinite(values)
-        return values, valid
+        return values, self._valid(values)
 
 
 def open_scene(path: str | os.PathLike, band: int = 1) -> Scene:
