@@ -293,7 +293,12 @@ def polygon_mask(geometry, window: Window, geotransform: GeoTransform) -> np.nda
     feature = ogr.Feature(layer.GetLayerDefn())
     feature.SetGeometry(ogr.CreateGeometryFromWkb(geometry.wkb))
     layer.CreateFeature(feature)
-    gdal.RasterizeLayer(mem, [1], layer, burn_values=[1], options=["ALL_TOUCHED=TRUE"])
+    # Both sides are in the scene's CRS already; GDAL would warn that neither names one.
+    gdal.PushErrorHandler("CPLQuietErrorHandler")
+    try:
+        gdal.RasterizeLayer(mem, [1], layer, burn_values=[1], options=["ALL_TOUCHED=TRUE"])
+    finally:
+        gdal.PopErrorHandler()
     return mem.ReadAsArray().astype(bool)
 
 
