@@ -175,22 +175,20 @@ def test_region_wise_extraction_matches_whole_array() -> None:
     edge[200:203, 300:304] = 0.8  # a blob shorter than the minimum length
     edge[5, :] = np.nan
     gt = (500_000.0, 30.0, 0.0, 7_700_000.0, 0.0, -30.0)
-    for max_fronts in (None, 1, 2):
-        options = DetectOptions(max_fronts=max_fronts)
-        whole = extract_fronts(
-            np.nan_to_num(edge),
-            gt,
-            threshold=options.threshold,
-            min_length_px=options.min_length_px,
-            simplify_px=options.simplify_px,
-            max_fronts=max_fronts,
-        )
-        regions = extract_by_region(edge, gt, options)
-        assert [f.line.wkt for f in regions] == [f.line.wkt for f in whole]
-        assert [f.confidence for f in regions] == [f.confidence for f in whole]
-        for a, b in zip(regions, whole, strict=True):
-            np.testing.assert_array_equal(a.pixels, b.pixels)
-    assert len(regions) == 2
+    options = DetectOptions()
+    whole = extract_fronts(
+        np.nan_to_num(edge),
+        gt,
+        threshold=options.threshold,
+        min_length_px=options.min_length_px,
+        simplify_px=options.simplify_px,
+    )
+    regions = extract_by_region(edge, gt, options)
+    assert [f.line.wkt for f in regions] == [f.line.wkt for f in whole]
+    assert [f.confidence for f in regions] == [f.confidence for f in whole]
+    for a, b in zip(regions, whole, strict=True):
+        np.testing.assert_array_equal(a.pixels, b.pixels)
+    assert len(regions) == 3  # the three curves; the blob is below the minimum length
 
 
 def test_nodata_tiles_are_skipped_without_changing_valid_pixels(tmp_path) -> None:

@@ -26,7 +26,13 @@ def _parser() -> argparse.ArgumentParser:
     detect.add_argument("--glacier-id", default="")
     detect.add_argument("--threshold", type=float, default=contract.EDGE_THRESHOLD)
     detect.add_argument("--min-length", type=float, default=10.0, help="pixels")
-    detect.add_argument("--max-fronts", type=int, default=1, help="0 keeps all pieces")
+    detect.add_argument("--max-fronts", type=int, default=0, help="most pieces (0: no limit)")
+    detect.add_argument(
+        "--min-contrast",
+        type=float,
+        default=0.5,
+        help="keep pieces besides the longest that separate ice/ocean this well (0-1)",
+    )
     detect.add_argument("--probabilities", help="also write the probability GeoTIFF here")
     detect.add_argument("--device", choices=DEVICES, default="auto")
     detect.add_argument(
@@ -55,6 +61,7 @@ def detect(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         min_length_px=args.min_length,
         max_fronts=args.max_fronts or None,
+        min_contrast=args.min_contrast,
         flip=not args.no_flip,
     )
     result = segment(model, scene, options)

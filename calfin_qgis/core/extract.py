@@ -157,3 +157,22 @@ def extract_fronts(
         )
         for i in keep
     ]
+
+
+def side_contrast(pixels: np.ndarray, ice: np.ndarray, offset: float = 4.0) -> float:
+    """How cleanly a pixel path separates ice from ocean in the ice probability ``ice``.
+
+    The mean difference of ``ice`` sampled ``offset`` pixels to either side of the path
+    (along its local normal), in absolute value: near 1 for a calving front with ice on one
+    side and ocean on the other, near 0 for a trace inside the mélange or along rock.
+    """
+    if len(pixels) < 3:
+        return 0.0
+    tangent = np.gradient(pixels.astype(np.float64), axis=0)
+    tangent /= np.maximum(np.linalg.norm(tangent, axis=1, keepdims=True), 1e-9)
+    normal = np.column_stack([-tangent[:, 1], tangent[:, 0]])
+    limits = np.array(ice.shape) - 1
+    ahead = np.clip(np.rint(pixels + offset * normal), 0, limits).astype(np.intp)
+    behind = np.clip(np.rint(pixels - offset * normal), 0, limits).astype(np.intp)
+    values = np.nan_to_num(ice[ahead[:, 0], ahead[:, 1]] - ice[behind[:, 0], behind[:, 1]])
+    return abs(float(values.mean()))

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import contract, io, naming, schema
 from .errors import Cancelled, InputError
-from .extract import Front, extract_fronts
+from .extract import Front, extract_fronts, side_contrast
 from .infer import IsCancelled, Progress, flow_turns, predict_scene
 from .model import Model
 from .timing import StageTimer
@@ -38,7 +38,9 @@ class DetectOptions:
     threshold: float = contract.EDGE_THRESHOLD
     min_length_px: float = 10.0
     simplify_px: float = 1.0
-    max_fronts: int | None = 1
+    max_fronts: int | None = None
+    min_contrast: float = 0.5
+    """Pieces besides the longest are kept when they separate ice from ocean this well."""
     tile: int | None = None
     overlap: int = 64
     batch_size: int = 4
@@ -169,21 +171,40 @@ def front_records(
 
 
 def extract(result: SegmentResult, options: DetectOptions, timer: StageTimer) -> list[Front]:
+    """The fronts of a segmentation: every piece, then ``select_fronts``."""
     edge = result.probs[0]
     with timer.stage("extract"):
         if edge.size > EXTRACT_WHOLE_LIMIT:
-            return extract_by_region(
+            pieces = extract_by_region(
                 edge, result.geotransform, options, search_mask=result.search_mask
             )
-        return extract_fronts(
-            np.nan_to_num(edge, nan=0.0),
-            result.geotransform,
-            threshold=options.threshold,
-            search_mask=result.search_mask,
-            min_length_px=options.min_length_px,
-            simplify_px=options.simplify_px,
-            max_fronts=options.max_fronts,
-        )
+        else:
+            pieces = extract_fronts(
+                np.nan_to_num(edge, nan=0.0),
+                result.geotransform,
+                threshold=options.threshold,
+                search_mask=result.search_mask,
+                min_length_px=options.min_length_px,
+                simplify_px=options.simplify_px,
+            )
+        ice = result.probs[1] if len(result.probs) > 1 else None
+        return select_fronts(pieces, ice, options)
+
+
+def select_fronts(pieces: list[Front], ice: np.ndarray | None, options: DetectOptions):
+    """The longest piece, plus the others that separate ice from ocean (``side_contrast``).
+
+    A front is often found in several pieces; shorter traces along fjord walls or inside the
+    mélange have ice (or no ice) on both sides. Chosen on the held-out validation glacier:
+    keeping the pieces with contrast >= 0.5 lowered its mean error from 8.8 to 7.2 px.
+    Without the ice channel only the longest piece is kept.
+    """
+    if not pieces:
+        return []
+    kept = [pieces[0]]
+    if ice is not None:
+        kept += [p for p in pieces[1:] if side_contrast(p.pixels, ice) >= options.min_contrast]
+    return kept[: options.max_fronts]
 
 
 def _path_length(pixels: np.ndarray) -> float:
@@ -238,7 +259,7 @@ def extract_by_region(
         ):
             fronts.append(dataclasses.replace(front, pixels=front.pixels + offset))
     fronts.sort(key=lambda front: -_path_length(front.pixels))
-    return fronts[: options.max_fronts]
+    return fronts
 
 
 def extract_from_raster(
@@ -257,8 +278,15 @@ def extract_from_raster(
             f"Band {band} of {os.path.basename(path)} is not a probability (values outside "
             "0-1). Use the output of calfin:segment, edge band 1."
         )
+    probs = edge[None]
+    if band == 1:  # calfin:segment's layout: edge in band 1, ice in band 2
+        try:
+            ice, _ = io.open_scene(path, 2).read(window)
+            probs = np.stack([edge, ice.astype(np.float32)])
+        except InputError:
+            pass
     mask = io.polygon_mask(geometry, window, scene.geotransform) if geometry is not None else None
-    result = SegmentResult(scene, window, edge[None], mask, 0.0, timer)
+    result = SegmentResult(scene, window, probs, mask, 0.0, timer)
     return scene, extract(result, options, timer)
 
 

@@ -25,7 +25,20 @@ def add_extraction(alg) -> None:
         number("SIMPLIFY", "Simplification tolerance (pixels)", number.Double, 1, False, 0)
     )
     alg.addParameter(
-        number("MAX_FRONTS", "Fronts kept per scene (0 = all)", number.Integer, 1, False, 0)
+        number(
+            "MAX_FRONTS", "Most front pieces per scene (0 = no limit)", number.Integer, 0, False, 0
+        )
+    )
+    alg.addParameter(
+        number(
+            "MIN_CONTRAST",
+            "Keep extra pieces that separate ice from ocean at least this well (1 = longest only)",
+            number.Double,
+            0.5,
+            False,
+            0.0,
+            1.0,
+        )
     )
 
 
@@ -35,6 +48,7 @@ def extraction_options(alg, parameters, context) -> dict:
         "min_length_px": alg.parameterAsDouble(parameters, "MIN_LENGTH", context),
         "simplify_px": alg.parameterAsDouble(parameters, "SIMPLIFY", context),
         "max_fronts": alg.parameterAsInt(parameters, "MAX_FRONTS", context) or None,
+        "min_contrast": alg.parameterAsDouble(parameters, "MIN_CONTRAST", context),
     }
 
 

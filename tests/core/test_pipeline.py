@@ -39,7 +39,7 @@ def write_scene(path: Path, epsg: int = 32624, nodata: int | None = 0) -> Path:
 def test_front_vertices_in_scene_crs_metres(tmp_path: Path) -> None:
     scene = io.open_scene(write_scene(tmp_path / "LC08_L1TP_232013_20180606_20180615_01_T1.tif"))
     model = fake_model(dark_is_edge, tile=64)
-    options = DetectOptions(block=128, overlap=16)
+    options = DetectOptions(block=128, overlap=16, max_fronts=1)
     result = segment(model, scene, options)
     assert np.isnan(result.probs[:, :, :10]).all()  # nodata stays nodata
     (front,) = extract(result, options, result.timer)

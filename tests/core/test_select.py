@@ -1,0 +1,39 @@
+"""Choosing front pieces by how well they separate ice from ocean."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from calfin_qgis.core.extract import extract_fronts, side_contrast
+from calfin_qgis.core.pipeline import DetectOptions, select_fronts
+
+UNIT = (0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
+
+
+def horizontal(row: int, c0: int, c1: int) -> np.ndarray:
+    return np.column_stack([np.full(c1 - c0, row), np.arange(c0, c1)]).astype(float)
+
+
+def test_side_contrast_of_a_clean_front_is_one_and_of_a_trace_in_ice_zero() -> None:
+    ice = np.zeros((40, 40))
+    ice[20:] = 1.0  # ice below row 20, ocean above
+    assert side_contrast(horizontal(20, 5, 35), ice) == pytest.approx(1.0)
+    assert side_contrast(horizontal(30, 5, 35), ice) == pytest.approx(0.0)
+    assert side_contrast(horizontal(20, 5, 35)[::-1], ice) == pytest.approx(1.0)  # either way
+
+
+def test_select_keeps_the_longest_and_the_pieces_on_the_ice_edge() -> None:
+    edge = np.zeros((60, 80))
+    edge[20, 5:60] = 0.9  # the main front
+    edge[20, 65:78] = 0.9  # its continuation past a gap
+    edge[45, 10:30] = 0.9  # a trace inside the ice
+    ice = np.zeros_like(edge)
+    ice[21:] = 1.0
+    pieces = extract_fronts(edge, UNIT)
+    assert len(pieces) == 3
+    kept = select_fronts(pieces, ice, DetectOptions())
+    assert [len(p.pixels) for p in kept] == [55, 13]
+    assert select_fronts(pieces, None, DetectOptions()) == pieces[:1]
+    assert select_fronts(pieces, ice, DetectOptions(max_fronts=1)) == pieces[:1]
+    assert select_fronts([], ice, DetectOptions()) == []
