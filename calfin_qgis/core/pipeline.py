@@ -6,7 +6,6 @@ import dataclasses
 import logging
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,13 +13,15 @@ import numpy as np
 from . import contract, io, naming, schema
 from .errors import Cancelled, InputError
 from .extract import Front, extract_fronts, side_contrast
-from .infer import IsCancelled, Progress, flow_turns, predict_scene
+from .infer import IsCancelled, Progress, estimate_flow, flow_turns, predict_scene
 from .model import Model
 from .timing import StageTimer
 
 LOG = logging.getLogger(__name__)
 
 WINDOW_STATS_LIMIT = 16_000_000
+AUTO_FLOW_LIMIT = 16_000_000
+"""Larger windows hold many glaciers flowing every way: no single direction to estimate."""
 """Windows up to this many pixels get stretch limits from a full read, larger from an overview."""
 
 EXTRACT_WHOLE_LIMIT = 16_000_000
@@ -57,6 +58,16 @@ class SegmentResult:
     search_mask: np.ndarray | None
     seconds: float
     timer: StageTimer = field(default_factory=StageTimer)
+    flow: str | float | None = None
+    """The ice flow direction used: given, estimated (an azimuth) or None (not turned)."""
+
+    @property
+    def flow_text(self) -> str:
+        if self.flow is None:
+            return "ice flow direction unknown, window not turned"
+        if isinstance(self.flow, float):
+            return f"ice flow direction estimated at {self.flow:.0f}° (clockwise from up)"
+        return f"ice flow direction given: {self.flow}"
 
     @property
     def geotransform(self) -> io.GeoTransform:
@@ -78,9 +89,13 @@ def segment(
     options: DetectOptions,
     progress: Progress = lambda f: None,
     cancelled: IsCancelled = lambda: False,
-    on_block: Callable[[io.Window, np.ndarray], None] | None = None,
 ) -> SegmentResult:
-    """Predict the scene (or the clip polygon's window) into an in-memory probability array."""
+    """Predict the scene (or the clip polygon's window) into an in-memory probability array.
+
+    With the flow direction unknown, a window of up to AUTO_FLOW_LIMIT pixels is predicted
+    as it is, the flow is estimated from the result (``estimate_flow``), and when the ice
+    does not flow the model's way the window is predicted again, turned.
+    """
     timer = StageTimer()
     start = time.perf_counter()
     geometry = resolve_clip(options.clip, scene)
@@ -104,35 +119,44 @@ def segment(
 
     limits = stretch_limits(values, valid)
     del values, valid
-    probs = np.empty((len(model.info.outputs), window.height, window.width), dtype=np.float32)
 
-    def write(block: io.Window, data: np.ndarray) -> None:
-        probs[(slice(None), *block.slices)] = data
-        if on_block is not None:
-            on_block(block, data)
+    def predict(turns: int) -> np.ndarray:
+        probs = np.empty((len(model.info.outputs), window.height, window.width), np.float32)
 
-    predict_scene(
-        model,
-        scene,
-        window,
-        write,
-        limits=limits,
-        turns=flow_turns(options.flow, model.info.flow),
-        tile=tile,
-        overlap=options.overlap,
-        batch_size=options.batch_size,
-        block=options.block,
-        flip=options.flip,
-        progress=progress,
-        cancelled=cancelled,
-        timer=timer,
-    )
+        def write(block: io.Window, data: np.ndarray) -> None:
+            probs[(slice(None), *block.slices)] = data
+
+        predict_scene(
+            model,
+            scene,
+            window,
+            write,
+            limits=limits,
+            turns=turns,
+            tile=tile,
+            overlap=options.overlap,
+            batch_size=options.batch_size,
+            block=options.block,
+            flip=options.flip,
+            progress=progress,
+            cancelled=cancelled,
+            timer=timer,
+        )
+        return probs
+
+    flow = options.flow
+    probs = predict(flow_turns(flow, model.info.flow))
+    if flow is None and window.width * window.height <= AUTO_FLOW_LIMIT and len(probs) > 1:
+        flow = estimate_flow(probs[0], probs[1])
+        turns = flow_turns(flow, model.info.flow)
+        if turns and not cancelled():
+            probs = predict(turns)
     if cancelled():
         raise Cancelled("cancelled by the user")
     mask = None
     if geometry is not None:
         mask = io.polygon_mask(geometry, window, scene.geotransform)
-    return SegmentResult(scene, window, probs, mask, time.perf_counter() - start, timer)
+    return SegmentResult(scene, window, probs, mask, time.perf_counter() - start, timer, flow=flow)
 
 
 def write_probabilities(path: str, result: SegmentResult, bands, overwrite: bool) -> None:

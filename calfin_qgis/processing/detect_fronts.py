@@ -128,6 +128,7 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
         )
         result = segment(model, scene, options, *progress_callbacks(feedback))
         feedback.pushInfo(f"Inference took {result.seconds:.1f} s on {model.provider}")
+        feedback.pushInfo(result.flow_text.capitalize())
         fronts = extract(result, options, result.timer)
         results = {}
         if probabilities:

@@ -44,5 +44,6 @@ class SegmentAlgorithm(CalfinAlgorithm):
         )
         result = segment(model, scene, options, *progress_callbacks(feedback))
         feedback.pushInfo(f"Inference took {result.seconds:.1f} s on {model.provider}")
+        feedback.pushInfo(result.flow_text.capitalize())
         write_probabilities(output, result, model.info.outputs, overwrite=True)
         return {"OUTPUT": output}

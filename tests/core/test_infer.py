@@ -8,6 +8,7 @@ import pytest
 from calfin_qgis.core.errors import Cancelled, InputError
 from calfin_qgis.core.infer import (
     blocks,
+    estimate_flow,
     flow_turns,
     predict_array,
     tile_starts,
@@ -90,3 +91,19 @@ def test_cancel_stops_between_batches() -> None:
     with pytest.raises(Cancelled):
         predict_array(model, x, 64, 16, batch_size=1, cancelled=lambda: next(calls) >= 2)
     assert model.session.calls == 2
+
+
+@pytest.mark.parametrize(("turns", "azimuth"), [(0, 0.0), (1, 270.0), (2, 180.0), (3, 90.0)])
+def test_estimate_flow_points_from_ice_to_ocean(turns, azimuth) -> None:
+    ice = np.zeros((60, 60), dtype=np.float32)
+    ice[30:] = 1.0  # ice below, ocean above: flowing up
+    edge = np.zeros_like(ice)
+    edge[29:31, 10:50] = 1.0
+    found = estimate_flow(np.rot90(edge, turns), np.rot90(ice, turns))
+    assert min(abs(found - azimuth), 360 - abs(found - azimuth)) < 1.0
+    assert flow_turns(found) == (4 - turns) % 4  # the turn that undoes ours
+
+
+def test_estimate_flow_without_any_gradient_is_unknown() -> None:
+    flat = np.zeros((20, 20), dtype=np.float32)
+    assert estimate_flow(flat, flat) is None
