@@ -30,6 +30,14 @@ BAND_HELP = (
     "band also works (the bundled model was trained on panchromatic and green scenes).</p>"
 )
 
+FLOW_HELP = (
+    "<p><b>Ice flow direction</b> (the way the ice moves in the image, towards the ocean): "
+    "the model works best when the ice flows up, so the window is turned accordingly and "
+    "the result turned back. Left at <i>unknown</i>, a window of up to 16 Mpx is predicted "
+    "once, the direction estimated from the ice/ocean probabilities, and predicted again "
+    "turned; give the direction when you know it (it is more reliable).</p>"
+)
+
 
 class CalfinAlgorithm(QgsProcessingAlgorithm):
     """Subclasses set ``_name``, ``_display_name``, ``_help`` and implement the rest."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from qgis.core import QgsProcessingParameterRasterDestination
 
 from . import parameters as params
-from .base import CalfinAlgorithm, load_model, progress_callbacks
+from .base import FLOW_HELP, CalfinAlgorithm, load_model, progress_callbacks
 from .layers import check_file_destinations
 
 
@@ -17,9 +17,7 @@ class SegmentAlgorithm(CalfinAlgorithm):
         "probabilities in the scene's grid and CRS: band 1 the calving-front edge, band 2 "
         "ice (1) versus ocean (0). The scene is processed in overlapping tiles blended "
         "without seams, block by block to bound memory. With a search-area polygon only "
-        "its window (plus a margin) is processed, which is much faster.</p>"
-        "<p>Give the ice flow direction when you know it: the model works best when the "
-        "ice flows up the image, and the window is turned accordingly.</p>"
+        "its window (plus a margin) is processed, which is much faster.</p>" + FLOW_HELP
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
