@@ -91,7 +91,18 @@ class CalfinPlugin:
             self.actions.append(action)
         self.iface.addToolBarIcon(self.review_action)
         self.toolbar_actions.append(self.review_action)
-        self.offer_install()
+        if not self.offer_install():
+            self.check_model()
+
+    def check_model(self) -> str | None:
+        """Warn at load when the bundled model is missing or does not match the contract."""
+        from .core.model import model_problem
+
+        problem = model_problem()
+        if problem:
+            self.iface.messageBar().pushMessage("CALFIN", problem, level=Qgis.Critical)
+            QgsMessageLog.logMessage(problem, LOG_TAG, Qgis.Critical)
+        return problem
 
     def missing(self) -> list[deps.Dependency]:
         """Missing packages, asked cheaply (no heavy imports at QGIS start-up)."""

@@ -33,3 +33,25 @@ def test_every_algorithm_has_input_and_output(plugin) -> None:
         assert {"INPUT", "OUTPUT"} <= names, alg.id()
         if alg.name() in {"preprocess", "segment", "detect_fronts"}:
             assert "BAND" in names
+
+
+def test_load_warns_about_a_corrupt_model(qgis_iface, tmp_path, monkeypatch) -> None:
+    from qgis.core import Qgis
+
+    import calfin_qgis
+
+    bad = tmp_path / "calfin_unet.onnx"
+    bad.write_bytes(b"not an onnx file")
+    monkeypatch.setenv("CALFIN_MODEL", str(bad))
+    qgis_iface.messageBar().clear_messages()
+    instance = calfin_qgis.classFactory(qgis_iface)
+    try:
+        instance.initGui()
+        (message,) = qgis_iface.messageBar().get_messages(Qgis.Critical)
+        assert "not a valid ONNX file" in message and "Reinstall the plugin" in message
+    finally:
+        instance.unload()
+
+
+def test_load_with_the_shipped_model_says_nothing(plugin) -> None:
+    assert plugin.check_model() is None

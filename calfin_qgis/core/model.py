@@ -156,3 +156,12 @@ def model_info(session, path: str) -> ModelInfo:
         size_multiple=int(meta.get(keys["size_multiple"], contract.SIZE_MULTIPLE)),
         flow=meta.get(keys["flow"], contract.CANONICAL_FLOW),
     )
+
+
+def model_problem(path: str | os.PathLike | None = None) -> str | None:
+    """What is wrong with the model file (missing, corrupt, wrong contract), or None."""
+    try:
+        load_model(path, "cpu", threads=1)
+    except InputError as err:
+        return str(err)
+    return None
