@@ -10,6 +10,7 @@ OUT ?=
 FLOW ?=
 TURN ?=
 MATCH ?=
+THRESHOLD ?=
 ARGS ?= list
 TRAIN_MINUTES ?= 22
 
@@ -47,7 +48,7 @@ train: setup
 
 evaluate: setup
 	@test -n "$(DATA)" -a -n "$(OUT)" || { echo "usage: make evaluate DATA=<dir> OUT=<dir> [FLOW=up|down|left|right]"; exit 2; }
-	@$(PY) scripts/evaluate.py "$(DATA)" "$(OUT)" $(if $(FLOW),--flow $(FLOW)) $(if $(TURN),--turn $(TURN)) $(if $(MATCH),--match '$(MATCH)')
+	@$(PY) scripts/evaluate.py "$(DATA)" "$(OUT)" $(if $(FLOW),--flow $(FLOW)) $(if $(TURN),--turn $(TURN)) $(if $(MATCH),--match '$(MATCH)') $(if $(THRESHOLD),--threshold $(THRESHOLD))
 
 bench: setup
 	@$(PY) scripts/bench.py

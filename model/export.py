@@ -53,7 +53,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--checkpoint", required=True)
+    ap.add_argument(
+        "--checkpoint", required=True, nargs="+", help="one checkpoint, or several to average"
+    )
     ap.add_argument("--out", default=str(HERE / "calfin_unet.onnx"))
     ap.add_argument("--version", default="1.0.0")
     ap.add_argument("--pixel-size-m", default="40")
@@ -61,10 +63,12 @@ def main(argv=None):
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
 
-    ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
-    net = UNet()
-    net.load_state_dict(ckpt["state_dict"])
-    model = ProbsWrapper(net).eval()
+    nets = []
+    for path in args.checkpoint:
+        net = UNet()
+        net.load_state_dict(torch.load(path, map_location="cpu", weights_only=False)["state_dict"])
+        nets.append(net)
+    model = ProbsWrapper(*nets).eval()
 
     out = Path(args.out)
     dummy = torch.zeros(1, contract.INPUT_CHANNELS, contract.TILE_SIZE, contract.TILE_SIZE)
@@ -88,8 +92,8 @@ def main(argv=None):
     meta = metadata(args.version, args.pixel_size_m)
     onnx.helper.set_model_props(proto, meta)
     proto.doc_string = (
-        "CALFIN-style U-Net (Cheng et al. 2021) trained on FrontLearning "
-        "(Mohajerani et al. 2019); outputs sigmoid probs [edge, ice mask]."
+        f"CALFIN-style U-Net (Cheng et al. 2021), mean of {len(nets)} run(s), trained on "
+        "FrontLearning (Mohajerani et al. 2019); outputs sigmoid probs [edge, ice mask]."
     )
     onnx.checker.check_model(proto)
     onnx.save(proto, str(out))

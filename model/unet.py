@@ -2,7 +2,7 @@
 
 Input  ``(N, 3, H, W)`` float32 from :func:`calfin_qgis.core.preprocess.model_input`,
 H and W multiples of 16. Output: logits ``(N, 2, H, W)`` (channel 0 front edge,
-channel 1 ice mask); :class:`ProbsWrapper` adds the sigmoid for export.
+channel 1 ice mask); :class:`ProbsWrapper` adds the sigmoid (and averages an ensemble) for export.
 """
 
 from __future__ import annotations
@@ -53,14 +53,18 @@ class UNet(nn.Module):
 
 
 class ProbsWrapper(nn.Module):
-    """Sigmoid probabilities, as shipped in the ONNX graph (output ``probs``)."""
+    """Sigmoid probabilities, as shipped in the ONNX graph (output ``probs``).
 
-    def __init__(self, net: nn.Module):
+    With several networks (an ensemble of runs with different seeds) their probabilities
+    are averaged: on the validation glacier two runs together beat either one alone.
+    """
+
+    def __init__(self, *nets: nn.Module):
         super().__init__()
-        self.net = net
+        self.nets = nn.ModuleList(nets)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.net(x))
+        return torch.stack([torch.sigmoid(net(x)) for net in self.nets]).mean(dim=0)
 
 
 def count_parameters(model: nn.Module) -> int:

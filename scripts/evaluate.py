@@ -57,6 +57,7 @@ def main() -> int:
     parser.add_argument("--flow", choices=["up", "down", "left", "right"])
     parser.add_argument("--turn", type=int, default=0, help="quarter turns applied first")
     parser.add_argument("--match", default="", help="only images whose name matches (regex)")
+    parser.add_argument("--threshold", type=float, default=DetectOptions.threshold)
     args = parser.parse_args()
     images = sorted(
         p for p in (args.data / "images").glob("*.png") if re.search(args.match, p.name)
@@ -66,7 +67,7 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     model, messages = load_model()
     print("\n".join(messages))
-    options = DetectOptions(flow=args.flow)
+    options = DetectOptions(flow=args.flow, threshold=args.threshold)
     scores = []
     for path in images:
         name = scene_id(path.name)
