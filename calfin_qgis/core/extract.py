@@ -59,7 +59,7 @@ def _pixel_graph(skeleton: np.ndarray) -> tuple[np.ndarray, sparse.csr_matrix]:
     """Skeleton pixel coordinates (N, 2) and their 8-neighbour graph with Euclidean weights."""
     coords = np.argwhere(skeleton)
     n = len(coords)
-    index = np.full((skeleton.shape[0] + 2, skeleton.shape[1] + 2), -1, dtype=np.int64)
+    index = np.full((skeleton.shape[0] + 2, skeleton.shape[1] + 2), -1, dtype=np.int32)
     index[coords[:, 0] + 1, coords[:, 1] + 1] = np.arange(n)
     heads, tails, weights = [], [], []
     for dr, dc in _NEIGHBOURS:
@@ -135,7 +135,7 @@ def extract_fronts(
     ``search_mask`` (True where a front may lie) restricts the search to the fjord;
     ``min_length_px`` drops paths shorter than that many pixels, measured along the path.
     """
-    prob = np.nan_to_num(np.asarray(edge, dtype=np.float64), nan=0.0)
+    prob = np.nan_to_num(np.asarray(edge, dtype=np.float32), nan=0.0)
     if prob.ndim != 2:
         raise ValueError(f"edge must be 2-D, got shape {prob.shape}")
     binary = prob > threshold
