@@ -67,7 +67,7 @@ def detect(args: argparse.Namespace) -> int:
     result = segment(model, scene, options)
     fronts = extract(result, options, result.timer)
     if args.probabilities:
-        write_probabilities(args.probabilities, result, model.info.outputs, args.overwrite)
+        write_probabilities(args.probabilities, result, model.info, args.overwrite)
     records = front_records(fronts, scene, model.info.source, args.glacier_id)
     io.write_fronts(
         args.output, records, schema.FRONT_FIELDS, scene.crs_wkt, overwrite=args.overwrite

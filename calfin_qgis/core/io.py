@@ -224,14 +224,23 @@ def write_raster(
     band_names: Sequence[str],
     nodata: float | None = None,
     overwrite: bool = False,
+    metadata: dict[str, str] | None = None,
 ) -> None:
-    """Write a (bands, H, W) float array as a GeoTIFF, atomically."""
+    """Write a (bands, H, W) float array as a GeoTIFF, atomically, with dataset metadata."""
     with atomic_output(path, overwrite) as tmp:
         writer = RasterWriter(
             tmp, data.shape[2], data.shape[1], band_names, geotransform, crs_wkt, nodata=nodata
         )
+        if metadata:
+            writer.ds.SetMetadata(metadata)
         writer.write(Window(0, 0, data.shape[2], data.shape[1]), data)
         writer.close()
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, str]:
+    """The dataset-level metadata of a raster (e.g. the scene a probability raster came from)."""
+    ds = gdal.Open(str(path))
+    return dict(ds.GetMetadata() or {})
 
 
 def read_polygons(path: str | os.PathLike, target_crs_wkt: str):

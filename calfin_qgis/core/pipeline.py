@@ -159,26 +159,41 @@ def segment(
     return SegmentResult(scene, window, probs, mask, time.perf_counter() - start, timer, flow=flow)
 
 
-def write_probabilities(path: str, result: SegmentResult, bands, overwrite: bool) -> None:
-    """The probability raster on the processed window's grid, NaN on nodata."""
+SCENE_KEY = "CALFIN_SCENE"
+SOURCE_KEY = "CALFIN_SOURCE"
+
+
+def write_probabilities(path: str, result: SegmentResult, info, overwrite: bool) -> None:
+    """The probability raster on the processed window's grid, NaN on nodata.
+
+    It remembers its scene's file name and the model, so that fronts extracted from it
+    later get the scene's image_id and date and the model as source.
+    """
     io.write_raster(
         path,
         result.probs,
         result.geotransform,
         result.scene.crs_wkt,
-        bands,
+        info.outputs,
         nodata=float("nan"),
         overwrite=overwrite,
+        metadata={SCENE_KEY: os.path.basename(result.scene.path), SOURCE_KEY: info.source},
     )
 
 
 def front_records(
-    fronts: list[Front], scene: io.Scene, source: str, glacier_id: str = ""
+    fronts: list[Front],
+    scene: io.Scene,
+    source: str,
+    glacier_id: str = "",
+    scene_name: str | None = None,
 ) -> list[dict]:
-    """Attach the CALFIN attributes to extracted fronts."""
+    """Attach the CALFIN attributes to extracted fronts; ids and dates come from
+    ``scene_name`` (the original scene's file name) or else the raster's own name."""
     metres = scene.units_are_metres
-    image_id = naming.scene_id(scene.path)
-    date = naming.scene_date(os.path.basename(scene.path))
+    scene_name = scene_name or os.path.basename(scene.path)
+    image_id = naming.scene_id(scene_name)
+    date = naming.scene_date(scene_name)
     return [
         {
             "geometry": front.line,

@@ -131,7 +131,7 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
         fronts = extract(result, options, result.timer)
         results = {}
         if probabilities:
-            write_probabilities(probabilities, result, model.info.outputs, overwrite=True)
+            write_probabilities(probabilities, result, model.info, overwrite=True)
             results["PROBABILITIES"] = probabilities
         records = front_records(fronts, scene, model.info.source, glacier_id)
         results["OUTPUT"] = write_fronts(

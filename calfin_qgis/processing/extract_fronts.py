@@ -28,7 +28,14 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", "Calving fronts"))
 
     def compute(self, parameters, context, feedback) -> dict:
-        from ..core.pipeline import DetectOptions, extract_from_raster, front_records
+        from ..core import io
+        from ..core.pipeline import (
+            SCENE_KEY,
+            SOURCE_KEY,
+            DetectOptions,
+            extract_from_raster,
+            front_records,
+        )
 
         layer, path, band = params.scene_inputs(self, parameters, context)
         glacier_id = self.parameterAsString(parameters, "GLACIER_ID", context)
@@ -38,6 +45,13 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
             **extraction_options(self, parameters, context),
         )
         scene, fronts = extract_from_raster(path, band, options)
-        records = front_records(fronts, scene, "calfin_qgis extract_fronts", glacier_id)
+        origin = io.read_metadata(path)
+        records = front_records(
+            fronts,
+            scene,
+            origin.get(SOURCE_KEY, "calfin_qgis extract_fronts"),
+            glacier_id,
+            scene_name=origin.get(SCENE_KEY),
+        )
         dest = write_fronts(self, parameters, context, feedback, records, layer.crs(), layer.name())
         return {"OUTPUT": dest}

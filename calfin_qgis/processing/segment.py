@@ -43,5 +43,5 @@ class SegmentAlgorithm(CalfinAlgorithm):
         result = segment(model, scene, options, *progress_callbacks(feedback))
         feedback.pushInfo(f"Inference took {result.seconds:.1f} s on {model.provider}")
         feedback.pushInfo(result.flow_text.capitalize())
-        write_probabilities(output, result, model.info.outputs, overwrite=True)
+        write_probabilities(output, result, model.info, overwrite=True)
         return {"OUTPUT": output}

@@ -52,7 +52,12 @@ def test_segment_then_extract_gives_a_front_in_the_scene_crs(sample_scene, tmp_p
     layer = QgsVectorLayer(fronts)
     assert layer.featureCount() == 1
     assert layer.crs().authid() == "EPSG:3413"
-    assert next(layer.getFeatures())["glacier_id"] == "jakobshavn"
+    front = next(layer.getFeatures())
+    assert front["glacier_id"] == "jakobshavn"
+    # the probability raster remembers its scene and model
+    assert front["image_id"] == "LE07_L1TP_009011_20010707_20170204_01_T1_B2"
+    assert front["date"].toString("yyyy-MM-dd") == "2001-07-07"
+    assert front["source"].startswith("calfin_unet")
 
 
 def test_detect_fronts_writes_attributed_lines(sample_scene, tmp_path) -> None:
