@@ -17,7 +17,9 @@ if [ -n "$missing" ]; then
         exit 1
     fi
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+    # dpkg's progress goes to stdout (hidden); apt's errors go to stderr (shown)
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing \
+        >/dev/null
 fi
 
 if [ ! -x "$VENV/bin/python" ]; then
