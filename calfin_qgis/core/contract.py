@@ -9,6 +9,9 @@ from __future__ import annotations
 PREPROCESS_VERSION = "1"
 """Bumped whenever :mod:`calfin_qgis.core.preprocess` changes what the model sees."""
 
+PREPROCESSED_KEY = "CALFIN_PREPROCESS_VERSION"
+"""Raster metadata item marking the output of ``calfin:preprocess`` (the model's input)."""
+
 INPUT_CHANNELS = 3
 """raw stretched band, local contrast (CLAHE), retinex-like shadows/highlights."""
 

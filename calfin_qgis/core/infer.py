@@ -207,13 +207,17 @@ def predict_scene(
         """Read and preprocess one block: (core, outer, valid, x or None if all nodata)."""
         outer = _expand(core, margin, scene)
         with timer.stage("read"):
-            values, valid = scene.read(outer)
+            if scene.preprocessed:
+                x, valid = scene.read_input(outer)
+            else:
+                values, valid = scene.read(outer)
         inner = _inner(core, outer)
         if not valid[inner].any():
             return core, outer, valid, None
-        with timer.stage("preprocess"):
-            x = np.rot90(preprocess.model_input(values, valid, limits), turns, axes=(1, 2))
-        return core, outer, valid, x
+        if not scene.preprocessed:
+            with timer.stage("preprocess"):
+                x = preprocess.model_input(values, valid, limits)
+        return core, outer, valid, np.rot90(x, turns, axes=(1, 2))
 
     for part in blocks(window, block):
         if cancelled():

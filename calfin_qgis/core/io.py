@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from osgeo import gdal, ogr, osr
 
+from . import contract
 from .errors import InputError
 
 gdal.UseExceptions()
@@ -61,6 +62,8 @@ class Scene:
     crs_wkt: str
     nodata: float | None
     georeferenced: bool
+    preprocessed: bool = False
+    """The raster is calfin:preprocess output: its three bands are the model's input."""
 
     @property
     def full_window(self) -> Window:
@@ -96,6 +99,13 @@ class Scene:
             window.col_off, window.row_off, window.width, window.height
         )
         return values, self._valid(values)
+
+    def read_input(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
+        """(3, h, w) model input of a preprocessed raster; nodata there is 0 in every band."""
+        ds = gdal.Open(self.path)
+        x = ds.ReadAsArray(window.col_off, window.row_off, window.width, window.height)
+        x = np.asarray(x, dtype=np.float32)
+        return x, x.any(axis=0)
 
     def read_overview(self, max_pixels: int = 4_000_000) -> tuple[np.ndarray, np.ndarray]:
         """A decimated read of the whole band, for scene-wide statistics in little memory."""
@@ -135,6 +145,12 @@ def open_scene(path: str | os.PathLike, band: int = 1) -> Scene:
         )
     gt = ds.GetGeoTransform(can_return_null=True)
     crs_wkt = ds.GetProjection() or ""
+    version = ds.GetMetadataItem(contract.PREPROCESSED_KEY)
+    if version is not None and version != contract.PREPROCESS_VERSION:
+        raise InputError(
+            f"{Path(path).name} was preprocessed by another version ({version}) of calfin. "
+            "Run calfin:preprocess again on the scene, or give the scene itself."
+        )
     georeferenced = gt is not None and gt != (0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
     return Scene(
         path=path,
@@ -145,6 +161,7 @@ def open_scene(path: str | os.PathLike, band: int = 1) -> Scene:
         crs_wkt=crs_wkt if georeferenced else "",
         nodata=ds.GetRasterBand(band).GetNoDataValue(),
         georeferenced=georeferenced,
+        preprocessed=version is not None and ds.RasterCount == contract.INPUT_CHANNELS,
     )
 
 

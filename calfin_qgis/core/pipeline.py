@@ -163,6 +163,11 @@ SCENE_KEY = "CALFIN_SCENE"
 SOURCE_KEY = "CALFIN_SOURCE"
 
 
+def scene_name(scene: io.Scene) -> str:
+    """The original scene's file name: recorded in calfin's own outputs, else the file's."""
+    return io.read_metadata(scene.path).get(SCENE_KEY) or os.path.basename(scene.path)
+
+
 def write_probabilities(path: str, result: SegmentResult, info, overwrite: bool) -> None:
     """The probability raster on the processed window's grid, NaN on nodata.
 
@@ -177,7 +182,7 @@ def write_probabilities(path: str, result: SegmentResult, info, overwrite: bool)
         info.outputs,
         nodata=float("nan"),
         overwrite=overwrite,
-        metadata={SCENE_KEY: os.path.basename(result.scene.path), SOURCE_KEY: info.source},
+        metadata={SCENE_KEY: scene_name(result.scene), SOURCE_KEY: info.source},
     )
 
 
@@ -186,14 +191,14 @@ def front_records(
     scene: io.Scene,
     source: str,
     glacier_id: str = "",
-    scene_name: str | None = None,
+    name: str | None = None,
 ) -> list[dict]:
-    """Attach the CALFIN attributes to extracted fronts; ids and dates come from
-    ``scene_name`` (the original scene's file name) or else the raster's own name."""
+    """Attach the CALFIN attributes to extracted fronts; ids and dates come from ``name``
+    (the original scene's file name) or else ``scene_name``."""
     metres = scene.units_are_metres
-    scene_name = scene_name or os.path.basename(scene.path)
-    image_id = naming.scene_id(scene_name)
-    date = naming.scene_date(scene_name)
+    name = name or scene_name(scene)
+    image_id = naming.scene_id(name)
+    date = naming.scene_date(name)
     return [
         {
             "geometry": front.line,
@@ -355,6 +360,9 @@ def preprocess_scene(
             ("stretched", "clahe", "retinex"),
             scene.geotransform,
             scene.crs_wkt,
+        )
+        writer.ds.SetMetadata(
+            {contract.PREPROCESSED_KEY: contract.PREPROCESS_VERSION, SCENE_KEY: scene_name(scene)}
         )
         try:
             for i, core in enumerate(parts):

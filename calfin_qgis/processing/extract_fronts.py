@@ -30,7 +30,6 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
     def compute(self, parameters, context, feedback) -> dict:
         from ..core import io
         from ..core.pipeline import (
-            SCENE_KEY,
             SOURCE_KEY,
             DetectOptions,
             extract_from_raster,
@@ -45,13 +44,7 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
             **extraction_options(self, parameters, context),
         )
         scene, fronts = extract_from_raster(path, band, options)
-        origin = io.read_metadata(path)
-        records = front_records(
-            fronts,
-            scene,
-            origin.get(SOURCE_KEY, "calfin_qgis extract_fronts"),
-            glacier_id,
-            scene_name=origin.get(SCENE_KEY),
-        )
+        source = io.read_metadata(path).get(SOURCE_KEY, "calfin_qgis extract_fronts")
+        records = front_records(fronts, scene, source, glacier_id)
         dest = write_fronts(self, parameters, context, feedback, records, layer.crs(), layer.name())
         return {"OUTPUT": dest}

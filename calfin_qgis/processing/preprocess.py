@@ -16,7 +16,8 @@ class PreprocessAlgorithm(CalfinAlgorithm):
         "band stretched between its 0.5 and 99.5 percentiles (nodata ignored), a local "
         "contrast (CLAHE) version and a retinex-like shadows/highlights version, each in "
         "0-1, in the scene's grid and CRS. Useful to inspect what the model is given; "
-        "calfin:segment and calfin:detect_fronts do this themselves.</p>"
+        "calfin:segment and calfin:detect_fronts do this themselves, and also accept this "
+        "output as their scene (its band parameter is then ignored).</p>"
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API

@@ -13,7 +13,8 @@ class SegmentAlgorithm(CalfinAlgorithm):
     _name = "segment"
     _display_name = "Segment calving fronts (probabilities)"
     _help = (
-        "<p>Runs the bundled CALFIN-style network on a scene and writes a GeoTIFF of "
+        "<p>Runs the bundled CALFIN-style network on a scene (or on the output of "
+        "calfin:preprocess) and writes a GeoTIFF of "
         "probabilities in the scene's grid and CRS: band 1 the calving-front edge, band 2 "
         "ice (1) versus ocean (0). The scene is processed in overlapping tiles blended "
         "without seams, block by block to bound memory. With a search-area polygon only "

@@ -190,3 +190,23 @@ def test_qgis_process_runs_detect_fronts(sample_scene, tmp_path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert QgsVectorLayer(str(out)).featureCount() == 1
     assert "CPUExecutionProvider" in result.stdout + result.stderr
+
+
+def test_segment_accepts_preprocess_output(sample_scene, tmp_path) -> None:
+    """preprocess → segment (as chained in a model) equals segment on the scene itself."""
+    import numpy as np
+    from osgeo import gdal
+
+    model_input = run(
+        "calfin:preprocess", {"INPUT": str(sample_scene), "OUTPUT": str(tmp_path / "x.tif")}
+    )["OUTPUT"]
+    chained = run("calfin:segment", {"INPUT": model_input, "OUTPUT": str(tmp_path / "a.tif")})
+    direct = run("calfin:segment", {"INPUT": str(sample_scene), "OUTPUT": str(tmp_path / "b.tif")})
+    a = gdal.Open(chained["OUTPUT"]).ReadAsArray()
+    b = gdal.Open(direct["OUTPUT"]).ReadAsArray()
+    np.testing.assert_allclose(a, b, atol=1e-5)
+    fronts = run(
+        "calfin:extract_fronts", {"INPUT": chained["OUTPUT"], "OUTPUT": str(tmp_path / "f.gpkg")}
+    )["OUTPUT"]
+    front = next(QgsVectorLayer(fronts).getFeatures())
+    assert front["image_id"] == "LE07_L1TP_009011_20010707_20170204_01_T1_B2"
