@@ -10,7 +10,7 @@ from qgis.core import (
 )
 
 from . import parameters as params
-from .base import FLOW_HELP, CalfinAlgorithm, load_model, progress_callbacks
+from .base import FLOW_HELP, CalfinAlgorithm
 from .layers import add_records, check_file_destinations, make_fields
 
 
@@ -99,35 +99,21 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
         )
 
     def compute(self, parameters, context, feedback) -> dict:
-        from ..core import io
-        from ..core.pipeline import (
-            DetectOptions,
-            extract,
-            front_records,
-            segment,
-            write_probabilities,
-        )
+        from ..core.pipeline import extract, front_records, write_probabilities
 
-        layer, path, band = params.scene_inputs(self, parameters, context)
         probabilities = self.parameterAsOutputLayer(parameters, "PROBABILITIES", context)
         check_file_destinations(
             probabilities, self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         )
-        model = load_model(params.device(self, parameters, context), feedback)
-        scene = io.open_scene(path, band)
-        if not scene.georeferenced:
-            feedback.pushWarning("The scene has no georeference: fronts are in pixel units.")
         glacier_id = self.parameterAsString(parameters, "GLACIER_ID", context)
-        options = DetectOptions(
-            band=band,
-            clip=params.clip_geometry(self, parameters, context, layer.crs()),
+        layer, scene, model, result, options = params.run_segmentation(
+            self,
+            parameters,
+            context,
+            feedback,
             glacier_id=glacier_id,
-            **params.inference_options(self, parameters, context),
             **extraction_options(self, parameters, context),
         )
-        result = segment(model, scene, options, *progress_callbacks(feedback))
-        feedback.pushInfo(f"Inference took {result.seconds:.1f} s on {model.provider}")
-        feedback.pushInfo(result.flow_text.capitalize())
         fronts = extract(result, options, result.timer)
         results = {}
         if probabilities:

@@ -14,7 +14,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from .base import DEVICES, FLOWS
+from .base import DEVICES, FLOWS, load_model, progress_callbacks
 from .layers import raster_path, source_geometry
 
 
@@ -88,3 +88,29 @@ def inference_options(alg, parameters, context) -> dict:
 
 def device(alg, parameters, context) -> str:
     return DEVICES[alg.parameterAsEnum(parameters, "DEVICE", context)]
+
+
+def run_segmentation(alg, parameters, context, feedback, **options):
+    """The scene parameters through ``core.pipeline.segment``, shared by segment and detect.
+
+    Returns (scene layer, core scene, model, segment result, DetectOptions); ``options``
+    adds DetectOptions fields (glacier id, extraction settings) to those read here.
+    """
+    from ..core import io
+    from ..core.pipeline import DetectOptions, segment
+
+    layer, path, band = scene_inputs(alg, parameters, context)
+    model = load_model(device(alg, parameters, context), feedback)
+    scene = io.open_scene(path, band)
+    if not scene.georeferenced:
+        feedback.pushWarning("The scene has no georeference: outputs are in pixel units.")
+    detect_options = DetectOptions(
+        band=band,
+        clip=clip_geometry(alg, parameters, context, layer.crs()),
+        **inference_options(alg, parameters, context),
+        **options,
+    )
+    result = segment(model, scene, detect_options, *progress_callbacks(feedback))
+    feedback.pushInfo(f"Inference took {result.seconds:.1f} s on {model.provider}")
+    feedback.pushInfo(result.flow_text.capitalize())
+    return layer, scene, model, result, detect_options

@@ -5,7 +5,7 @@ from __future__ import annotations
 from qgis.core import QgsProcessingParameterRasterDestination
 
 from . import parameters as params
-from .base import FLOW_HELP, CalfinAlgorithm, load_model, progress_callbacks
+from .base import FLOW_HELP, CalfinAlgorithm
 from .layers import check_file_destinations
 
 
@@ -28,21 +28,10 @@ class SegmentAlgorithm(CalfinAlgorithm):
         self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", "Probabilities"))
 
     def compute(self, parameters, context, feedback) -> dict:
-        from ..core import io
-        from ..core.pipeline import DetectOptions, segment, write_probabilities
+        from ..core.pipeline import write_probabilities
 
-        layer, path, band = params.scene_inputs(self, parameters, context)
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         check_file_destinations(output)
-        model = load_model(params.device(self, parameters, context), feedback)
-        scene = io.open_scene(path, band)
-        options = DetectOptions(
-            band=band,
-            clip=params.clip_geometry(self, parameters, context, layer.crs()),
-            **params.inference_options(self, parameters, context),
-        )
-        result = segment(model, scene, options, *progress_callbacks(feedback))
-        feedback.pushInfo(f"Inference took {result.seconds:.1f} s on {model.provider}")
-        feedback.pushInfo(result.flow_text.capitalize())
+        _, _, model, result, _ = params.run_segmentation(self, parameters, context, feedback)
         write_probabilities(output, result, model.info, overwrite=True)
         return {"OUTPUT": output}
