@@ -145,7 +145,7 @@ def blocks(window: Window, size: int) -> Iterator[Window]:
             )
 
 
-def _expand(block: Window, margin: int, scene: Scene) -> Window:
+def expand(block: Window, margin: int, scene: Scene) -> Window:
     c0, r0 = max(0, block.col_off - margin), max(0, block.row_off - margin)
     c1 = min(scene.width, block.col_off + block.width + margin)
     r1 = min(scene.height, block.row_off + block.height + margin)
@@ -203,35 +203,28 @@ def predict_scene(
         done += 1
         progress(min(1.0, done / total))
 
-    def prepare(core: Window):
-        """Read and preprocess one block: (core, outer, valid, x or None if all nodata)."""
-        outer = _expand(core, margin, scene)
+    for core in blocks(window, block):
+        if cancelled():
+            raise Cancelled("cancelled by the user")
+        outer = expand(core, margin, scene)
+        inner = inner_slices(core, outer)
+        relative = Window(
+            core.col_off - window.col_off, core.row_off - window.row_off, core.width, core.height
+        )
         with timer.stage("read"):
             if scene.preprocessed:
                 x, valid = scene.read_input(outer)
             else:
                 values, valid = scene.read(outer)
-        inner = _inner(core, outer)
         if not valid[inner].any():
-            return core, outer, valid, None
-        if not scene.preprocessed:
-            with timer.stage("preprocess"):
-                x = preprocess.model_input(values, valid, limits)
-        return core, outer, valid, np.rot90(x, turns, axes=(1, 2))
-
-    for part in blocks(window, block):
-        if cancelled():
-            raise Cancelled("cancelled by the user")
-        core, outer, valid, x = prepare(part)
-        inner = _inner(core, outer)
-        relative = Window(
-            core.col_off - window.col_off, core.row_off - window.row_off, core.width, core.height
-        )
-        if x is None:
             for _ in range(count_tiles(core, block, margin, tile, overlap)):
                 on_tile()
             write(relative, np.full((len(model.info.outputs), core.height, core.width), np.nan))
             continue
+        if not scene.preprocessed:
+            with timer.stage("preprocess"):
+                x = preprocess.model_input(values, valid, limits)
+        x = np.rot90(x, turns, axes=(1, 2))
         probs = predict_array(
             model,
             x,
@@ -251,7 +244,7 @@ def predict_scene(
         write(relative, probs)
 
 
-def _inner(core: Window, outer: Window) -> tuple[slice, slice]:
+def inner_slices(core: Window, outer: Window) -> tuple[slice, slice]:
     """The slices of ``core`` inside the array read for ``outer``."""
     return (
         slice(core.row_off - outer.row_off, core.row_off - outer.row_off + core.height),

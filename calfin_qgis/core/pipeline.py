@@ -20,9 +20,10 @@ from .timing import StageTimer
 LOG = logging.getLogger(__name__)
 
 WINDOW_STATS_LIMIT = 16_000_000
+"""Windows up to this many pixels get stretch limits from a full read, larger from an overview."""
+
 AUTO_FLOW_LIMIT = 16_000_000
 """Larger windows hold many glaciers flowing every way: no single direction to estimate."""
-"""Windows up to this many pixels get stretch limits from a full read, larger from an overview."""
 
 EXTRACT_WHOLE_LIMIT = 16_000_000
 """Windows up to this many pixels are extracted at once (about 22 bytes a pixel); larger ones
@@ -191,12 +192,11 @@ def front_records(
     scene: io.Scene,
     source: str,
     glacier_id: str = "",
-    name: str | None = None,
 ) -> list[dict]:
-    """Attach the CALFIN attributes to extracted fronts; ids and dates come from ``name``
-    (the original scene's file name) or else ``scene_name``."""
+    """Attach the CALFIN attributes to extracted fronts; ids and dates come from the
+    original scene's file name (``scene_name``)."""
     metres = scene.units_are_metres
-    name = name or scene_name(scene)
+    name = scene_name(scene)
     image_id = naming.scene_id(name)
     date = naming.scene_date(name)
     return [
@@ -264,8 +264,8 @@ def extract_by_region(
     """``extract_fronts`` run on each 8-connected region above the threshold in turn.
 
     Regions are independent for skeletonization, so memory follows the largest region rather
-    than the window: on a full 8,000 x 8,000 scene the whole-array way needs about 1.5 GB on
-    top of the probabilities (float64 copies, an int64 pixel index of the scene's size). The
+    than the window: on a full 8,000 x 8,000 scene the whole-array way needed about 1.5 GB on
+    top of the probabilities (a float copy and an integer pixel index of the scene's size). The
     fronts are the same except where a region's skeleton has loops: the spanning tree breaks
     ties by pixel numbering, which changes when other regions are left out.
     """
@@ -344,7 +344,7 @@ def preprocess_scene(
 ) -> None:
     """Write the network's 3-channel input for a whole scene, block by block."""
     from . import preprocess
-    from .infer import blocks
+    from .infer import blocks, expand, inner_slices
 
     values, valid = scene.read_overview()
     if not valid.any():
@@ -368,18 +368,10 @@ def preprocess_scene(
             for i, core in enumerate(parts):
                 if cancelled():
                     raise Cancelled("cancelled by the user")
-                c0, r0 = max(0, core.col_off - margin), max(0, core.row_off - margin)
-                outer = io.Window(
-                    c0,
-                    r0,
-                    min(scene.width, core.col_off + core.width + margin) - c0,
-                    min(scene.height, core.row_off + core.height + margin) - r0,
-                )
+                outer = expand(core, margin, scene)
                 values, valid = scene.read(outer)
                 x = preprocess.model_input(values, valid, limits)
-                rows = slice(core.row_off - r0, core.row_off - r0 + core.height)
-                cols = slice(core.col_off - c0, core.col_off - c0 + core.width)
-                writer.write(core, x[:, rows, cols])
+                writer.write(core, x[(slice(None), *inner_slices(core, outer))])
                 progress((i + 1) / len(parts))
         finally:
             writer.close()
