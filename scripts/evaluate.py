@@ -29,11 +29,6 @@ from calfin_qgis.core.naming import scene_id  # noqa: E402
 from calfin_qgis.core.pipeline import DetectOptions, extract, segment  # noqa: E402
 
 
-def read_grey(path: Path) -> np.ndarray:
-    ds = gdal.Open(str(path))  # keep the dataset alive while its band is read
-    return ds.GetRasterBand(1).ReadAsArray()
-
-
 def to_vsimem(image: np.ndarray, name: str) -> str:
     path = f"/vsimem/{name}.tif"
     ds = gdal.GetDriverByName("GTiff").Create(
@@ -75,8 +70,8 @@ def main() -> int:
         if not label_path.exists():
             print(f"skip {path.name}: no label {label_path.name}")
             continue
-        image = np.rot90(read_grey(path), args.turn)
-        reference = np.rot90(read_grey(label_path) < 128, args.turn)
+        image = np.rot90(io.open_scene(path).read()[0], args.turn)
+        reference = np.rot90(io.open_scene(label_path).read()[0] < 128, args.turn)
         scene = io.open_scene(to_vsimem(np.ascontiguousarray(image), name))
         result = segment(model, scene, options)
         fronts = extract(result, options, result.timer)

@@ -36,14 +36,9 @@ EVAL_SCENES = (
 )
 
 
-def grey(path: Path) -> np.ndarray:
-    ds = gdal.Open(str(path))  # keep the dataset alive while its band is read
-    return ds.GetRasterBand(1).ReadAsArray()
-
-
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    image = grey(TRAIN / "images" / f"{SCENE}_Subset.png")
+    image = io.open_scene(TRAIN / "images" / f"{SCENE}_Subset.png").read()[0]
     height, width = image.shape
     gt = (CENTRE[0] - width / 2 * PIXEL, PIXEL, 0.0, CENTRE[1] + height / 2 * PIXEL, 0.0, -PIXEL)
     srs = osr.SpatialReference()
@@ -56,7 +51,7 @@ def main() -> None:
     ds.GetRasterBand(1).SetDescription("B2 (green), FrontLearning subset, plausible grid")
     ds = None
 
-    label = grey(TRAIN / "labels_1px" / f"{SCENE}_Front.png") < 128
+    label = io.open_scene(TRAIN / "labels_1px" / f"{SCENE}_Front.png").read()[0] < 128
     fronts = extract_fronts(label.astype(np.float32), gt, threshold=0.5, simplify_px=0.0)
     records = [
         {
