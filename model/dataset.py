@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 
 from calfin_qgis.core.preprocess import model_input  # noqa: E402
 
-DATA_DIR = Path("/work/shared/data/frontlearning/train")
+DATA_DIR = ROOT.parent / "shared" / "data" / "frontlearning" / "train"
 
 GLACIERS = ("jakobshavn", "kangerlussuaq", "sverdrup")
 
@@ -147,8 +147,8 @@ class TrainSet:
                     grey, front = jitter_grey(sc.grey, sc.front3, self.rng)
                 x = model_input(grey)
                 mask, weight = mask_from_front(front)
-                y = np.stack([front.astype(np.float32), mask, weight, np.ones_like(mask)])
-                self.items.append((x.astype(np.float32), y))
+                y = np.stack([front, mask, weight, np.ones_like(mask)]).astype(np.uint8)
+                self.items.append((x.astype(np.float32), y))  # targets are 0/1: uint8 saves RAM
 
     def sample(self):
         x, y = self.items[self.rng.integers(len(self.items))]
@@ -173,7 +173,7 @@ class TrainSet:
 
     def batch(self, n: int):
         xs, ys = zip(*(self.sample() for _ in range(n)), strict=True)
-        return np.stack(xs), np.stack(ys)
+        return np.stack(xs), np.stack(ys).astype(np.float32)
 
 
 class ValSet:

@@ -49,12 +49,23 @@ def metadata(version: str, pixel_size_m: str) -> dict[str, str]:
     return {contract.METADATA_KEYS[k]: values[k] for k in contract.METADATA_KEYS}
 
 
+def load_state(spec: str) -> dict[str, torch.Tensor]:
+    """Float32 weights of ``run.pt`` (final EMA) or ``run.pt#0.5`` (a snapshot of train.py)."""
+    path, _, snapshot = spec.partition("#")
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    states = ckpt["snapshots"][snapshot] if snapshot else ckpt["state_dict"]
+    return {k: v.float() if v.is_floating_point() else v for k, v in states.items()}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument(
-        "--checkpoint", required=True, nargs="+", help="one checkpoint, or several to average"
+        "--checkpoint",
+        required=True,
+        nargs="+",
+        help="one checkpoint, or several to average; run.pt#0.5 picks a snapshot",
     )
     ap.add_argument("--out", default=str(HERE / "calfin_unet.onnx"))
     ap.add_argument("--version", default="1.0.0")
@@ -64,9 +75,9 @@ def main(argv=None):
     torch.set_num_threads(2)
 
     nets = []
-    for path in args.checkpoint:
+    for spec in args.checkpoint:
         net = UNet()
-        net.load_state_dict(torch.load(path, map_location="cpu", weights_only=False)["state_dict"])
+        net.load_state_dict(load_state(spec))
         nets.append(net)
     model = ProbsWrapper(*nets).eval()
 

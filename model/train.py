@@ -4,10 +4,12 @@
     .venv/bin/python model/train.py --minutes 12 --val-glacier none --out model/checkpoints/unet_all.pt
 
 Training is time-budgeted (cosine learning rate over ``--minutes``); an exponential moving
-average (EMA) of the weights is what gets validated and saved. With a validation glacier
-the checkpoint kept is the EMA state with the best validation score (mean of the upright
-and 90-degree-turned mean distances, in pixels); with ``--val-glacier none`` the final
-EMA state is saved.
+average (EMA) of the weights is what gets validated and saved. The checkpoint holds the
+final EMA state (``state_dict``), EMA states at the ``--snapshots`` fractions of the
+budget (``snapshots``) and, with a validation glacier, the validation history. Picking the
+best validation check was tried and rejected (validation swings by several px between
+checks, so the pick is luck); the final EMA state is the model. Runs on CUDA when there is
+one (``--device``); ``--half`` stores the states as float16 to keep files small.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 import math
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from dataset import GLACIERS, TrainSet, ValSet, list_scenes  # noqa: E402
+from dataset import DATA_DIR, GLACIERS, TrainSet, ValSet, list_scenes  # noqa: E402
 from unet import UNet, count_parameters  # noqa: E402
 
 from calfin_qgis.core import contract  # noqa: E402
@@ -65,10 +68,11 @@ def predict_probs(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
     m = contract.SIZE_MULTIPLE
     _, h, w = x.shape
     ph, pw = (-h) % m, (-w) % m
-    t = torch.from_numpy(np.ascontiguousarray(x))[None]
+    device = next(model.parameters()).device
+    t = torch.from_numpy(np.ascontiguousarray(x))[None].to(device)
     if ph or pw:
         t = F.pad(t, (0, pw, 0, ph), mode="reflect")
-    return torch.sigmoid(model(t))[0, :, :h, :w].numpy()
+    return torch.sigmoid(model(t))[0, :, :h, :w].cpu().numpy()
 
 
 def front_distances(pred_front: np.ndarray, true_front: np.ndarray) -> np.ndarray:
@@ -119,12 +123,21 @@ class EMA:
             be.copy_(b)
 
 
+def state(model: torch.nn.Module, half: bool) -> dict:
+    """A CPU copy of the model's state, float16 where ``half`` (integers stay as they are)."""
+    return {
+        k: (v.half() if half and v.is_floating_point() else v).detach().cpu().clone()
+        for k, v in model.state_dict().items()
+    }
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--minutes", type=float, default=25.0, help="training wall time budget")
     ap.add_argument("--val-glacier", default="jakobshavn", choices=[*GLACIERS, "none"])
+    ap.add_argument("--data", type=Path, default=DATA_DIR, help="FrontLearning train folder")
     ap.add_argument("--out", default=str(HERE / "checkpoints" / "unet.pt"))
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--crop", type=int, default=192)
@@ -133,18 +146,23 @@ def main(argv=None):
     ap.add_argument("--p-upright", type=float, default=0.5)
     ap.add_argument("--variants", type=int, default=6, help="jittered copies per scene")
     ap.add_argument("--val-every", type=float, default=90.0, help="seconds between validations")
+    ap.add_argument("--snapshots", type=float, nargs="*", default=[], help="budget fractions")
+    ap.add_argument("--save-every", type=float, default=120.0, help="seconds between saves")
+    ap.add_argument("--half", action="store_true", help="store states as float16")
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    device = torch.device(args.device)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
 
     train_glaciers = [g for g in GLACIERS if g != args.val_glacier]
     t0 = time.time()
-    train_scenes = list_scenes(train_glaciers)
+    train_scenes = list_scenes(train_glaciers, args.data)
     ts = TrainSet(
         train_scenes,
         n_variants=args.variants,
@@ -152,108 +170,98 @@ def main(argv=None):
         p_upright=args.p_upright,
         seed=args.seed,
     )
-    val = ValSet(list_scenes([args.val_glacier])) if args.val_glacier != "none" else None
+    val_scenes = list_scenes([args.val_glacier], args.data) if args.val_glacier != "none" else []
+    val = ValSet(val_scenes) if val_scenes else None
     print(
         f"train glaciers {train_glaciers}: {len(train_scenes)} scenes, {len(ts.items)} variants; "
-        f"val {args.val_glacier}: {len(val.items) if val else 0} scenes; data {time.time() - t0:.0f}s",
+        f"val {args.val_glacier}: {len(val_scenes)} scenes; data {time.time() - t0:.0f}s; "
+        f"device {device}",
         flush=True,
     )
 
-    model = UNet()
+    model = UNet().to(device)
     print(f"parameters: {count_parameters(model)}", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     ema = EMA(model, args.ema)
     budget = args.minutes * 60.0
     t_start = time.time()
-    last_val = t_start
-    step, best, history = 0, math.inf, []
+    last_val = last_save = t_start
+    step, history, snapshots = 0, [], {}
+    pending = sorted(args.snapshots)
     run_loss = None
 
-    def save(tag: str, metrics: dict | None):
+    def save(final: dict | None = None):
+        tmp = out.with_suffix(".tmp")
         torch.save(
             {
-                "state_dict": ema.model.state_dict(),
+                "state_dict": state(ema.model, args.half),
+                "snapshots": snapshots,
                 "step": step,
-                "metrics": metrics,
-                "args": vars(args),
+                "history": history,
+                "final": final,
+                "args": {k: str(v) for k, v in vars(args).items()},
                 "train_glaciers": train_glaciers,
                 "elapsed_s": time.time() - t_start,
-                "tag": tag,
             },
-            out if tag == "best" else out.with_suffix(".last.pt"),
+            tmp,
         )
+        tmp.replace(out)
 
-    while True:
-        elapsed = time.time() - t_start
-        frac = elapsed / budget
-        if frac >= 1.0:
-            break
-        warm = min(1.0, (step + 1) / 100)
-        lr = args.lr * warm * 0.5 * (1 + math.cos(math.pi * frac))
-        for g in opt.param_groups:
-            g["lr"] = lr
-        model.train()
-        xb, yb = ts.batch(args.batch)
-        logits = model(torch.from_numpy(xb))
-        loss = loss_fn(logits, torch.from_numpy(yb))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        ema.update(model, decay=min(args.ema, (1 + step) / (10 + step)))
-        step += 1
-        run_loss = loss.item() if run_loss is None else 0.98 * run_loss + 0.02 * loss.item()
-        if step % 50 == 0:
-            print(
-                f"step {step} t {elapsed / 60:.1f}min lr {lr:.2e} loss {run_loss:.4f}", flush=True
-            )
-        if val is not None and time.time() - last_val > args.val_every:
-            last_val = time.time()
-            up, turned = evaluate(ema.model, val, 0), evaluate(ema.model, val, 1)
-            score = 0.5 * (up["mean_px"] + turned["mean_px"]) + 5.0 * (
-                up["no_front"] + turned["no_front"]
-            )
-            history.append(
-                {
-                    "step": step,
-                    "min": elapsed / 60,
-                    "upright": up,
-                    "turned90": turned,
-                    "score": score,
-                }
-            )
-            tag = ""
-            if score < best:
-                best = score
-                save("best", {"upright": up, "turned90": turned, "score": score})
-                tag = " *best*"
-            print(
-                f"VAL step {step} up mean {up['mean_px']:.2f} med {up['median_px']:.2f} nofront {up['no_front']} | "
-                f"rot90 mean {turned['mean_px']:.2f} med {turned['median_px']:.2f} nofront {turned['no_front']} "
-                f"({time.time() - last_val:.0f}s){tag}",
-                flush=True,
-            )
+    with ThreadPoolExecutor(1) as loader:
+        next_batch = loader.submit(ts.batch, args.batch)
+        while True:
+            elapsed = time.time() - t_start
+            frac = elapsed / budget
+            while pending and frac >= pending[0]:
+                snapshots[str(pending.pop(0))] = state(ema.model, args.half)
+            if frac >= 1.0:
+                break
+            warm = min(1.0, (step + 1) / 100)
+            lr = args.lr * warm * 0.5 * (1 + math.cos(math.pi * frac))
+            for g in opt.param_groups:
+                g["lr"] = lr
+            model.train()
+            xb, yb = next_batch.result()
+            next_batch = loader.submit(ts.batch, args.batch)
+            logits = model(torch.from_numpy(xb).to(device, non_blocking=True))
+            loss = loss_fn(logits, torch.from_numpy(yb).to(device, non_blocking=True))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            ema.update(model, decay=min(args.ema, (1 + step) / (10 + step)))
+            step += 1
+            if step % 50 == 0:
+                value = loss.item()
+                run_loss = value if run_loss is None else 0.9 * run_loss + 0.1 * value
+            if step % 500 == 0:
+                print(
+                    f"step {step} t {elapsed / 60:.1f}min lr {lr:.2e} loss {run_loss:.4f}",
+                    flush=True,
+                )
+            if val is not None and time.time() - last_val > args.val_every:
+                last_val = time.time()
+                up, turned = evaluate(ema.model, val, 0), evaluate(ema.model, val, 1)
+                history.append(
+                    {"step": step, "min": elapsed / 60, "upright": up, "turned90": turned}
+                )
+                print(
+                    f"VAL step {step} up mean {up['mean_px']:.2f} med {up['median_px']:.2f} "
+                    f"nofront {up['no_front']} | rot90 mean {turned['mean_px']:.2f} "
+                    f"med {turned['median_px']:.2f} nofront {turned['no_front']}",
+                    flush=True,
+                )
+            if time.time() - last_save > args.save_every:
+                last_save = time.time()
+                save()
 
     total = time.time() - t_start
     print(f"done: {step} steps in {total / 60:.1f} min", flush=True)
+    save()
     final = None
     if val is not None:
         final = {"upright": evaluate(ema.model, val, 0), "turned90": evaluate(ema.model, val, 1)}
         print("FINAL EMA", json.dumps(final), flush=True)
-    save("last", final)
-    if val is None:
-        save("best", None)
-    (out.with_suffix(".history.json")).write_text(
-        json.dumps(
-            {
-                "history": history,
-                "final": final,
-                "steps": step,
-                "train_minutes": total / 60,
-                "best_score": best,
-            },
-            indent=1,
-        )
-    )
+    save(final)
 
 
 if __name__ == "__main__":
