@@ -69,7 +69,7 @@ def main(argv=None):
     )
     ap.add_argument("--out", default=str(HERE / "calfin_unet.onnx"))
     ap.add_argument("--version", default="1.0.0")
-    ap.add_argument("--pixel-size-m", default="40")
+    ap.add_argument("--pixel-size-m", default=f"{contract.TRAIN_PIXEL_SIZE_M:g}")
     ap.add_argument("--opset", type=int, default=17)
     args = ap.parse_args(argv)
     torch.set_num_threads(2)

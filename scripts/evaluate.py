@@ -6,6 +6,9 @@ writes one predicted 1-px front PNG per image (255 on 0) named like its label, a
 `metrics.csv` with one row per image and the pooled figures. TURN rotates every image
 and label by k quarter turns (counter-clockwise) first, to measure orientation
 robustness; FLOW then still names the direction the ice flows in the *turned* images.
+SCALE=f upsamples every image f times onto a metric grid (EPSG:3413, 40/f m pixels), as
+a finer-resolution scene of the same glacier, to measure the pipeline's resampling
+(``KEEP_RESOLUTION=1`` turns it off); distances stay in the original 40 m pixels.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from osgeo import gdal
+from osgeo import gdal, osr
+from scipy.ndimage import zoom
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -28,15 +32,30 @@ from calfin_qgis.core.model import load_model  # noqa: E402
 from calfin_qgis.core.naming import scene_id  # noqa: E402
 from calfin_qgis.core.pipeline import DetectOptions, extract, segment  # noqa: E402
 
+LABEL_PIXEL_M = 40.0
+"""The plausible grid a scaled image is put on (FrontLearning subsets are 30-50 m)."""
 
-def to_vsimem(image: np.ndarray, name: str) -> str:
+
+def to_vsimem(image: np.ndarray, name: str, scale: float) -> str:
+    """The image as an in-memory GeoTIFF: as it is, or upsampled onto a metric grid."""
     path = f"/vsimem/{name}.tif"
+    if scale != 1:
+        image = np.clip(zoom(image.astype(np.float32), scale, order=1), 0, 255).astype(np.uint8)
     ds = gdal.GetDriverByName("GTiff").Create(
         path, image.shape[1], image.shape[0], 1, gdal.GDT_Byte
     )
+    if scale != 1:
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(3413)
+        ds.SetProjection(srs.ExportToWkt())
+        ds.SetGeoTransform(label_grid(LABEL_PIXEL_M / scale))
     ds.GetRasterBand(1).WriteArray(image)
     ds = None
     return path
+
+
+def label_grid(pixel: float) -> io.GeoTransform:
+    return (0.0, pixel, 0.0, 0.0, 0.0, -pixel)
 
 
 def write_png(path: Path, image: np.ndarray) -> None:
@@ -53,6 +72,8 @@ def main() -> int:
     parser.add_argument("--turn", type=int, default=0, help="quarter turns applied first")
     parser.add_argument("--match", default="", help="only images whose name matches (regex)")
     parser.add_argument("--threshold", type=float, default=DetectOptions.threshold)
+    parser.add_argument("--scale", type=float, default=1.0, help="upsample images this much")
+    parser.add_argument("--keep-resolution", action="store_true", help="no resampling")
     args = parser.parse_args()
     images = sorted(
         p for p in (args.data / "images").glob("*.png") if re.search(args.match, p.name)
@@ -62,7 +83,10 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     model, messages = load_model()
     print("\n".join(messages))
-    options = DetectOptions(flow=args.flow, threshold=args.threshold)
+    options = DetectOptions(
+        flow=args.flow, threshold=args.threshold, resample=not args.keep_resolution
+    )
+    grid = io.PIXEL_GEOTRANSFORM if args.scale == 1 else label_grid(LABEL_PIXEL_M)
     scores = []
     for path in images:
         name = scene_id(path.name)
@@ -72,10 +96,10 @@ def main() -> int:
             continue
         image = np.rot90(io.open_scene(path).read()[0], args.turn)
         reference = np.rot90(io.open_scene(label_path).read()[0] < 128, args.turn)
-        scene = io.open_scene(to_vsimem(np.ascontiguousarray(image), name))
+        scene = io.open_scene(to_vsimem(np.ascontiguousarray(image), name, args.scale))
         result = segment(model, scene, options)
         fronts = extract(result, options, result.timer)
-        predicted = rasterize_lines([f.line for f in fronts], image.shape, io.PIXEL_GEOTRANSFORM)
+        predicted = rasterize_lines([f.line for f in fronts], image.shape, grid)
         gdal.Unlink(scene.path)
         write_png(args.out / label_path.name, predicted.astype(np.uint8) * 255)
         scores.append(score_image(name, predicted, reference))

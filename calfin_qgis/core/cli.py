@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     detect.add_argument(
         "--no-flip", action="store_true", help="skip the mirrored pass (2x faster, less accurate)"
     )
+    detect.add_argument(
+        "--keep-resolution",
+        action="store_true",
+        help="do not average pixels much finer than the model's (e.g. 15 m) to its 40 m",
+    )
     detect.add_argument("--model", help="ONNX model (default: the bundled one)")
     detect.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     return parser
@@ -63,6 +68,7 @@ def detect(args: argparse.Namespace) -> int:
         max_fronts=args.max_fronts or None,
         min_contrast=args.min_contrast,
         flip=not args.no_flip,
+        resample=not args.keep_resolution,
     )
     result = segment(model, scene, options)
     fronts = extract(result, options, result.timer)

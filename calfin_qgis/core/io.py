@@ -165,6 +165,29 @@ def open_scene(path: str | os.PathLike, band: int = 1) -> Scene:
     )
 
 
+def resampled(scene: Scene, pixel_size: float, metadata: dict[str, str]) -> Scene:
+    """``scene``'s band averaged onto a grid of ``pixel_size`` map units, read lazily.
+
+    A virtual raster (VRT in GDAL's memory file system) over the original file: blocks are
+    resampled as they are read, so a large scene is never held whole. ``metadata`` is set
+    on it (e.g. the original scene's name, which the VRT's own path does not carry).
+    """
+    key = f"{scene.path}|{scene.band}|{pixel_size}"
+    path = f"/vsimem/calfin_resampled/{uuid.uuid5(uuid.NAMESPACE_URL, key).hex}.vrt"
+    ds = gdal.Translate(
+        path,
+        scene.path,
+        format="VRT",
+        bandList=[scene.band],
+        xRes=pixel_size,
+        yRes=pixel_size,
+        resampleAlg="average",
+    )
+    ds.SetMetadata({**(ds.GetMetadata() or {}), **metadata})
+    ds = None  # written to the memory file on close
+    return open_scene(path, 1)
+
+
 def check_destination(path: str | os.PathLike, overwrite: bool) -> Path:
     """Refuse outputs that would clobber a file or land in a folder that cannot be written."""
     target = Path(path)

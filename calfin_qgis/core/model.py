@@ -41,6 +41,8 @@ class ModelInfo:
     tile_size: int
     size_multiple: int
     flow: str
+    pixel_size_m: float = contract.TRAIN_PIXEL_SIZE_M
+    """The pixel size the network was trained at."""
 
     @property
     def source(self) -> str:
@@ -155,6 +157,7 @@ def model_info(session, path: str) -> ModelInfo:
         tile_size=int(meta.get(keys["tile_size"], contract.TILE_SIZE)),
         size_multiple=int(meta.get(keys["size_multiple"], contract.SIZE_MULTIPLE)),
         flow=meta.get(keys["flow"], contract.CANONICAL_FLOW),
+        pixel_size_m=float(meta.get(keys["pixel_size_m"], contract.TRAIN_PIXEL_SIZE_M)),
     )
 
 

@@ -14,6 +14,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ..core import contract  # constants only: no heavy imports at QGIS start-up
 from .base import DEVICES, FLOWS, load_model, progress_callbacks
 from .layers import raster_path, source_geometry
 
@@ -58,8 +59,19 @@ def add_inference(alg) -> None:
         ),
     ]
     for param in advanced:
-        param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-        alg.addParameter(param)
+        add_advanced(alg, param)
+    add_resample(alg)
+
+
+def add_advanced(alg, param) -> None:
+    param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+    alg.addParameter(param)
+
+
+def add_resample(alg) -> None:
+    size = f"{contract.TRAIN_PIXEL_SIZE_M:g} m"
+    label = f"Average pixels much finer than the model's {size} (e.g. 15 m panchromatic) to {size}"
+    add_advanced(alg, QgsProcessingParameterBoolean("RESAMPLE", label, True))
 
 
 def add_glacier_id(alg) -> None:
@@ -83,6 +95,7 @@ def inference_options(alg, parameters, context) -> dict:
         "overlap": alg.parameterAsInt(parameters, "OVERLAP", context),
         "batch_size": alg.parameterAsInt(parameters, "BATCH_SIZE", context),
         "flip": alg.parameterAsBoolean(parameters, "FLIP", context),
+        "resample": alg.parameterAsBoolean(parameters, "RESAMPLE", context),
     }
 
 
@@ -111,6 +124,11 @@ def run_segmentation(alg, parameters, context, feedback, **options):
         **options,
     )
     result = segment(model, scene, detect_options, *progress_callbacks(feedback))
+    if result.scene.pixel_size != scene.pixel_size:
+        feedback.pushInfo(
+            f"Scene pixels averaged from {scene.pixel_size:g} m to {result.scene.pixel_size:g} m, "
+            "the model's training scale; the probabilities are on that grid (RESAMPLE)."
+        )
     feedback.pushInfo(f"Inference took {result.seconds:.1f} s on {model.provider}")
     feedback.pushInfo(result.flow_text.capitalize())
     return layer, scene, model, result, detect_options

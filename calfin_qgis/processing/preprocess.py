@@ -15,14 +15,17 @@ class PreprocessAlgorithm(CalfinAlgorithm):
         "<p>Writes the three channels the network sees, as CALFIN prepares its input: the "
         "band stretched between its 0.5 and 99.5 percentiles (nodata ignored), a local "
         "contrast (CLAHE) version and a retinex-like shadows/highlights version, each in "
-        "0-1, in the scene's grid and CRS. Useful to inspect what the model is given; "
-        "calfin:segment and calfin:detect_fronts do this themselves, and also accept this "
-        "output as their scene (its band parameter is then ignored).</p>"
+        "0-1, in the scene's CRS and grid (pixels much finer than the model's 40 m, such as "
+        "a 15 m panchromatic band, are first averaged to 40 m unless RESAMPLE is off). "
+        "Useful to inspect what the model is given; calfin:segment and "
+        "calfin:detect_fronts do this themselves, and also accept this output as their "
+        "scene (its band parameter is then ignored).</p>"
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         params.add_scene(self)
         self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", "Model input"))
+        params.add_resample(self)
 
     def compute(self, parameters, context, feedback) -> dict:
         from ..core import io
@@ -37,5 +40,6 @@ class PreprocessAlgorithm(CalfinAlgorithm):
             progress=progress_callbacks(feedback)[0],
             cancelled=feedback.isCanceled,
             overwrite=True,
+            resample=self.parameterAsBoolean(parameters, "RESAMPLE", context),
         )
         return {"OUTPUT": output}

@@ -210,3 +210,53 @@ def test_segment_accepts_preprocess_output(sample_scene, tmp_path) -> None:
     )["OUTPUT"]
     front = next(QgsVectorLayer(fronts).getFeatures())
     assert front["image_id"] == "LE07_L1TP_009011_20010707_20170204_01_T1_B2"
+
+
+class Log(QgsProcessingFeedback):
+    """Feedback that keeps the info lines an algorithm logs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def pushInfo(self, info: str) -> None:  # noqa: N802 - QGIS API
+        self.lines.append(info)
+        super().pushInfo(info)
+
+
+def test_fine_scene_is_averaged_to_the_model_scale(sample_scene, tmp_path) -> None:
+    """The 40 m sample made a 15 m scene (as a panchromatic band) still gives its front."""
+    from osgeo import gdal
+
+    (tmp_path / "15m").mkdir()
+    fine = tmp_path / "15m" / "LE07_L1TP_009011_20010707_20170204_01_T1_B2.tif"
+    gdal.Translate(str(fine), str(sample_scene), xRes=15, yRes=15, resampleAlg="bilinear")
+    log = Log()
+    out = run(
+        "calfin:detect_fronts",
+        {
+            "INPUT": str(fine),
+            "OUTPUT": str(tmp_path / "f.gpkg"),
+            "PROBABILITIES": str(tmp_path / "p.tif"),
+        },
+        log,
+    )
+    assert any("averaged from 15 m to 40 m" in line for line in log.lines)
+    probs = QgsRasterLayer(out["PROBABILITIES"])
+    assert probs.rasterUnitsPerPixelX() == 40 and probs.crs().authid() == "EPSG:3413"
+    scores = run(
+        "calfin:evaluate_fronts",
+        {
+            "INPUT": out["OUTPUT"],
+            "REFERENCE": str(SAMPLE_FRONT),
+            "PIXEL_SIZE": 40.0,
+            "OUTPUT": str(tmp_path / "metrics.gpkg"),
+        },
+    )
+    assert scores["MEAN_PX"] < 10.0
+
+    kept = run(
+        "calfin:segment",
+        {"INPUT": str(fine), "RESAMPLE": False, "OUTPUT": str(tmp_path / "k.tif")},
+    )
+    assert QgsRasterLayer(kept["OUTPUT"]).rasterUnitsPerPixelX() == 15

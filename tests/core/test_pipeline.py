@@ -10,7 +10,14 @@ from osgeo import gdal, ogr, osr
 
 from calfin_qgis.core import io, schema
 from calfin_qgis.core.errors import InputError
-from calfin_qgis.core.pipeline import DetectOptions, extract, front_records, segment
+from calfin_qgis.core.pipeline import (
+    DetectOptions,
+    extract,
+    front_records,
+    model_grid,
+    scene_name,
+    segment,
+)
 
 from .fakes import dark_is_edge, fake_model
 
@@ -118,3 +125,47 @@ def test_write_raster_keeps_grid_and_never_overwrites_silently(tmp_path: Path) -
     with pytest.raises(InputError, match="already exists"):
         io.write_raster(out, data, gt, "", ("edge", "mask"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["probs.tif"]
+
+
+def write_fine_scene(path: Path, pixel: float) -> Path:
+    """A bright scene with a dark front 60 m wide, 1800 m below the top, on ``pixel`` m."""
+    rows, cols = int(4500 / pixel), int(3900 / pixel)
+    data = np.full((rows, cols), 4000, dtype=np.uint16)
+    data[int(1800 / pixel) : int(1860 / pixel), int(600 / pixel) : int(3300 / pixel)] = 300
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), cols, rows, 1, gdal.GDT_UInt16)
+    ds.SetGeoTransform((ORIGIN[0], pixel, 0, ORIGIN[1], 0, -pixel))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32624)
+    ds.SetProjection(srs.ExportToWkt())
+    ds.GetRasterBand(1).WriteArray(data)
+    ds = None
+    return path
+
+
+def test_fine_scene_is_averaged_to_the_model_pixel_size(tmp_path: Path) -> None:
+    name = "LC08_L1TP_232013_20180606_20180615_01_T1_B8.tif"
+    scene = io.open_scene(write_fine_scene(tmp_path / name, 15.0))
+    model = fake_model(dark_is_edge, tile=64)
+    options = DetectOptions(overlap=16, max_fronts=1)
+    result = segment(model, scene, options)
+    assert result.scene.pixel_size == model.info.pixel_size_m == 40.0
+    assert result.scene.crs_wkt == scene.crs_wkt
+    assert result.geotransform[0] == ORIGIN[0] and result.geotransform[3] == ORIGIN[1]
+    assert result.probs.shape[1:] == (113, 98)  # 4500 m and 3900 m at 40 m, rounded up
+    assert scene_name(result.scene) == name  # ids and dates still come from the scene
+    (front,) = extract(result, options, result.timer)
+    _, ys = np.array(front.line.coords).T
+    assert np.abs(ys - (ORIGIN[1] - 1830)).max() <= 40  # within a model pixel of the front
+
+    kept = segment(model, scene, DetectOptions(overlap=16, resample=False))
+    assert kept.scene is scene and kept.probs.shape[1:] == (300, 260)
+
+
+def test_model_grid_keeps_scenes_at_the_training_scale(tmp_path: Path) -> None:
+    coarse = io.open_scene(write_fine_scene(tmp_path / "l7_30m.tif", 30.0))
+    assert model_grid(coarse, 40.0) is coarse
+    data = np.full((60, 80), 200, dtype=np.uint8)
+    plain = tmp_path / "plain.png"  # pixel units: nothing to compare with metres
+    gdal.GetDriverByName("PNG").CreateCopy(str(plain), gdal.Open(gdal_array_path(data)))
+    scene = io.open_scene(plain)
+    assert model_grid(scene, 40.0) is scene
