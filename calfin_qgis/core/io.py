@@ -168,19 +168,28 @@ def open_scene(path: str | os.PathLike, band: int = 1) -> Scene:
 def resampled(scene: Scene, pixel_size: float, metadata: dict[str, str]) -> Scene:
     """``scene``'s band averaged onto a grid of ``pixel_size`` map units, read lazily.
 
+    For north-up grids (``model_grid`` passes no other); the grid keeps the scene's corner.
+
     A virtual raster (VRT in GDAL's memory file system) over the original file: blocks are
     resampled as they are read, so a large scene is never held whole. ``metadata`` is set
     on it (e.g. the original scene's name, which the VRT's own path does not carry).
     """
     key = f"{scene.path}|{scene.band}|{pixel_size}"
     path = f"/vsimem/calfin_resampled/{uuid.uuid5(uuid.NAMESPACE_URL, key).hex}.vrt"
+    x0, dx, _, y0, _, dy = scene.geotransform
+    # Whole output pixels inside the scene: a part-covered last row would read as dark.
+    cols = int(scene.width * abs(dx) // pixel_size)
+    rows = int(scene.height * abs(dy) // pixel_size)
+    x1 = x0 + np.sign(dx) * cols * pixel_size
+    y1 = y0 + np.sign(dy) * rows * pixel_size
     ds = gdal.Translate(
         path,
         scene.path,
         format="VRT",
         bandList=[scene.band],
-        xRes=pixel_size,
-        yRes=pixel_size,
+        projWin=[min(x0, x1), max(y0, y1), max(x0, x1), min(y0, y1)],
+        width=cols,
+        height=rows,
         resampleAlg="average",
     )
     ds.SetMetadata({**(ds.GetMetadata() or {}), **metadata})

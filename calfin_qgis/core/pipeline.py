@@ -100,6 +100,8 @@ def model_grid(scene: io.Scene, pixel_size_m: float) -> io.Scene:
     if (
         scene.preprocessed
         or not scene.units_are_metres
+        or scene.geotransform[2] != 0
+        or scene.geotransform[4] != 0  # rotated grids are kept
         or scene.pixel_size >= FINE_PIXEL_FRACTION * pixel_size_m
     ):
         return scene
