@@ -74,6 +74,7 @@ def main() -> int:
     parser.add_argument("--threshold", type=float, default=DetectOptions.threshold)
     parser.add_argument("--scale", type=float, default=1.0, help="upsample images this much")
     parser.add_argument("--keep-resolution", action="store_true", help="no resampling")
+    parser.add_argument("--no-flip", action="store_true", help="no mirrored pass")
     args = parser.parse_args()
     images = sorted(
         p for p in (args.data / "images").glob("*.png") if re.search(args.match, p.name)
@@ -84,7 +85,10 @@ def main() -> int:
     model, messages = load_model()
     print("\n".join(messages))
     options = DetectOptions(
-        flow=args.flow, threshold=args.threshold, resample=not args.keep_resolution
+        flow=args.flow,
+        threshold=args.threshold,
+        resample=not args.keep_resolution,
+        flip=not args.no_flip,
     )
     grid = io.PIXEL_GEOTRANSFORM if args.scale == 1 else label_grid(LABEL_PIXEL_M)
     scores = []
