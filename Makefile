@@ -12,7 +12,9 @@ TURN ?=
 MATCH ?=
 THRESHOLD ?=
 ARGS ?= list
-TRAIN_MINUTES ?= 22
+TRAIN_MINUTES ?= 7.5
+TRAIN_DATA ?= ../shared/data/frontlearning/train
+CKPT := model/checkpoints/gpu
 
 .PHONY: setup demo test lint package install qgis_process train evaluate bench
 
@@ -42,9 +44,9 @@ qgis_process: setup
 
 train: setup
 	@$(PY) -m pip install -q --disable-pip-version-check -r model/requirements-train.txt
-	@$(PY) model/train.py --minutes $(TRAIN_MINUTES) --val-glacier jakobshavn --out model/checkpoints/unet_val_jakobshavn.pt
-	@$(PY) model/train.py --minutes $(TRAIN_MINUTES) --val-glacier none --out model/checkpoints/unet_all.pt
-	@$(PY) model/export.py --checkpoint model/checkpoints/unet_all.pt --out model/calfin_unet.onnx
+	@mkdir -p $(CKPT) && PYTHON=$(PY) model/train_gpu.sh $(TRAIN_DATA) $(CKPT) $(TRAIN_MINUTES)
+	@$(PY) model/export.py --version 1.1.0 --out model/calfin_unet.onnx --checkpoint '$(CKPT)/all_s0.pt#0.5' '$(CKPT)/all_s1.pt#0.5'
+	@$(PY) model/export.py --version 1.1.0 --out model/validation/calfin_unet_val_jakobshavn.onnx --checkpoint '$(CKPT)/val_s0.pt#0.5' '$(CKPT)/val_s1.pt#0.5'
 
 evaluate: setup
 	@test -n "$(DATA)" -a -n "$(OUT)" || { echo "usage: make evaluate DATA=<dir> OUT=<dir> [FLOW=up|down|left|right]"; exit 2; }
