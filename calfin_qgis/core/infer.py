@@ -186,7 +186,7 @@ def predict_scene(
     tile = tile or model.info.tile_size
     if not 0 <= overlap < tile:
         raise InputError(f"Tile overlap {overlap} must be between 0 and the tile size {tile}.")
-    if limits is None:
+    if limits is None and not scene.preprocessed:  # preprocessed input is already scaled
         with timer.stage("read"):
             values, valid = scene.read_overview()
         if not valid.any():

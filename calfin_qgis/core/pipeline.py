@@ -108,6 +108,23 @@ def model_grid(scene: io.Scene, pixel_size_m: float) -> io.Scene:
     return io.resampled(scene, pixel_size_m, {SCENE_KEY: scene_name(scene)})
 
 
+def window_limits(scene: io.Scene, window: io.Window, timer: StageTimer) -> tuple[float, float]:
+    """The band's stretch limits over the window to process (from an overview if large)."""
+    from .preprocess import stretch_limits
+
+    with timer.stage("read"):
+        if window.width * window.height <= WINDOW_STATS_LIMIT:
+            values, valid = scene.read(window)
+        else:
+            values, valid = scene.read_overview()
+    if not valid.any():
+        raise InputError(
+            f"{os.path.basename(scene.path)} band {scene.band} holds only nodata in the "
+            "area to process. Choose another band, scene or clip polygon."
+        )
+    return stretch_limits(values, valid)
+
+
 def segment(
     model: Model,
     scene: io.Scene,
@@ -132,20 +149,7 @@ def segment(
         if geometry is not None
         else scene.full_window
     )
-    with timer.stage("read"):
-        if window.width * window.height <= WINDOW_STATS_LIMIT:
-            values, valid = scene.read(window)
-        else:
-            values, valid = scene.read_overview()
-    if not valid.any():
-        raise InputError(
-            f"{os.path.basename(scene.path)} band {scene.band} holds only nodata in the "
-            "area to process. Choose another band, scene or clip polygon."
-        )
-    from .preprocess import stretch_limits
-
-    limits = stretch_limits(values, valid)
-    del values, valid
+    limits = None if scene.preprocessed else window_limits(scene, window, timer)
 
     def predict(turns: int) -> np.ndarray:
         probs = np.empty((len(model.info.outputs), window.height, window.width), np.float32)
