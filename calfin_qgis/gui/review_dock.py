@@ -89,7 +89,8 @@ class ReviewDock(QgsDockWidget):
         self.ask_add_fields: Callable[[QgsVectorLayer, list[str]], bool] = self._ask_add_fields
         """Asked before adding review fields; replace to answer without a dialog."""
         self.ask_unsaved: Callable[[], UnsavedChoice] = self._ask_unsaved
-        """Asked on close with unsaved edits; replace to answer without a dialog."""
+        """Asked on close and before an export with unsaved edits; replace to answer without
+        a dialog."""
         self._connected: QgsVectorLayer | None = None
         self._shown_fid: int | None = None
         self._applying = False
@@ -461,12 +462,16 @@ class ReviewDock(QgsDockWidget):
         return export_label_images(self.layer, folder, self.scenes)
 
     def _export_fronts_dialog(self) -> None:
+        if not self.settle_unsaved():  # so that the file matches what is saved
+            return
         path, _ = QFileDialog.getSaveFileName(self, "Export reviewed fronts", "", "*.gpkg")
         if path:
             count = self.export_fronts(path)
             self.iface.messageBar().pushSuccess("CALFIN review", f"{count} fronts → {path}")
 
     def _export_labels_dialog(self) -> None:
+        if not self.settle_unsaved():
+            return
         folder = QFileDialog.getExistingDirectory(self, "Export label images")
         if folder:
             result = self.export_labels(folder)
@@ -575,14 +580,21 @@ class ReviewDock(QgsDockWidget):
             QMessageBox.Discard: UnsavedChoice.DISCARD,
         }.get(answer, UnsavedChoice.CANCEL)
 
+    def settle_unsaved(self) -> bool:
+        """With unsaved edits, ask whether to save, discard or keep them; False on cancel."""
+        if not self.has_unsaved_edits:
+            return True
+        choice = self.ask_unsaved()
+        if choice is UnsavedChoice.CANCEL or (choice is UnsavedChoice.SAVE and not self.save()):
+            return False
+        if choice is UnsavedChoice.DISCARD:
+            self.discard()
+        return True
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
-        if self.has_unsaved_edits:
-            choice = self.ask_unsaved()
-            if choice is UnsavedChoice.CANCEL or (choice is UnsavedChoice.SAVE and not self.save()):
-                event.ignore()
-                return
-            if choice is UnsavedChoice.DISCARD:
-                self.discard()
+        if not self.settle_unsaved():
+            event.ignore()
+            return
         self.cleanup()
         super().closeEvent(event)
 

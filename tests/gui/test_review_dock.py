@@ -219,3 +219,25 @@ def test_redraw_tool_clicks_replace_the_current_front(dock, fronts_layer) -> Non
     assert feature.geometry().asPolyline() == expected
     assert (feature["status"], feature["qual_flag"]) == (REDRAWN, 0)
     assert tool.points == []
+
+
+def test_export_asks_about_unsaved_edits_first(
+    dock, fronts_layer, fronts_path, tmp_path, monkeypatch
+) -> None:
+    from calfin_qgis.gui import review_dock
+
+    out = tmp_path / "reviewed.gpkg"
+    monkeypatch.setattr(
+        review_dock.QFileDialog, "getSaveFileName", lambda *_args: (str(out), "*.gpkg")
+    )
+    dock.go_to(2)
+    dock.accept_current()
+    dock.ask_unsaved = lambda: UnsavedChoice.CANCEL
+    dock.actions["export_fronts"].trigger()
+    assert not out.exists() and fronts_layer.isModified()
+    dock.ask_unsaved = lambda: UnsavedChoice.SAVE
+    dock.actions["export_fronts"].trigger()
+    assert not fronts_layer.isModified()
+    assert read_on_disk(fronts_path)[2]["status"] == ACCEPTED  # saved before the export
+    exported = QgsVectorLayer(str(out), "x", "ogr")
+    assert [f["status"] for f in exported.getFeatures()] == [ACCEPTED]
