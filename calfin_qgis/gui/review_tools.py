@@ -1,13 +1,20 @@
 """Map tools of the review: draw a replacement front, and trim a front at a point.
 
 The tools only capture geometry (in the front layer's CRS) and emit it; the dock applies it,
-so that the same public dock methods serve the tools and the tests.
+so that the same public dock methods serve the tools and the tests. Drawing snaps as the
+project's snapping options say (Project › Snapping Options), like QGIS's own digitizing.
 """
 
 from __future__ import annotations
 
-from qgis.core import QgsGeometry, QgsPointXY, QgsVectorLayer, QgsWkbTypes
-from qgis.gui import QgsMapCanvas, QgsMapMouseEvent, QgsMapToolEmitPoint, QgsRubberBand
+from qgis.core import QgsGeometry, QgsPointLocator, QgsPointXY, QgsVectorLayer, QgsWkbTypes
+from qgis.gui import (
+    QgsMapCanvas,
+    QgsMapMouseEvent,
+    QgsMapToolEmitPoint,
+    QgsRubberBand,
+    QgsSnapIndicator,
+)
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QKeyEvent
 
@@ -36,22 +43,33 @@ class _LayerTool(QgsMapToolEmitPoint):
 
 
 class RedrawTool(_LayerTool):
-    """Left click adds a vertex, right click or Enter finishes, Backspace drops one, Esc cancels."""
+    """Left click adds a vertex, right click or Enter finishes, Backspace drops one, Esc cancels.
+
+    Vertices snap to what the project's snapping options name (e.g. a coastline or rock
+    outline layer, or the other fronts); a marker shows the snap under the cursor.
+    """
 
     lineCaptured = pyqtSignal(QgsGeometry)  # noqa: N815 - Qt naming
 
     def __init__(self, canvas: QgsMapCanvas) -> None:
         super().__init__(canvas)
         self.points: list[QgsPointXY] = []
+        self.snap_indicator = QgsSnapIndicator(canvas)
 
     def reset(self) -> None:
         self.points = []
+        self.snap_indicator.setMatch(QgsPointLocator.Match())
         super().reset()
+
+    def canvasMoveEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
+        event.snapPoint()
+        self.snap_indicator.setMatch(event.mapPointMatch())
 
     def canvasReleaseEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
         if event.button() == Qt.LeftButton:
-            self.points.append(self._layer_point(event))
-            self.band.addPoint(self.toMapCoordinates(event.pos()))
+            point = event.snapPoint()  # the cursor's map point where nothing is in reach
+            self.points.append(self.toLayerCoordinates(self.layer, point) if self.layer else point)
+            self.band.addPoint(point)
         elif event.button() == Qt.RightButton:
             self.finish()
 

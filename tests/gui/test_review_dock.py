@@ -241,3 +241,38 @@ def test_export_asks_about_unsaved_edits_first(
     assert read_on_disk(fronts_path)[2]["status"] == ACCEPTED  # saved before the export
     exported = QgsVectorLayer(str(out), "x", "ogr")
     assert [f["status"] for f in exported.getFeatures()] == [ACCEPTED]
+
+
+def test_redraw_snaps_as_the_project_snapping_options_say(dock, fronts_layer, request) -> None:
+    from qgis.core import QgsSnappingConfig, QgsTolerance
+    from qgis.gui import QgsMapMouseEvent
+    from qgis.PyQt.QtCore import QEvent, QPoint, Qt
+
+    config = QgsSnappingConfig(QgsProject.instance())
+    config.setEnabled(True)
+    config.setMode(QgsSnappingConfig.AllLayers)
+    config.setTypeFlag(QgsSnappingConfig.VertexFlag)
+    config.setTolerance(12)
+    config.setUnits(QgsTolerance.Pixels)
+    utils = dock.canvas.snappingUtils()  # QGIS copies the project's options into it
+    previous = utils.config()
+    utils.setConfig(config)
+    request.addfinalizer(lambda: utils.setConfig(previous))
+    dock.canvas.setLayers([fronts_layer])
+    dock.go_to(3)
+    dock.start_redraw()
+    tool = dock.redraw_tool
+    vertex = QgsPointXY(-188000, -2266000)  # the start of front 3
+    # Events snap "relaxed" (never waiting for an index); moving the cursor builds it in
+    # the background. Here it is built at once.
+    assert utils.snapToMap(vertex).isValid()
+    near = tool.toCanvasCoordinates(vertex) + QPoint(5, -4)
+    far = near + QPoint(60, 20)
+    for pos, button in ((near, Qt.LeftButton), (far, Qt.LeftButton), (far, Qt.RightButton)):
+        event = QgsMapMouseEvent(
+            dock.canvas, QEvent.MouseButtonRelease, pos, button, button, Qt.NoModifier
+        )
+        tool.canvasReleaseEvent(event)
+    line = fronts_layer.getFeature(3).geometry().asPolyline()
+    assert line[0] == vertex  # snapped
+    assert line[1] == tool.toMapCoordinates(far)  # nothing in reach: where clicked
