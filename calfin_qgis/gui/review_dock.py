@@ -24,7 +24,7 @@ from qgis.core import (
     QgsSettings,
     QgsVectorLayer,
 )
-from qgis.gui import QgsDockWidget, QgsFileWidget, QgsMapLayerComboBox
+from qgis.gui import QgsCheckableComboBox, QgsDockWidget, QgsFileWidget, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from qgis.PyQt.QtWidgets import (
@@ -125,17 +125,16 @@ class ReviewDock(QgsDockWidget):
             lambda: self.set_reviewer(self.reviewer_edit.text())
         )
         form.addRow("Reviewer", self.reviewer_edit)
-        self.status_combo = QComboBox(body)
-        self.status_combo.addItem("All statuses", None)
+        # Several values at once; none checked shows all.
+        self.status_combo = QgsCheckableComboBox(body)
+        self.status_combo.setDefaultText("All statuses")
         for status in STATUSES:
-            self.status_combo.addItem(status, status)
-        self.status_combo.currentIndexChanged.connect(self._on_filter_widgets)
+            self.status_combo.addItemWithCheckState(status, Qt.Unchecked, status)
         form.addRow("Status", self.status_combo)
-        self.qual_combo = QComboBox(body)
-        self.qual_combo.addItem("All flags", None)
+        self.qual_combo = QgsCheckableComboBox(body)
+        self.qual_combo.setDefaultText("All flags")
         for flag in QUAL_FLAGS:
-            self.qual_combo.addItem(str(flag), flag)
-        self.qual_combo.currentIndexChanged.connect(self._on_filter_widgets)
+            self.qual_combo.addItemWithCheckState(str(flag), Qt.Unchecked, flag)
         form.addRow("qual_flag", self.qual_combo)
         self.sort_combo = QComboBox(body)
         for label, key in (("Layer order", "fid"), ("Date", "date"), ("Confidence", "confidence")):
@@ -156,6 +155,9 @@ class ReviewDock(QgsDockWidget):
         layout.addWidget(self.progress_label)
         layout.addStretch(1)
         self.setWidget(body)
+        for combo in (self.status_combo, self.qual_combo):
+            # dataChanged: checkedItemsChanged misses setItemCheckState on QGIS 3.22
+            combo.model().dataChanged.connect(self._on_filter_widgets)
 
     def _build_actions(self) -> None:
         specs = (
@@ -319,10 +321,10 @@ class ReviewDock(QgsDockWidget):
         self._sync()
 
     def _on_filter_widgets(self) -> None:
-        status = self.status_combo.currentData()
-        flag = self.qual_combo.currentData()
-        self._status_filter = None if status is None else {status}
-        self._qual_filter = None if flag is None else {flag}
+        statuses = self.status_combo.checkedItemsData()
+        flags = self.qual_combo.checkedItemsData()
+        self._status_filter = set(statuses) if statuses else None
+        self._qual_filter = {int(flag) for flag in flags} if flags else None  # data comes as text
         self._apply_filter()
 
     def _on_sort_widgets(self) -> None:

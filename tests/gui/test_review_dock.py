@@ -7,6 +7,7 @@ import datetime
 import numpy as np
 from osgeo import gdal
 from qgis.core import NULL, QgsGeometry, QgsPointXY, QgsProject, QgsRasterLayer, QgsVectorLayer
+from qgis.PyQt.QtCore import Qt
 
 from calfin_qgis.gui.review_dock import UnsavedChoice
 from calfin_qgis.gui.review_model import ACCEPTED, EDITED, REDRAWN, REJECTED, UNREVIEWED
@@ -26,8 +27,22 @@ def test_dock_lists_fronts_and_progress(dock, fronts_layer) -> None:
     dock.set_qual_filter({13})
     assert dock.queue.view == [3] and dock.current_fid == 3
     assert seen == [4, 3]  # sorting kept fid 1 current
-    dock.status_combo.setCurrentIndex(dock.status_combo.findData(ACCEPTED))
+    dock.status_combo.setItemCheckState(dock.status_combo.findData(ACCEPTED), Qt.Checked)
     assert dock.queue.view == [] and dock.current_fid is None and seen == [4, 3, -1]
+
+
+def test_filter_widgets_take_several_values(dock) -> None:
+    for flag in (10, 13):  # automatic picks, both confidence classes
+        dock.qual_combo.setItemCheckState(dock.qual_combo.findData(flag), Qt.Checked)
+    assert dock.queue.view == [2, 3, 4]
+    for status in (UNREVIEWED, ACCEPTED):
+        dock.status_combo.setItemCheckState(dock.status_combo.findData(status), Qt.Checked)
+    assert dock.queue.view == [2, 3, 4]
+    dock.status_combo.setItemCheckState(dock.status_combo.findData(UNREVIEWED), Qt.Unchecked)
+    assert dock.queue.view == []
+    dock.status_combo.deselectAllOptions()
+    dock.qual_combo.deselectAllOptions()
+    assert dock.queue.view == [1, 2, 3, 4]  # nothing checked: all
 
 
 def test_review_writes_nothing_to_disk_until_save(dock, fronts_layer, fronts_path) -> None:
