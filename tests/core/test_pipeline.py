@@ -169,3 +169,14 @@ def test_model_grid_keeps_scenes_at_the_training_scale(tmp_path: Path) -> None:
     gdal.GetDriverByName("PNG").CreateCopy(str(plain), gdal.Open(gdal_array_path(data)))
     scene = io.open_scene(plain)
     assert model_grid(scene, 40.0) is scene
+
+
+def test_preprocess_of_a_fine_scene_is_on_the_model_grid(tmp_path: Path) -> None:
+    from calfin_qgis.core.pipeline import preprocess_scene
+
+    fine = io.open_scene(write_fine_scene(tmp_path / "LC08_B8.tif", 15.0))
+    preprocess_scene(fine, str(tmp_path / "input.tif"))
+    written = io.open_scene(tmp_path / "input.tif")
+    assert written.preprocessed and written.pixel_size == pytest.approx(40.0)
+    assert scene_name(written) == "LC08_B8.tif"
+    assert model_grid(written, 40.0) is written  # segment takes it as it is
