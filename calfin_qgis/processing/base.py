@@ -38,6 +38,13 @@ FLOW_HELP = (
     "turned; give the direction when you know it (it is more reliable).</p>"
 )
 
+RESAMPLE_HELP = (
+    "<p><b>Resolution</b>: the network learnt fronts at 30-50 m. A scene in a metric CRS with "
+    "pixels finer than 24 m (a 15 m panchromatic band, 10-20 m Sentinel-2) is averaged to "
+    "40 m first, and the outputs are on that grid; turn off <i>Average pixels much "
+    "finer</i> (advanced, RESAMPLE) to keep the scene's pixels.</p>"
+)
+
 
 class CalfinAlgorithm(QgsProcessingAlgorithm):
     """Subclasses set ``_name``, ``_display_name``, ``_help`` and implement the rest."""

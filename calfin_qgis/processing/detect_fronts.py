@@ -10,7 +10,7 @@ from qgis.core import (
 )
 
 from . import parameters as params
-from .base import FLOW_HELP, CalfinAlgorithm
+from .base import FLOW_HELP, RESAMPLE_HELP, CalfinAlgorithm
 from .layers import add_records, check_file_destinations, make_fields
 
 
@@ -82,7 +82,9 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
         "date (from Landsat/Sentinel-2 product names), qual_flag (10 automatic, 13 automatic "
         "low confidence), confidence, length_m and source.</p>"
         "<p>A search-area polygon (the fjord, in any CRS) restricts both the processing "
-        "window and the fronts; without it the whole scene is processed.</p>" + FLOW_HELP
+        "window and the fronts; without it the whole scene is processed.</p>"
+        + FLOW_HELP
+        + RESAMPLE_HELP
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API

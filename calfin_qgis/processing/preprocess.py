@@ -5,7 +5,7 @@ from __future__ import annotations
 from qgis.core import QgsProcessingParameterRasterDestination
 
 from . import parameters as params
-from .base import CalfinAlgorithm, progress_callbacks
+from .base import RESAMPLE_HELP, CalfinAlgorithm, progress_callbacks
 
 
 class PreprocessAlgorithm(CalfinAlgorithm):
@@ -15,11 +15,9 @@ class PreprocessAlgorithm(CalfinAlgorithm):
         "<p>Writes the three channels the network sees, as CALFIN prepares its input: the "
         "band stretched between its 0.5 and 99.5 percentiles (nodata ignored), a local "
         "contrast (CLAHE) version and a retinex-like shadows/highlights version, each in "
-        "0-1, in the scene's CRS and grid (pixels much finer than the model's 40 m, such as "
-        "a 15 m panchromatic band, are first averaged to 40 m unless RESAMPLE is off). "
-        "Useful to inspect what the model is given; calfin:segment and "
+        "0-1, in the scene's CRS. Useful to inspect what the model is given; calfin:segment and "
         "calfin:detect_fronts do this themselves, and also accept this output as their "
-        "scene (its band parameter is then ignored).</p>"
+        "scene (its band parameter is then ignored).</p>" + RESAMPLE_HELP
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API

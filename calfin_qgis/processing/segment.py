@@ -5,7 +5,7 @@ from __future__ import annotations
 from qgis.core import QgsProcessingParameterRasterDestination
 
 from . import parameters as params
-from .base import FLOW_HELP, CalfinAlgorithm
+from .base import FLOW_HELP, RESAMPLE_HELP, CalfinAlgorithm
 from .layers import check_file_destinations
 
 
@@ -16,13 +16,11 @@ class SegmentAlgorithm(CalfinAlgorithm):
         "<p>Runs the bundled CALFIN-style network on a scene (or on the output of "
         "calfin:preprocess) and writes a GeoTIFF of "
         "probabilities in the scene's grid and CRS: band 1 the calving-front edge, band 2 "
-        "ice (1) versus ocean (0). Pixels much finer than the model's 40 m (a 15 m "
-        "panchromatic band, 10-20 m Sentinel-2) are first averaged to 40 m, the scale the "
-        "network learnt fronts at, and the probabilities are on that grid (RESAMPLE, "
-        "advanced; off keeps the scene's pixels). The scene is processed in overlapping "
+        "ice (1) versus ocean (0). The scene is processed in overlapping "
         "tiles blended without seams, block by block to bound memory. With a search-area "
         "polygon only its window (plus a margin) is processed, which is much faster.</p>"
         + FLOW_HELP
+        + RESAMPLE_HELP
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
