@@ -29,13 +29,18 @@ class _LayerTool(QgsMapToolEmitPoint):
         self.band = QgsRubberBand(canvas, QgsWkbTypes.LineGeometry)
         self.band.setColor(QColor(255, 0, 255, 200))
         self.band.setWidth(2)
+        self.snap_indicator = QgsSnapIndicator(canvas)
 
-    def _layer_point(self, event: QgsMapMouseEvent) -> QgsPointXY:
-        point = self.toMapCoordinates(event.pos())
+    def _to_layer(self, point: QgsPointXY) -> QgsPointXY:
         return self.toLayerCoordinates(self.layer, point) if self.layer else point
+
+    def _show_snap(self, event: QgsMapMouseEvent) -> None:
+        event.snapPoint()
+        self.snap_indicator.setMatch(event.mapPointMatch())
 
     def reset(self) -> None:
         self.band.reset(QgsWkbTypes.LineGeometry)
+        self.snap_indicator.setMatch(QgsPointLocator.Match())
 
     def deactivate(self) -> None:
         self.reset()
@@ -54,21 +59,18 @@ class RedrawTool(_LayerTool):
     def __init__(self, canvas: QgsMapCanvas) -> None:
         super().__init__(canvas)
         self.points: list[QgsPointXY] = []
-        self.snap_indicator = QgsSnapIndicator(canvas)
 
     def reset(self) -> None:
         self.points = []
-        self.snap_indicator.setMatch(QgsPointLocator.Match())
         super().reset()
 
     def canvasMoveEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
-        event.snapPoint()
-        self.snap_indicator.setMatch(event.mapPointMatch())
+        self._show_snap(event)
 
     def canvasReleaseEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
         if event.button() == Qt.LeftButton:
             point = event.snapPoint()  # the cursor's map point where nothing is in reach
-            self.points.append(self.toLayerCoordinates(self.layer, point) if self.layer else point)
+            self.points.append(self._to_layer(point))
             self.band.addPoint(point)
         elif event.button() == Qt.RightButton:
             self.finish()
@@ -94,33 +96,37 @@ class RedrawTool(_LayerTool):
 
 
 class TrimTool(_LayerTool):
-    """Press on the front where to cut; release on the part to keep (a click keeps the longer)."""
+    """Press on the front where to cut; release on the part to keep (a click keeps the longer).
+
+    The cut point snaps like the redraw tool's vertices (e.g. to where a rock outline meets
+    the front)."""
 
     trimRequested = pyqtSignal(QgsGeometry, object)  # noqa: N815 - cutter, point or None
 
     def __init__(self, canvas: QgsMapCanvas) -> None:
         super().__init__(canvas)
         self._press = None
+        self._cut: QgsPointXY | None = None
 
     def canvasPressEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
         if event.button() == Qt.LeftButton:
-            self._press = event.pos()
-            self.band.addPoint(self.toMapCoordinates(event.pos()))
+            self._press, self._cut = event.pos(), event.snapPoint()
+            self.band.addPoint(self._cut)
 
     def canvasMoveEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
-        if self._press is not None:
-            self.band.reset(QgsWkbTypes.LineGeometry)
-            self.band.addPoint(self.toMapCoordinates(self._press))
-            self.band.addPoint(self.toMapCoordinates(event.pos()))
+        if self._press is None:
+            self._show_snap(event)
+            return
+        self.band.reset(QgsWkbTypes.LineGeometry)
+        self.band.addPoint(self._cut)
+        self.band.addPoint(self.toMapCoordinates(event.pos()))
 
     def canvasReleaseEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
         if event.button() != Qt.LeftButton or self._press is None:
             return
-        press, self._press = self._press, None
+        press, cut = self._press, self._to_layer(self._cut)
+        self._press = self._cut = None
         self.reset()
-        cut = self.toMapCoordinates(press)
-        if self.layer is not None:
-            cut = self.toLayerCoordinates(self.layer, cut)
         moved = (event.pos() - press).manhattanLength() > CLICK_TOLERANCE_PX
-        keep = self._layer_point(event) if moved else None
+        keep = self._to_layer(self.toMapCoordinates(event.pos())) if moved else None
         self.trimRequested.emit(QgsGeometry.fromPointXY(cut), keep)

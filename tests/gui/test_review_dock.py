@@ -258,10 +258,9 @@ def test_export_asks_about_unsaved_edits_first(
     assert [f["status"] for f in exported.getFeatures()] == [ACCEPTED]
 
 
-def test_redraw_snaps_as_the_project_snapping_options_say(dock, fronts_layer, request) -> None:
+def snap_to_vertices(dock, layers, request):
+    """Vertex snapping on ``layers`` (as Project › Snapping Options would set it)."""
     from qgis.core import QgsSnappingConfig, QgsTolerance
-    from qgis.gui import QgsMapMouseEvent
-    from qgis.PyQt.QtCore import QEvent, QPoint, Qt
 
     config = QgsSnappingConfig(QgsProject.instance())
     config.setEnabled(True)
@@ -273,7 +272,15 @@ def test_redraw_snaps_as_the_project_snapping_options_say(dock, fronts_layer, re
     previous = utils.config()
     utils.setConfig(config)
     request.addfinalizer(lambda: utils.setConfig(previous))
-    dock.canvas.setLayers([fronts_layer])
+    dock.canvas.setLayers(layers)
+    return utils
+
+
+def test_redraw_snaps_as_the_project_snapping_options_say(dock, fronts_layer, request) -> None:
+    from qgis.gui import QgsMapMouseEvent
+    from qgis.PyQt.QtCore import QEvent, QPoint
+
+    utils = snap_to_vertices(dock, [fronts_layer], request)
     dock.go_to(3)
     dock.start_redraw()
     tool = dock.redraw_tool
@@ -291,3 +298,31 @@ def test_redraw_snaps_as_the_project_snapping_options_say(dock, fronts_layer, re
     line = fronts_layer.getFeature(3).geometry().asPolyline()
     assert line[0] == vertex  # snapped
     assert line[1] == tool.toMapCoordinates(far)  # nothing in reach: where clicked
+
+
+def test_trim_cut_point_snaps(dock, fronts_layer, request) -> None:
+    from qgis.core import QgsFeature
+    from qgis.gui import QgsMapMouseEvent
+    from qgis.PyQt.QtCore import QEvent, QPoint
+
+    marks = QgsVectorLayer("Point?crs=EPSG:3413", "marks", "memory")
+    mark = QgsFeature()
+    mark.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(-185000, -2270000)))  # on front 2
+    marks.dataProvider().addFeatures([mark])
+    QgsProject.instance().addMapLayer(marks)
+    request.addfinalizer(lambda: QgsProject.instance().removeMapLayer(marks.id()))
+    utils = snap_to_vertices(dock, [marks, fronts_layer], request)
+    dock.go_to(2)
+    assert utils.snapToMap(QgsPointXY(-185000, -2270000)).isValid()  # index built
+    dock.start_trim()
+    tool = dock.trim_tool
+    cuts = []
+    tool.trimRequested.connect(lambda cutter, keep: cuts.append((cutter, keep)))
+    pos = tool.toCanvasCoordinates(QgsPointXY(-185000, -2270000)) + QPoint(4, 3)
+    button = Qt.LeftButton
+    press = QgsMapMouseEvent(dock.canvas, QEvent.MouseButtonPress, pos, button, button)
+    tool.canvasPressEvent(press)
+    release = QgsMapMouseEvent(dock.canvas, QEvent.MouseButtonRelease, pos, button, button)
+    tool.canvasReleaseEvent(release)
+    ((cutter, keep),) = cuts
+    assert cutter.asPoint() == QgsPointXY(-185000, -2270000) and keep is None  # a click
