@@ -50,7 +50,7 @@ train: setup
 
 evaluate: setup
 	@test -n "$(DATA)" -a -n "$(OUT)" || { echo "usage: make evaluate DATA=<dir> OUT=<dir> [FLOW=up|down|left|right]"; exit 2; }
-	@$(PY) scripts/evaluate.py "$(DATA)" "$(OUT)" $(if $(FLOW),--flow $(FLOW)) $(if $(TURN),--turn $(TURN)) $(if $(MATCH),--match '$(MATCH)') $(if $(THRESHOLD),--threshold $(THRESHOLD)) $(if $(SCALE),--scale $(SCALE)) $(if $(KEEP_RESOLUTION),--keep-resolution) $(if $(NO_FLIP),--no-flip)
+	@$(PY) scripts/evaluate.py "$(DATA)" "$(OUT)" $(if $(FLOW),--flow $(FLOW)) $(if $(TURN),--turn $(TURN)) $(if $(MATCH),--match '$(MATCH)') $(if $(THRESHOLD),--threshold $(THRESHOLD)) $(if $(LOW_THRESHOLD),--low-threshold $(LOW_THRESHOLD)) $(if $(SCALE),--scale $(SCALE)) $(if $(KEEP_RESOLUTION),--keep-resolution) $(if $(NO_FLIP),--no-flip)
 
 bench: setup
 	@$(PY) scripts/bench.py

@@ -72,6 +72,9 @@ def main() -> int:
     parser.add_argument("--turn", type=int, default=0, help="quarter turns applied first")
     parser.add_argument("--match", default="", help="only images whose name matches (regex)")
     parser.add_argument("--threshold", type=float, default=DetectOptions.threshold)
+    parser.add_argument(
+        "--low-threshold", type=float, default=DetectOptions.low_threshold, help="0 = off"
+    )
     parser.add_argument("--scale", type=float, default=1.0, help="upsample images this much")
     parser.add_argument("--keep-resolution", action="store_true", help="no resampling")
     parser.add_argument("--no-flip", action="store_true", help="no mirrored pass")
@@ -87,6 +90,7 @@ def main() -> int:
     options = DetectOptions(
         flow=args.flow,
         threshold=args.threshold,
+        low_threshold=args.low_threshold or None,
         resample=not args.keep_resolution,
         flip=not args.no_flip,
     )

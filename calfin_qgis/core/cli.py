@@ -25,6 +25,12 @@ def _parser() -> argparse.ArgumentParser:
     detect.add_argument("--flow", help="ice flow direction: up/down/left/right or azimuth°")
     detect.add_argument("--glacier-id", default="")
     detect.add_argument("--threshold", type=float, default=contract.EDGE_THRESHOLD)
+    detect.add_argument(
+        "--low-threshold",
+        type=float,
+        default=contract.EDGE_LOW_THRESHOLD,
+        help="hysteresis: weaker edge pixels joined to the front (0 = off)",
+    )
     detect.add_argument("--min-length", type=float, default=10.0, help="pixels")
     detect.add_argument("--max-fronts", type=int, default=0, help="most pieces (0: no limit)")
     detect.add_argument(
@@ -64,6 +70,7 @@ def detect(args: argparse.Namespace) -> int:
         flow=args.flow,
         glacier_id=args.glacier_id,
         threshold=args.threshold,
+        low_threshold=args.low_threshold or None,
         min_length_px=args.min_length,
         max_fronts=args.max_fronts or None,
         min_contrast=args.min_contrast,

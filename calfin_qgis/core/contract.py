@@ -27,6 +27,9 @@ SIZE_MULTIPLE = 16
 EDGE_THRESHOLD = 0.33
 """CALFIN's threshold on the edge channel."""
 
+EDGE_LOW_THRESHOLD = 0.15
+"""Hysteresis: weaker edge pixels are kept where they connect to pixels above EDGE_THRESHOLD."""
+
 TRAIN_PIXEL_SIZE_M = 40.0
 """Pixel size (metres) of the training scenes (30-50 m); finer scenes are averaged to it."""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from scipy import sparse
+from scipy import ndimage, sparse
 from scipy.sparse import csgraph
 from skimage.morphology import skeletonize
 
@@ -120,11 +120,58 @@ def _to_front(
     return Front(line=line, pixels=pixels, confidence=confidence, length_m=float(line.length))
 
 
+EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+
+
+def front_regions(
+    prob: np.ndarray,
+    threshold: float,
+    low_threshold: float | None = None,
+    search_mask: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """8-connected regions that may hold a front, as (labels, keep per label).
+
+    Without ``low_threshold`` the regions are the pixels above ``threshold``. With it
+    (hysteresis) they are the regions above ``low_threshold`` that hold at least one pixel
+    above ``threshold``: a line runs on where the front fades (towards the fjord walls),
+    while weak traces that touch no strong pixel stay out. Chosen on the held-out
+    validation glacier with the shipped pair of networks: low 0.15 lowered the mean error
+    from 7.13 to 6.49 px upright and from 6.99 to 6.41 px turned, the same scenes found.
+    Everything stays inside ``search_mask``; NaN counts as no front.
+    """
+    high = prob > threshold
+    hysteresis = low_threshold is not None and low_threshold < threshold
+    candidates = prob > low_threshold if hysteresis else high
+    if search_mask is not None:
+        candidates &= np.asarray(search_mask, dtype=bool)
+    labels, count = ndimage.label(candidates, structure=EIGHT_CONNECTED)
+    del candidates
+    keep = np.zeros(count + 1, dtype=bool)
+    if hysteresis:
+        keep[labels[high]] = True
+        keep[0] = False
+    else:
+        keep[1:] = True
+    return labels, keep
+
+
+def front_mask(
+    prob: np.ndarray,
+    threshold: float,
+    low_threshold: float | None = None,
+    search_mask: np.ndarray | None = None,
+) -> np.ndarray:
+    """Pixels that may hold a front (the kept ``front_regions``)."""
+    labels, keep = front_regions(prob, threshold, low_threshold, search_mask)
+    return keep[labels]
+
+
 def extract_fronts(
     edge: np.ndarray,
     geotransform: tuple[float, ...],
     *,
     threshold: float = 0.33,
+    low_threshold: float | None = None,
     search_mask: np.ndarray | None = None,
     min_length_px: float = 10.0,
     simplify_px: float = 1.0,
@@ -133,14 +180,13 @@ def extract_fronts(
     """Front lines from an edge probability raster (NaN = nodata), longest first.
 
     ``search_mask`` (True where a front may lie) restricts the search to the fjord;
+    ``low_threshold`` adds hysteresis (``front_mask``);
     ``min_length_px`` drops paths shorter than that many pixels, measured along the path.
     """
     prob = np.nan_to_num(np.asarray(edge, dtype=np.float32), nan=0.0)
     if prob.ndim != 2:
         raise ValueError(f"edge must be 2-D, got shape {prob.shape}")
-    binary = prob > threshold
-    if search_mask is not None:
-        binary &= np.asarray(search_mask, dtype=bool)
+    binary = front_mask(prob, threshold, low_threshold, search_mask)
     skeleton = skeletonize(binary) if binary.any() else binary
     if not skeleton.any():
         return []

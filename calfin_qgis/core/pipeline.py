@@ -12,7 +12,7 @@ import numpy as np
 
 from . import contract, io, naming, schema
 from .errors import Cancelled, InputError
-from .extract import Front, extract_fronts, side_contrast
+from .extract import Front, extract_fronts, front_regions, side_contrast
 from .infer import IsCancelled, Progress, estimate_flow, flow_turns, predict_scene
 from .model import Model
 from .timing import StageTimer
@@ -41,6 +41,8 @@ class DetectOptions:
     flow: str | float | None = None
     glacier_id: str = ""
     threshold: float = contract.EDGE_THRESHOLD
+    low_threshold: float | None = contract.EDGE_LOW_THRESHOLD
+    """Hysteresis (``extract.front_mask``); None for the plain threshold."""
     min_length_px: float = 10.0
     simplify_px: float = 1.0
     max_fronts: int | None = None
@@ -257,6 +259,7 @@ def extract(result: SegmentResult, options: DetectOptions, timer: StageTimer) ->
                 np.nan_to_num(edge, nan=0.0),
                 result.geotransform,
                 threshold=options.threshold,
+                low_threshold=options.low_threshold,
                 search_mask=result.search_mask,
                 min_length_px=options.min_length_px,
                 simplify_px=options.simplify_px,
@@ -291,7 +294,7 @@ def extract_by_region(
     options: DetectOptions,
     search_mask: np.ndarray | None = None,
 ) -> list[Front]:
-    """``extract_fronts`` run on each 8-connected region above the threshold in turn.
+    """``extract_fronts`` run on each 8-connected region of ``front_mask`` in turn.
 
     Regions are independent for skeletonization, so memory follows the largest region rather
     than the window: on a full 8,000 x 8,000 scene the whole-array way needed about 1.5 GB on
@@ -301,14 +304,10 @@ def extract_by_region(
     """
     from scipy import ndimage
 
-    binary = edge > options.threshold
-    if search_mask is not None:
-        binary &= np.asarray(search_mask, dtype=bool)
-    labels, _ = ndimage.label(binary, structure=np.ones((3, 3), dtype=bool))
-    del binary
+    labels, keep = front_regions(edge, options.threshold, options.low_threshold, search_mask)
     boxes = []
     for label, found in enumerate(ndimage.find_objects(labels), start=1):
-        if found is not None:
+        if found is not None and keep[label]:
             rows = slice(max(0, found[0].start - 1), min(edge.shape[0], found[0].stop + 1))
             cols = slice(max(0, found[1].start - 1), min(edge.shape[1], found[1].stop + 1))
             boxes.append((label, rows, cols))
@@ -327,6 +326,7 @@ def extract_by_region(
             edge[rows, cols],
             io.Window(cols.start, rows.start, 0, 0).geotransform(geotransform),
             threshold=options.threshold,
+            low_threshold=options.low_threshold,
             search_mask=own,
             min_length_px=options.min_length_px,
             simplify_px=options.simplify_px,

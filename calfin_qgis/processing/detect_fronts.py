@@ -19,6 +19,17 @@ def add_extraction(alg) -> None:
     number = QgsProcessingParameterNumber
     alg.addParameter(number("THRESHOLD", "Edge threshold", number.Double, 0.33, False, 0.01, 0.99))
     alg.addParameter(
+        number(
+            "LOW_THRESHOLD",
+            "Hysteresis threshold: weaker edge pixels joined to the front (0 = off)",
+            number.Double,
+            0.15,
+            False,
+            0.0,
+            0.99,
+        )
+    )
+    alg.addParameter(
         number("MIN_LENGTH", "Minimum front length (pixels)", number.Double, 10, False, 0)
     )
     alg.addParameter(
@@ -45,6 +56,7 @@ def add_extraction(alg) -> None:
 def extraction_options(alg, parameters, context) -> dict:
     return {
         "threshold": alg.parameterAsDouble(parameters, "THRESHOLD", context),
+        "low_threshold": alg.parameterAsDouble(parameters, "LOW_THRESHOLD", context) or None,
         "min_length_px": alg.parameterAsDouble(parameters, "MIN_LENGTH", context),
         "simplify_px": alg.parameterAsDouble(parameters, "SIMPLIFY", context),
         "max_fronts": alg.parameterAsInt(parameters, "MAX_FRONTS", context) or None,

@@ -14,7 +14,8 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
     _display_name = "Extract calving fronts from probabilities"
     _help = (
         "<p>Turns a front-edge probability raster (band 1 of calfin:segment's output) into "
-        "lines as CALFIN does: threshold (0.33), optional search-area polygon to drop "
+        "lines as CALFIN does: threshold (0.33; weaker pixels down to 0.15 are kept where "
+        "they join the stronger ones), optional search-area polygon to drop "
         "coastline and fjord walls, skeletonize, keep the longest path of each piece's "
         "minimum spanning tree, drop pieces shorter than the minimum length, simplify, and "
         "georeference with the raster's geotransform and CRS.</p>"

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from calfin_qgis.core.extract import extract_fronts, map_to_pixel, pixel_to_map
+from calfin_qgis.core.extract import extract_fronts, front_mask, map_to_pixel, pixel_to_map
 
 UNIT = (0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
 UTM = (500000.0, 30.0, 0.0, 7700000.0, 0.0, -30.0)
@@ -97,3 +97,24 @@ def test_large_sparse_raster_is_fast_enough() -> None:
     fronts = extract_fronts(edge, UTM)
     assert len(fronts) == 1
     assert fronts[0].length_m > 1799 * 30
+
+
+def test_hysteresis_extends_a_front_into_its_weaker_end_only() -> None:
+    edge = np.zeros((20, 40))
+    edge[5, 2:20] = 0.8  # strong middle of a front
+    edge[5, 20:30] = 0.2  # its fading end
+    edge[12, 5:25] = 0.2  # a weak trace touching no strong pixel
+    mask = front_mask(edge, 0.33, 0.15)
+    assert mask[5, 2:30].all() and not mask[12].any()
+    assert (front_mask(edge, 0.33) == (edge > 0.33)).all()
+    (front,) = extract_fronts(edge, UNIT, low_threshold=0.15)
+    assert _ends(front.pixels) == {(5, 2), (5, 29)}
+
+
+def test_hysteresis_stays_inside_the_search_area() -> None:
+    edge = np.zeros((10, 30))
+    edge[5, 0:10] = 0.8  # strong, outside the search area
+    edge[5, 10:20] = 0.2  # weak, inside, joined only through the strong part
+    search = np.zeros(edge.shape, dtype=bool)
+    search[:, 10:] = True
+    assert not front_mask(edge, 0.33, 0.15, search).any()
