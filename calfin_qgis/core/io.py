@@ -180,6 +180,11 @@ def resampled(scene: Scene, pixel_size: float, metadata: dict[str, str]) -> Scen
     # Whole output pixels inside the scene: a part-covered last row would read as dark.
     cols = int(scene.width * abs(dx) // pixel_size)
     rows = int(scene.height * abs(dy) // pixel_size)
+    if cols < 1 or rows < 1:
+        raise InputError(
+            f"{Path(scene.path).name} covers less than one {pixel_size:g} m model pixel. Choose "
+            "a larger scene, or keep its resolution (RESAMPLE off, --keep-resolution)."
+        )
     x1 = x0 + np.sign(dx) * cols * pixel_size
     y1 = y0 + np.sign(dy) * rows * pixel_size
     ds = gdal.Translate(

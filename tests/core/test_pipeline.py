@@ -180,3 +180,15 @@ def test_preprocess_of_a_fine_scene_is_on_the_model_grid(tmp_path: Path) -> None
     assert written.preprocessed and written.pixel_size == pytest.approx(40.0)
     assert scene_name(written) == "LC08_B8.tif"
     assert model_grid(written, 40.0) is written  # segment takes it as it is
+
+
+def test_a_scene_smaller_than_one_model_pixel_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.tif"
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), 2, 2, 1, gdal.GDT_UInt16)
+    ds.SetGeoTransform((ORIGIN[0], 15.0, 0, ORIGIN[1], 0, -15.0))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32624)
+    ds.SetProjection(srs.ExportToWkt())
+    ds = None
+    with pytest.raises(InputError, match="less than one 40 m model pixel"):
+        model_grid(io.open_scene(path), 40.0)
