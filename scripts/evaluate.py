@@ -90,7 +90,7 @@ def main() -> int:
     options = DetectOptions(
         flow=args.flow,
         threshold=args.threshold,
-        low_threshold=args.low_threshold or None,
+        low_threshold=args.low_threshold,
         resample=not args.keep_resolution,
         flip=not args.no_flip,
     )

@@ -70,7 +70,7 @@ def detect(args: argparse.Namespace) -> int:
         flow=args.flow,
         glacier_id=args.glacier_id,
         threshold=args.threshold,
-        low_threshold=args.low_threshold or None,
+        low_threshold=args.low_threshold,
         min_length_px=args.min_length,
         max_fronts=args.max_fronts or None,
         min_contrast=args.min_contrast,

@@ -131,7 +131,7 @@ def front_regions(
 ) -> tuple[np.ndarray, np.ndarray]:
     """8-connected regions that may hold a front, as (labels, keep per label).
 
-    Without ``low_threshold`` the regions are the pixels above ``threshold``. With it
+    Without ``low_threshold`` (None or 0) the regions are the pixels above ``threshold``. With it
     (hysteresis) they are the regions above ``low_threshold`` that hold at least one pixel
     above ``threshold``: a line runs on where the front fades (towards the fjord walls),
     while weak traces that touch no strong pixel stay out. Chosen on the held-out
@@ -140,7 +140,7 @@ def front_regions(
     Everything stays inside ``search_mask``; NaN counts as no front.
     """
     high = prob > threshold
-    hysteresis = low_threshold is not None and low_threshold < threshold
+    hysteresis = bool(low_threshold) and low_threshold < threshold  # None or 0: off
     candidates = prob > low_threshold if hysteresis else high
     if search_mask is not None:
         candidates &= np.asarray(search_mask, dtype=bool)

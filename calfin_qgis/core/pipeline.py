@@ -42,7 +42,7 @@ class DetectOptions:
     glacier_id: str = ""
     threshold: float = contract.EDGE_THRESHOLD
     low_threshold: float | None = contract.EDGE_LOW_THRESHOLD
-    """Hysteresis (``extract.front_mask``); None for the plain threshold."""
+    """Hysteresis (``extract.front_regions``); None or 0 for the plain threshold."""
     min_length_px: float = 10.0
     simplify_px: float = 1.0
     max_fronts: int | None = None

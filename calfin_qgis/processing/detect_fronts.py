@@ -9,6 +9,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
+from ..core.contract import EDGE_LOW_THRESHOLD, EDGE_THRESHOLD  # constants only
 from . import parameters as params
 from .base import FLOW_HELP, RESAMPLE_HELP, CalfinAlgorithm
 from .layers import add_records, check_file_destinations, make_fields
@@ -17,13 +18,15 @@ from .layers import add_records, check_file_destinations, make_fields
 def add_extraction(alg) -> None:
     """Threshold, minimum length, simplification and front count, shared with extract_fronts."""
     number = QgsProcessingParameterNumber
-    alg.addParameter(number("THRESHOLD", "Edge threshold", number.Double, 0.33, False, 0.01, 0.99))
+    alg.addParameter(
+        number("THRESHOLD", "Edge threshold", number.Double, EDGE_THRESHOLD, False, 0.01, 0.99)
+    )
     alg.addParameter(
         number(
             "LOW_THRESHOLD",
             "Hysteresis threshold: weaker edge pixels joined to the front (0 = off)",
             number.Double,
-            0.15,
+            EDGE_LOW_THRESHOLD,
             False,
             0.0,
             0.99,
@@ -56,7 +59,7 @@ def add_extraction(alg) -> None:
 def extraction_options(alg, parameters, context) -> dict:
     return {
         "threshold": alg.parameterAsDouble(parameters, "THRESHOLD", context),
-        "low_threshold": alg.parameterAsDouble(parameters, "LOW_THRESHOLD", context) or None,
+        "low_threshold": alg.parameterAsDouble(parameters, "LOW_THRESHOLD", context),
         "min_length_px": alg.parameterAsDouble(parameters, "MIN_LENGTH", context),
         "simplify_px": alg.parameterAsDouble(parameters, "SIMPLIFY", context),
         "max_fronts": alg.parameterAsInt(parameters, "MAX_FRONTS", context) or None,

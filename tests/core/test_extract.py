@@ -107,6 +107,7 @@ def test_hysteresis_extends_a_front_into_its_weaker_end_only() -> None:
     mask = front_mask(edge, 0.33, 0.15)
     assert mask[5, 2:30].all() and not mask[12].any()
     assert (front_mask(edge, 0.33) == (edge > 0.33)).all()
+    assert (front_mask(edge, 0.33, 0.0) == (edge > 0.33)).all()  # 0: off, as the UI says
     (front,) = extract_fronts(edge, UNIT, low_threshold=0.15)
     assert _ends(front.pixels) == {(5, 2), (5, 29)}
 
