@@ -68,7 +68,7 @@ def main(argv=None):
         help="one checkpoint, or several to average; run.pt#0.5 picks a snapshot",
     )
     ap.add_argument("--out", default=str(HERE / "calfin_unet.onnx"))
-    ap.add_argument("--version", default="1.0.0")
+    ap.add_argument("--version", required=True, help="model version written into the file")
     ap.add_argument("--pixel-size-m", default=f"{contract.TRAIN_PIXEL_SIZE_M:g}")
     ap.add_argument("--opset", type=int, default=17)
     args = ap.parse_args(argv)

@@ -47,7 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     detect.add_argument(
         "--keep-resolution",
         action="store_true",
-        help="do not average pixels much finer than the model's (e.g. 15 m) to its 40 m",
+        help="do not average pixels much finer than the model's (e.g. 15 m) to its "
+        f"{contract.TRAIN_PIXEL_SIZE_M:g} m",
     )
     detect.add_argument("--model", help="ONNX model (default: the bundled one)")
     detect.add_argument("--overwrite", action="store_true", help="replace existing outputs")

@@ -1,7 +1,9 @@
-"""The model's input/output contract, shared by training, export and inference.
+"""The model's input/output contract, shared by training, export and inference, and the
+pipeline defaults that follow from it; constants only, so that QGIS start-up (parameter
+defaults, help texts) can import it cheaply.
 
-The ONNX file carries these facts as metadata (``calfin.*`` keys) so that the plugin can
-check at load time that a model matches the preprocessing it will be fed.
+The ONNX file carries the model's facts as metadata (``calfin.*`` keys) so that the plugin
+can check at load time that a model matches the preprocessing it will be fed.
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ EDGE_LOW_THRESHOLD = 0.15
 
 TRAIN_PIXEL_SIZE_M = 40.0
 """Pixel size (metres) of the training scenes (30-50 m); finer scenes are averaged to it."""
+
+FINE_PIXEL_FRACTION = 0.6
+"""Scenes whose pixels are finer than this fraction of the model's are averaged to its size."""
+
+AUTO_FLOW_LIMIT = 16_000_000
+"""Larger windows hold many glaciers flowing every way: no single direction to estimate."""
 
 CANONICAL_FLOW = "up"
 """Orientation the network was trained for: ice flowing towards the top of the tile."""

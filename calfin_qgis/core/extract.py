@@ -187,6 +187,21 @@ def extract_fronts(
     if prob.ndim != 2:
         raise ValueError(f"edge must be 2-D, got shape {prob.shape}")
     binary = front_mask(prob, threshold, low_threshold, search_mask)
+    return fronts_in_mask(binary, prob, geotransform, min_length_px, simplify_px, max_fronts)
+
+
+def fronts_in_mask(
+    binary: np.ndarray,
+    prob: np.ndarray,
+    geotransform: tuple[float, ...],
+    min_length_px: float = 10.0,
+    simplify_px: float = 1.0,
+    max_fronts: int | None = None,
+) -> list[Front]:
+    """Front lines of the pixels that may hold a front (``front_mask``), longest first.
+
+    ``prob`` (no NaN) gives each front's confidence.
+    """
     skeleton = skeletonize(binary) if binary.any() else binary
     if not skeleton.any():
         return []

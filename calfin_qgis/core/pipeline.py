@@ -12,7 +12,7 @@ import numpy as np
 
 from . import contract, io, naming, schema
 from .errors import Cancelled, InputError
-from .extract import Front, extract_fronts, front_regions, side_contrast
+from .extract import Front, extract_fronts, front_regions, fronts_in_mask, side_contrast
 from .infer import IsCancelled, Progress, estimate_flow, flow_turns, predict_scene
 from .model import Model
 from .timing import StageTimer
@@ -21,12 +21,6 @@ LOG = logging.getLogger(__name__)
 
 WINDOW_STATS_LIMIT = 16_000_000
 """Windows up to this many pixels get stretch limits from a full read, larger from an overview."""
-
-AUTO_FLOW_LIMIT = 16_000_000
-"""Larger windows hold many glaciers flowing every way: no single direction to estimate."""
-
-FINE_PIXEL_FRACTION = 0.6
-"""Scenes whose pixels are finer than this fraction of the model's are averaged to its size."""
 
 EXTRACT_WHOLE_LIMIT = 16_000_000
 """Windows up to this many pixels are extracted at once (about 22 bytes a pixel); larger ones
@@ -104,7 +98,7 @@ def model_grid(scene: io.Scene, pixel_size_m: float) -> io.Scene:
         or not scene.units_are_metres
         or scene.geotransform[2] != 0
         or scene.geotransform[4] != 0  # rotated grids are kept
-        or scene.pixel_size >= FINE_PIXEL_FRACTION * pixel_size_m
+        or scene.pixel_size >= contract.FINE_PIXEL_FRACTION * pixel_size_m
     ):
         return scene
     return io.resampled(scene, pixel_size_m, {SCENE_KEY: scene_name(scene)})
@@ -136,9 +130,9 @@ def segment(
 ) -> SegmentResult:
     """Predict the scene (or the clip polygon's window) into an in-memory probability array.
 
-    With the flow direction unknown, a window of up to AUTO_FLOW_LIMIT pixels is predicted
-    as it is, the flow is estimated from the result (``estimate_flow``), and when the ice
-    does not flow the model's way the window is predicted again, turned.
+    With the flow direction unknown, a window of up to ``contract.AUTO_FLOW_LIMIT`` pixels is
+    predicted as it is, the flow is estimated from the result (``estimate_flow``), and when
+    the ice does not flow the model's way the window is predicted again, turned.
     """
     timer = StageTimer()
     start = time.perf_counter()
@@ -179,7 +173,7 @@ def segment(
 
     flow = options.flow
     probs = predict(flow_turns(flow, model.info.flow))
-    if flow is None and window.width * window.height <= AUTO_FLOW_LIMIT and len(probs) > 1:
+    if flow is None and window.width * window.height <= contract.AUTO_FLOW_LIMIT and len(probs) > 1:
         flow = estimate_flow(probs[0], probs[1])
         turns = flow_turns(flow, model.info.flow)
         if turns and not cancelled():
@@ -294,7 +288,7 @@ def extract_by_region(
     options: DetectOptions,
     search_mask: np.ndarray | None = None,
 ) -> list[Front]:
-    """``extract_fronts`` run on each 8-connected region of ``front_mask`` in turn.
+    """``fronts_in_mask`` run on each 8-connected region of ``front_mask`` in turn.
 
     Regions are independent for skeletonization, so memory follows the largest region rather
     than the window: on a full 8,000 x 8,000 scene the whole-array way needed about 1.5 GB on
@@ -322,14 +316,12 @@ def extract_by_region(
         if (own.sum() - 1) * np.sqrt(2) < options.min_length_px - 1e-9:
             continue
         offset = np.array([rows.start, cols.start], dtype=np.float64)
-        for front in extract_fronts(
+        for front in fronts_in_mask(
+            own,
             edge[rows, cols],
             io.Window(cols.start, rows.start, 0, 0).geotransform(geotransform),
-            threshold=options.threshold,
-            low_threshold=options.low_threshold,
-            search_mask=own,
-            min_length_px=options.min_length_px,
-            simplify_px=options.simplify_px,
+            options.min_length_px,
+            options.simplify_px,
         ):
             fronts.append(dataclasses.replace(front, pixels=front.pixels + offset))
     fronts.sort(key=lambda front: -_path_length(front.pixels))

@@ -10,6 +10,7 @@ from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
 from qgis.PyQt.QtGui import QIcon
 
 from .. import deps
+from ..core import contract  # constants only
 from ..core.errors import Cancelled, InputError
 
 DEVICES = ["auto", "cpu", "cuda"]
@@ -33,16 +34,18 @@ BAND_HELP = (
 FLOW_HELP = (
     "<p><b>Ice flow direction</b> (the way the ice moves in the image, towards the ocean): "
     "the model works best when the ice flows up, so the window is turned accordingly and "
-    "the result turned back. Left at <i>unknown</i>, a window of up to 16 Mpx is predicted "
+    "the result turned back. Left at <i>unknown</i>, a window of up to "
+    f"{contract.AUTO_FLOW_LIMIT / 1e6:g} Mpx is predicted "
     "once, the direction estimated from the ice/ocean probabilities, and predicted again "
     "turned; give the direction when you know it (it is more reliable).</p>"
 )
 
 RESAMPLE_HELP = (
     "<p><b>Resolution</b>: the network learnt fronts at 30-50 m. A scene in a metric CRS with "
-    "pixels finer than 24 m (a 15 m panchromatic band, 10-20 m Sentinel-2) is averaged to "
-    "40 m first, and the outputs are on that grid; turn off <i>Average pixels much "
-    "finer</i> (advanced, RESAMPLE) to keep the scene's pixels.</p>"
+    f"pixels finer than {contract.FINE_PIXEL_FRACTION * contract.TRAIN_PIXEL_SIZE_M:g} m "
+    "(a 15 m panchromatic band, 10-20 m Sentinel-2) is averaged to "
+    f"{contract.TRAIN_PIXEL_SIZE_M:g} m first, and the outputs are on that grid; turn off "
+    "<i>Average pixels much finer</i> (advanced, RESAMPLE) to keep the scene's pixels.</p>"
 )
 
 

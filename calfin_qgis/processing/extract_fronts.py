@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from qgis.core import QgsProcessingParameterFeatureSink
 
+from ..core.contract import EDGE_LOW_THRESHOLD, EDGE_THRESHOLD  # constants only
 from . import parameters as params
 from .base import CalfinAlgorithm
 from .detect_fronts import add_extraction, extraction_options, write_fronts
@@ -14,7 +15,8 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
     _display_name = "Extract calving fronts from probabilities"
     _help = (
         "<p>Turns a front-edge probability raster (band 1 of calfin:segment's output) into "
-        "lines as CALFIN does: threshold (0.33; weaker pixels down to 0.15 are kept where "
+        f"lines as CALFIN does: threshold ({EDGE_THRESHOLD:g}; weaker pixels down to "
+        f"{EDGE_LOW_THRESHOLD:g} are kept where "
         "they join the stronger ones), optional search-area polygon to drop "
         "coastline and fjord walls, skeletonize, keep the longest path of each piece's "
         "minimum spanning tree, drop pieces shorter than the minimum length, simplify, and "
