@@ -55,3 +55,12 @@ def test_load_warns_about_a_corrupt_model(qgis_iface, tmp_path, monkeypatch) -> 
 
 def test_load_with_the_shipped_model_says_nothing(plugin) -> None:
     assert plugin.check_model() is None
+
+
+def test_load_time_check_catches_a_wrong_contract(tmp_path) -> None:
+    """The cheap check (no graph optimization) still reads the contract, not just the file."""
+    from calfin_qgis.core.model import model_problem
+    from tests.scenes import WRONG_SHAPE_ONNX, write_model
+
+    problem = model_problem(write_model(tmp_path / "model.onnx", WRONG_SHAPE_ONNX))
+    assert problem is not None and "(batch, 3, height, width)" in problem
