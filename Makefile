@@ -4,6 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SITE = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 QGIS_ENV = QT_QPA_PLATFORM=offscreen QGIS_PLUGINPATH=$(CURDIR) PYTHONPATH=$(CURDIR):$(SITE)
+QGIS_PROCESS_CONFIG = QGIS_CUSTOM_CONFIG_PATH=$(CURDIR)/.qgis-settings/qgis_process
 VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
 DATA ?=
 OUT ?=
@@ -11,6 +12,10 @@ FLOW ?=
 TURN ?=
 MATCH ?=
 THRESHOLD ?=
+LOW_THRESHOLD ?=
+SCALE ?=
+KEEP_RESOLUTION ?=
+NO_FLIP ?=
 ARGS ?= list
 TRAIN_MINUTES ?= 7.5
 TRAIN_DATA ?= ../shared/data/frontlearning/train
@@ -38,9 +43,10 @@ package: setup
 install: setup
 	@$(PY) scripts/install.py
 
+# Its own QGIS settings folder: the plugin is enabled there, the user's profiles stay untouched.
 qgis_process: setup
-	@$(QGIS_ENV) /usr/bin/qgis_process.bin plugins enable calfin_qgis >/dev/null 2>&1 || true
-	@$(QGIS_ENV) /usr/bin/qgis_process.bin $(ARGS)
+	@$(QGIS_ENV) $(QGIS_PROCESS_CONFIG) /usr/bin/qgis_process.bin plugins enable calfin_qgis >/dev/null 2>&1 || true
+	@$(QGIS_ENV) $(QGIS_PROCESS_CONFIG) /usr/bin/qgis_process.bin $(ARGS)
 
 train: setup
 	@$(PY) -m pip install -q --disable-pip-version-check -r model/requirements-train.txt
@@ -49,7 +55,7 @@ train: setup
 	@$(PY) model/export.py --version 1.1.0 --out model/validation/calfin_unet_val_jakobshavn.onnx --checkpoint '$(CKPT)/val_s0.pt#0.5' '$(CKPT)/val_s1.pt#0.5'
 
 evaluate: setup
-	@test -n "$(DATA)" -a -n "$(OUT)" || { echo "usage: make evaluate DATA=<dir> OUT=<dir> [FLOW=up|down|left|right]"; exit 2; }
+	@test -n "$(DATA)" -a -n "$(OUT)" || { echo "usage: make evaluate DATA=<dir> OUT=<dir> [FLOW=up|down|left|right] [TURN=k] [MATCH=regex] [THRESHOLD=t] [LOW_THRESHOLD=t] [SCALE=f] [KEEP_RESOLUTION=1] [NO_FLIP=1]"; exit 2; }
 	@$(PY) scripts/evaluate.py "$(DATA)" "$(OUT)" $(if $(FLOW),--flow $(FLOW)) $(if $(TURN),--turn $(TURN)) $(if $(MATCH),--match '$(MATCH)') $(if $(THRESHOLD),--threshold $(THRESHOLD)) $(if $(LOW_THRESHOLD),--low-threshold $(LOW_THRESHOLD)) $(if $(SCALE),--scale $(SCALE)) $(if $(KEEP_RESOLUTION),--keep-resolution) $(if $(NO_FLIP),--no-flip)
 
 bench: setup

@@ -36,6 +36,9 @@ REQUIRED = {
 PROVIDED = {"numpy": "arrays (comes with QGIS)", "osgeo": "GDAL bindings (comes with QGIS)"}
 # With the GPU runtime, onnxruntime's requirement is swapped for this one (same import name).
 GPU_REQUIREMENT = "onnxruntime-gpu>=1.17,<2"
+# Required packages that another one pulls in: pip must resolve against the copy that is
+# already importable instead of fetching the newest (scikit-image needs scipy).
+PULLS_IN = {"skimage": ("scipy",)}
 
 FOLDER_NAME = "calfin_qgis_deps"
 FOLDER_ENV = "CALFIN_DEPS_DIR"  # overrides the folder (tests, unusual setups)
@@ -173,8 +176,12 @@ def missing(import_modules: bool = True) -> list[Dependency]:
     return [dep for dep in check(import_modules) if not dep.found]
 
 
+def _distribution_name(requirement: str) -> str:
+    return re.split(r"[<>=!~ ;\[]", requirement, maxsplit=1)[0]
+
+
 def _distribution_version(requirement: str) -> str | None:
-    name = re.split(r"[<>=!~ ;\[]", requirement, maxsplit=1)[0]
+    name = _distribution_name(requirement)
     for dist in (name, "onnxruntime-gpu") if name == "onnxruntime" else (name,):
         try:
             return importlib.metadata.version(dist)
@@ -266,6 +273,12 @@ def _inside(path: str, prefix: str) -> bool:
         return False
 
 
+def series_requirement(distribution: str, version: str | None) -> str | None:
+    """``scipy==1.10.*`` for scipy 1.10.1: the series of the copy that will be imported."""
+    match = re.match(r"(\d+)\.(\d+)", version or "")
+    return f"{distribution}=={match.group(1)}.{match.group(2)}.*" if match else None
+
+
 def numpy_requirement(numpy_version: str | None) -> str:
     """A pin that keeps pip's resolution on the numpy QGIS already has.
 
@@ -274,20 +287,37 @@ def numpy_requirement(numpy_version: str | None) -> str:
     with it: ``numpy==1.24.*`` for numpy 1.24.2 (always below 2 for a 1.x numpy); plain
     ``numpy<2`` when the version is unknown.
     """
-    match = re.match(r"(\d+)\.(\d+)", numpy_version or "")
-    if not match:
-        return "numpy<2"
-    return f"numpy=={match.group(1)}.{match.group(2)}.*"
+    return series_requirement("numpy", numpy_version) or "numpy<2"
 
 
-def requirements(packages, gpu: bool = False, numpy_version: str | None = None) -> list[str]:
-    """Pinned pip requirements for ``packages`` (Dependency objects or import names)."""
-    reqs = []
+def requirements(
+    packages,
+    gpu: bool = False,
+    numpy_version: str | None = None,
+    present: dict[str, str | None] | None = None,
+) -> list[str]:
+    """Pinned pip requirements for ``packages`` (Dependency objects or import names).
+
+    ``present`` (import name: version) holds the required packages that already import:
+    those a missing one pulls in (``PULLS_IN``) are pinned to their series, so that pip
+    neither fetches a newer copy nor picks a package that needs one.
+    """
+    modules = []
     for package in packages:
         module = package.module if isinstance(package, Dependency) else str(package)
         if module not in REQUIRED:
             raise ValueError(f"unknown dependency {module!r}; known: {', '.join(REQUIRED)}")
-        reqs.append(GPU_REQUIREMENT if gpu and module == "onnxruntime" else REQUIRED[module][0])
+        modules.append(module)
+    reqs = [
+        GPU_REQUIREMENT if gpu and module == "onnxruntime" else REQUIRED[module][0]
+        for module in modules
+    ]
+    present = present or {}
+    for module in modules:
+        for pulled in PULLS_IN.get(module, ()):
+            pin = series_requirement(_distribution_name(REQUIRED[pulled][0]), present.get(pulled))
+            if pulled not in modules and pin and pin not in reqs:
+                reqs.append(pin)
     reqs.append(numpy_requirement(numpy_version))
     return reqs
 
@@ -309,11 +339,13 @@ def pip_command(
     *,
     python: str | None = None,
     numpy_version: str | None = "auto",
+    present: dict[str, str | None] | None = None,
 ) -> list[str]:
     """The pip command that installs ``packages`` into ``target`` (nothing is run here).
 
     ``numpy_version="auto"`` pins numpy to this Python's numpy series (see
-    :func:`numpy_requirement`); ``gpu`` installs onnxruntime-gpu instead of onnxruntime.
+    :func:`numpy_requirement`); ``present`` pins what the packages pull in (see
+    :func:`requirements`); ``gpu`` installs onnxruntime-gpu instead of onnxruntime.
     ``--target`` also skips pip's PEP 668 "externally managed" refusal on Debian 12.
     """
     if numpy_version == "auto":
@@ -330,8 +362,53 @@ def pip_command(
         "--prefer-binary",
         "--disable-pip-version-check",
         "--no-input",
-        *requirements(packages, gpu, numpy_version),
+        *requirements(packages, gpu, numpy_version, present),
     ]
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _imported_from_outside(module: str, folder: Path) -> bool:
+    """``module`` imports, and not from ``folder``."""
+    try:
+        mod = importlib.import_module(module)
+    except Exception:  # noqa: BLE001 - a broken binary raises all sorts
+        return False
+    origin = getattr(mod, "__file__", None)
+    return bool(origin) and not Path(origin).resolve().is_relative_to(folder)
+
+
+def prune(target: str | os.PathLike) -> list[str]:
+    """Remove from ``target`` the copies of numpy and required packages that import from
+    elsewhere anyway; return their distribution names.
+
+    ``pip install --target`` ignores what is installed elsewhere, so it also puts numpy and
+    scipy into the folder as dependencies (about 220 MB with QGIS 3.22 on Debian 12). The
+    folder sits at the end of ``sys.path``, so those copies are never imported. Run in
+    QGIS's Python (``deps.py --prune``).
+    """
+    target = Path(target).expanduser().resolve()
+    modules = {_normal(_distribution_name(req)): m for m, (req, _) in REQUIRED.items()}
+    modules["numpy"] = "numpy"
+    removed = []
+    for dist in importlib.metadata.distributions(path=[str(target)]):
+        name = dist.metadata["Name"] or ""
+        module = modules.get(_normal(name))
+        if module is None or not _imported_from_outside(module, target):
+            continue
+        folders = set()
+        for file in dist.files or []:  # RECORD: the package, its .libs and the .dist-info
+            path = (target / file).resolve()
+            if path.is_relative_to(target) and path != target:
+                path.unlink(missing_ok=True)
+                folders.update(p for p in path.parents if p.is_relative_to(target) and p != target)
+        for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        removed.append(name)
+    return removed
 
 
 def command_line(command: list[str]) -> str:
@@ -381,7 +458,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Report calfin_qgis's Python dependencies.")
     parser.add_argument("--folder", help="the plugin's dependency folder to add to sys.path")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--prune", action="store_true", help="first remove the folder's needless copies (prune)"
+    )
     args = parser.parse_args(argv)
+    if args.prune and args.folder:
+        for name in prune(args.folder):
+            print(f"removed {name} from {args.folder}: it imports from elsewhere", file=sys.stderr)
     data = report(args.folder)
     if args.json:
         print(json.dumps(data))

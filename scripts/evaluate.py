@@ -82,8 +82,14 @@ def main() -> int:
     images = sorted(
         p for p in (args.data / "images").glob("*.png") if re.search(args.match, p.name)
     )
+    if not (args.data / "images").is_dir():
+        sys.exit(
+            f"evaluate: {args.data} has no images/ folder; DATA must be laid out like "
+            "FrontLearning's train folder (images/*.png, labels_1px/*_Front.png)"
+        )
     if not images:
-        sys.exit(f"evaluate: no images/*.png in {args.data} (matching '{args.match}')")
+        matching = f" matching MATCH='{args.match}'" if args.match else ""
+        sys.exit(f"evaluate: no images/*.png{matching} in {args.data}")
     args.out.mkdir(parents=True, exist_ok=True)
     model, messages = load_model()
     print("\n".join(messages))

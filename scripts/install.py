@@ -103,14 +103,19 @@ def swap(stage: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def dependency_report(python: str, folder: Path, plugin: Path) -> dict:
-    """What ``python`` (QGIS's interpreter) can import with ``folder`` on its path."""
+def dependency_report(python: str, folder: Path, plugin: Path, prune: bool = False) -> dict:
+    """What ``python`` (QGIS's interpreter) can import with ``folder`` on its path; with
+    ``prune``, after removing the folder's copies of packages it imports from elsewhere."""
     result = subprocess.run(
-        [python, str(plugin / "deps.py"), "--folder", str(folder), "--json"],
+        [python, str(plugin / "deps.py"), "--folder", str(folder), "--json"]
+        + (["--prune"] if prune else []),
         capture_output=True,
         text=True,
         timeout=300,
     )
+    for line in result.stderr.splitlines():
+        if line.startswith("removed "):
+            print(f"install: {line}")
     try:
         return json.loads(result.stdout)
     except json.JSONDecodeError:
@@ -125,7 +130,12 @@ def install_dependencies(python: str, folder: Path, plugin: Path, gpu: bool) -> 
         print(f"install: dependencies present for {python} (folder {folder})")
         return 0
     command = deps.pip_command(
-        missing, folder, gpu, python=python, numpy_version=data["provided"].get("numpy")
+        missing,
+        folder,
+        gpu,
+        python=python,
+        numpy_version=data["provided"].get("numpy"),
+        present={d["module"]: d["version"] for d in data["required"] if d["found"]},
     )
     print(f"install: installing {', '.join(missing)}: {deps.command_line(command)}", flush=True)
     folder.mkdir(parents=True, exist_ok=True)
@@ -136,7 +146,7 @@ def install_dependencies(python: str, folder: Path, plugin: Path, gpu: bool) -> 
             file=sys.stderr,
         )
         return 1
-    after = dependency_report(python, folder, plugin)["required"]
+    after = dependency_report(python, folder, plugin, prune=True)["required"]
     still = [d["module"] for d in after if not d["found"]]
     if still:
         print(f"install: still missing after pip: {', '.join(still)}", file=sys.stderr)

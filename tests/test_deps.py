@@ -191,6 +191,51 @@ def test_pip_command_gpu_and_numpy_pins(tmp_path: Path) -> None:
         deps.pip_command(["tensorflow"], tmp_path)
 
 
+def test_pip_command_pins_what_the_missing_pull_in(tmp_path: Path) -> None:
+    """scikit-image pulls in scipy: pip must resolve against the scipy that imports."""
+    present = {"scipy": "1.10.1", "shapely": "2.0.1"}
+    command = deps.pip_command(["skimage"], tmp_path, numpy_version="1.24.2", present=present)
+    assert command[-3:] == ["scikit-image>=0.22,<0.25", "scipy==1.10.*", "numpy==1.24.*"]
+    alone = deps.requirements(["onnxruntime"], numpy_version="1.24.2", present=present)
+    assert alone == ["onnxruntime>=1.17,<2", "numpy==1.24.*"]
+    both = deps.requirements(["skimage", "scipy"], numpy_version="1.24.2", present=present)
+    assert both == ["scikit-image>=0.22,<0.25", "scipy>=1.10,<1.14", "numpy==1.24.*"]
+
+
+def fake_distribution(folder: Path, name: str, files: dict[str, str]) -> list[Path]:
+    """A pip-installed distribution in ``folder``: its files and a .dist-info with RECORD."""
+    info = f"{name.replace('-', '_')}-1.0.dist-info"
+    files = {**files, f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n"}
+    record = [*files, f"{info}/RECORD"]
+    files[f"{info}/RECORD"] = "".join(f"{path},,\n" for path in record)
+    for path, text in files.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_text(text)
+    return [folder / path for path in files]
+
+
+def test_prune_removes_only_copies_that_import_from_elsewhere(monkeypatch, tmp_path) -> None:
+    """numpy imports from QGIS's site-packages: the folder's copy goes; a package whose only
+    copy is in the folder stays, and so does everything that is not ours to judge."""
+    folder = tmp_path / "deps"
+    numpy_files = fake_distribution(
+        folder, "numpy", {"numpy/__init__.py": "", "numpy.libs/libfake.so": "x"}
+    )
+    monkeypatch.setitem(deps.REQUIRED, "calfin_only_here", ("calfin-only-here>=1", "test"))
+    only_here = fake_distribution(
+        folder, "calfin-only-here", {"calfin_only_here/__init__.py": "__version__ = '1.0'\n"}
+    )
+    other = fake_distribution(folder, "flatbuffers", {"flatbuffers/__init__.py": ""})
+    monkeypatch.setattr(sys, "path", [*sys.path, str(folder)])
+    monkeypatch.delitem(sys.modules, "calfin_only_here", raising=False)
+
+    assert deps.prune(folder) == ["numpy"]
+    assert not any(path.exists() for path in numpy_files)
+    assert not (folder / "numpy").exists() and not (folder / "numpy.libs").exists()
+    assert all(path.exists() for path in only_here + other)
+    assert deps.prune(folder) == []
+
+
 def test_python_executable_is_a_python() -> None:
     python = deps.python_executable()
     assert Path(python).name.startswith("python")

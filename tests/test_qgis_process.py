@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_qgis_process(args: str, home: Path) -> subprocess.CompletedProcess:
-    """Run the Makefile target with a private HOME, so the user's QGIS profile is untouched."""
+    """Run the Makefile target with a private HOME, to see that it leaves the profiles alone."""
     env = {**os.environ, "HOME": str(home)}
     return subprocess.run(
         ["make", "-s", "-C", str(ROOT), "qgis_process", f"ARGS={args}"],
@@ -26,6 +26,7 @@ def test_make_qgis_process_lists_calfin(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "CALFIN calving fronts" in result.stdout
     assert "calfin:detect_fronts" in result.stdout
+    assert not (tmp_path / ".local" / "share" / "QGIS").exists()  # no user profile touched
 
 
 def test_make_qgis_process_passes_exit_status(tmp_path: Path) -> None:

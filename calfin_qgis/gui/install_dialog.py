@@ -110,7 +110,10 @@ class InstallDialog(QDialog):
 
     def command(self) -> list[str]:
         """The pip command the Install button runs (the same one shown for running by hand)."""
-        return deps.pip_command(self.missing, self.folder, self.gpu, python=self.python)
+        present = {d.module: d.version for d in deps.check(import_modules=False) if d.found}
+        return deps.pip_command(
+            self.missing, self.folder, self.gpu, python=self.python, present=present
+        )
 
     def is_running(self) -> bool:
         return self.process is not None and self.process.state() != QProcess.NotRunning
@@ -198,6 +201,8 @@ class InstallDialog(QDialog):
         self.cpu_button.setEnabled(True)
         self.gpu_button.setEnabled(True)
         if ok:
+            for name in deps.prune(self.folder):
+                self.output.appendPlainText(f"Removed {name} from the folder: QGIS has its own.")
             deps.add_to_sys_path(self.folder)  # also invalidates import caches
             still = deps.missing()
             self.succeeded = not still
