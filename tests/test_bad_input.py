@@ -7,6 +7,7 @@ Each case runs where a user meets it: through the Processing algorithms in headl
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -428,3 +429,155 @@ def test_stub_model_runs_through_processing(
     )
     assert "stub_edges 0.0.1" in recorder.text("info")
     assert gdal.Open(results["OUTPUT"]).RasterCount == 2
+
+
+# --- outputs that would destroy inputs, and half-written files ----------------------------
+
+
+def test_output_that_is_an_input_is_refused(plugin, model_path, sample_scene, tmp_path) -> None:
+    """Naming an input as an output (a slip in a batch table) must not replace the input."""
+    scene_bytes = sample_scene.read_bytes()
+    clip = Path(shutil.copy(SAMPLE_CLIP, tmp_path / "clip.gpkg"))
+    clip_bytes = clip.read_bytes()
+    cases = [
+        ("detect_fronts", {"OUTPUT": str(tmp_path / "f.gpkg"), "PROBABILITIES": "INPUT"}),
+        ("detect_fronts", {"CLIP": str(clip), "OUTPUT": str(clip)}),
+        ("segment", {"OUTPUT": "INPUT"}),
+        ("preprocess", {"OUTPUT": "INPUT"}),
+    ]
+    for alg, params in cases:
+        params = {"INPUT": str(sample_scene), **params}
+        params = {k: str(sample_scene) if v == "INPUT" else v for k, v in params.items()}
+        message, _ = run_alg(alg, params, True)
+        assert "would replace your input" in message and "Choose another output" in message
+    detected = Path(shutil.copy(SAMPLE_FRONT, tmp_path / "detected.gpkg"))
+    detected_bytes = detected.read_bytes()
+    message, _ = run_alg(
+        "evaluate_fronts",
+        {"INPUT": str(detected), "REFERENCE": str(SAMPLE_FRONT), "OUTPUT": str(detected)},
+        True,
+    )
+    assert "would replace your input" in message
+    assert sample_scene.read_bytes() == scene_bytes
+    assert clip.read_bytes() == clip_bytes and detected.read_bytes() == detected_bytes
+    assert not (tmp_path / "f.gpkg").exists()
+
+
+def test_output_that_is_a_folder(plugin, model_path, sample_scene, tmp_path, capsys) -> None:
+    folder = tmp_path / "fronts.gpkg"
+    folder.mkdir()
+    message, _ = run_alg("detect_fronts", {"INPUT": str(sample_scene), "OUTPUT": str(folder)}, True)
+    assert "is a folder" in message and "Give a file name" in message
+    code, text = run_cli("detect", sample_scene, folder, "--overwrite", capsys=capsys)
+    assert code == 2 and "is a folder" in text
+    assert list(folder.iterdir()) == []
+
+
+def test_failed_fronts_leave_no_probabilities(
+    plugin, model_path, sample_scene, tmp_path, monkeypatch
+) -> None:
+    """The probability raster reaches its name only once the fronts are written as well."""
+    from calfin_qgis.processing import detect_fronts
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(detect_fronts, "write_fronts", fail)
+    probabilities = tmp_path / "probs.tif"
+    with pytest.raises(Exception, match="disk full"):
+        run_alg(
+            "detect_fronts",
+            {
+                "INPUT": str(sample_scene),
+                "OUTPUT": str(tmp_path / "f.gpkg"),
+                "PROBABILITIES": str(probabilities),
+            },
+        )
+    assert_nothing_written(tmp_path, probabilities.name, "f.gpkg")
+
+
+# --- inputs of the wrong kind ---------------------------------------------------------------
+
+
+def test_line_layer_as_clip_is_refused(plugin, model_path, sample_scene, tmp_path, capsys) -> None:
+    """The reference front given as CLIP would hand the answer to the network."""
+    out = tmp_path / "fronts.gpkg"
+    message, _ = run_alg(
+        "detect_fronts",
+        {"INPUT": str(sample_scene), "CLIP": str(SAMPLE_FRONT), "OUTPUT": str(out)},
+        True,
+    )
+    assert "not polygons" in message and "polygon layer" in message
+    code, text = run_cli("detect", sample_scene, out, "--clip", SAMPLE_FRONT, capsys=capsys)
+    assert code == 2 and "not polygons" in text
+    assert_nothing_written(tmp_path, out.name)
+
+
+def test_clip_polygon_just_outside_the_scene(
+    plugin, model_path, sample_scene, tmp_path, capsys
+) -> None:
+    """Within a tile's margin of the scene but not on it: still 'does not overlap'."""
+    ds = gdal.Open(str(sample_scene))
+    x0, dx, _, y0, _, dy = ds.GetGeoTransform()
+    east = x0 + ds.RasterXSize * dx + 1000
+    y1 = y0 + ds.RasterYSize * dy
+    near = polygon_file(
+        tmp_path / "near.gpkg",
+        f"POLYGON(({east} {y0}, {east + 2000} {y0}, {east + 2000} {y1}, {east} {y0}))",
+        3413,
+    )
+    out = tmp_path / "fronts.gpkg"
+    code, text = run_cli("detect", sample_scene, out, "--clip", near, capsys=capsys)
+    assert code == 2 and "does not overlap the scene" in text
+    assert_nothing_written(tmp_path, out.name)
+
+
+def test_damaged_scene(plugin, model_path, sample_scene, tmp_path, capsys) -> None:
+    damaged = tmp_path / "damaged.tif"
+    damaged.write_bytes(sample_scene.read_bytes()[:5000])
+    out = tmp_path / "fronts.gpkg"
+    code, text = run_cli("detect", damaged, out, capsys=capsys)
+    assert code == 2
+    assert "damaged or incomplete" in text and "Download or export it again" in text
+    message, _ = run_alg("detect_fronts", {"INPUT": str(damaged), "OUTPUT": str(out)}, True)
+    assert "damaged or incomplete" in message and "Traceback" not in message
+    assert_nothing_written(tmp_path, out.name)
+
+
+def test_extract_refuses_model_input_and_mask_band(plugin, model_path, sample_scene, tmp_path):
+    pre = tmp_path / "pre.tif"
+    run_alg("preprocess", {"INPUT": str(sample_scene), "OUTPUT": str(pre)})
+    probs = tmp_path / "probs.tif"
+    run_alg("segment", {"INPUT": str(sample_scene), "OUTPUT": str(probs)})
+    out = tmp_path / "fronts.gpkg"
+    message, _ = run_alg("extract_fronts", {"INPUT": str(pre), "OUTPUT": str(out)}, True)
+    assert "calfin:preprocess output" in message and "Run calfin:segment" in message
+    message, _ = run_alg(
+        "extract_fronts", {"INPUT": str(probs), "BAND": 2, "OUTPUT": str(out)}, True
+    )
+    assert "ice/ocean mask" in message and "choose band 1" in message
+    assert not out.exists()
+
+
+def test_evaluate_report_folder_missing_and_empty_reference(plugin, tmp_path) -> None:
+    out = tmp_path / "metrics.csv"
+    message, _ = run_alg(
+        "evaluate_fronts",
+        {
+            "INPUT": str(SAMPLE_FRONT),
+            "REFERENCE": str(SAMPLE_FRONT),
+            "OUTPUT": str(out),
+            "REPORT": str(tmp_path / "no_such_folder" / "report.html"),
+        },
+        True,
+    )
+    assert "does not exist" in message and "Create it or pick another path" in message
+    empty = tmp_path / "empty.gpkg"
+    gdal.VectorTranslate(str(empty), str(SAMPLE_FRONT), where="1 = 0")
+    message, _ = run_alg(
+        "evaluate_fronts",
+        {"INPUT": str(SAMPLE_FRONT), "REFERENCE": str(empty), "OUTPUT": str(out)},
+        True,
+    )
+    assert "holds no front lines" in message
+    assert_nothing_written(tmp_path, out.name)

@@ -21,7 +21,9 @@ GRID_MARGIN_PX = 5
 def pair_grid(geometries: Sequence, pixel_size: float) -> tuple[tuple[int, int], tuple]:
     """(shape, geotransform) of a north-up grid covering ``geometries`` with a margin."""
     minx, miny, maxx, maxy = shapely.total_bounds(list(geometries))
-    pad = GRID_MARGIN_PX * pixel_size
+    # Half a pixel more: vertices on the scenes' pixel centres (as detected fronts are) then
+    # fall on cell centres, not on cell edges where a rounding error flips the cell.
+    pad = (GRID_MARGIN_PX + 0.5) * pixel_size
     minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
     width = int(np.ceil((maxx - minx) / pixel_size))
     height = int(np.ceil((maxy - miny) / pixel_size))
@@ -37,6 +39,11 @@ def evaluate(
     """Score every reference image id; ``detected`` may lack ids (no front found)."""
     if pixel_size <= 0:
         raise InputError("The pixel size must be positive (the scenes' resolution, e.g. 30 m).")
+    if not any(g is not None and not g.is_empty for refs in reference.values() for g in refs):
+        raise InputError(
+            "The reference layer holds no front lines. Choose the layer of reference "
+            "(manually picked) fronts."
+        )
     matched = set(detected) & set(reference)
     if reference and not matched and detected:
         raise InputError(

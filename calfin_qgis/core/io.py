@@ -50,6 +50,18 @@ class Window:
         )
 
 
+@contextlib.contextmanager
+def _reading(path: str) -> Iterator[None]:
+    """GDAL's read errors (a truncated or damaged file) as an InputError naming the fix."""
+    try:
+        yield
+    except RuntimeError as err:
+        raise InputError(
+            f"Cannot read the pixels of {Path(path).name}: the file is damaged or incomplete "
+            f"({err}). Download or export it again."
+        ) from err
+
+
 @dataclass(frozen=True)
 class Scene:
     """An open single band of a raster, with everything needed to georeference results."""
@@ -94,16 +106,18 @@ class Scene:
     def read(self, window: Window | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Return (values, valid) of ``window``; valid is False on nodata and NaN."""
         window = window or self.full_window
-        ds = gdal.Open(self.path)
-        values = ds.GetRasterBand(self.band).ReadAsArray(
-            window.col_off, window.row_off, window.width, window.height
-        )
+        ds = gdal.Open(self.path)  # kept: a band outliving its dataset crashes GDAL
+        with _reading(self.path):
+            values = ds.GetRasterBand(self.band).ReadAsArray(
+                window.col_off, window.row_off, window.width, window.height
+            )
         return values, self._valid(values)
 
     def read_input(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
         """(3, h, w) model input of a preprocessed raster; nodata there is 0 in every band."""
         ds = gdal.Open(self.path)
-        x = ds.ReadAsArray(window.col_off, window.row_off, window.width, window.height)
+        with _reading(self.path):
+            x = ds.ReadAsArray(window.col_off, window.row_off, window.width, window.height)
         x = np.asarray(x, dtype=np.float32)
         return x, x.any(axis=0)
 
@@ -111,16 +125,16 @@ class Scene:
         """A decimated read of the whole band, for scene-wide statistics in little memory."""
         step = max(1, int(np.ceil(np.sqrt(self.width * self.height / max_pixels))))
         ds = gdal.Open(self.path)
-        band = ds.GetRasterBand(self.band)
-        values = band.ReadAsArray(
-            0,
-            0,
-            self.width,
-            self.height,
-            buf_xsize=max(1, self.width // step),
-            buf_ysize=max(1, self.height // step),
-            resample_alg=gdal.GRIORA_NearestNeighbour,
-        )
+        with _reading(self.path):
+            values = ds.GetRasterBand(self.band).ReadAsArray(
+                0,
+                0,
+                self.width,
+                self.height,
+                buf_xsize=max(1, self.width // step),
+                buf_ysize=max(1, self.height // step),
+                resample_alg=gdal.GRIORA_NearestNeighbour,
+            )
         return values, self._valid(values)
 
 
@@ -205,6 +219,8 @@ def resampled(scene: Scene, pixel_size: float, metadata: dict[str, str]) -> Scen
 def check_destination(path: str | os.PathLike, overwrite: bool) -> Path:
     """Refuse outputs that would clobber a file or land in a folder that cannot be written."""
     target = Path(path)
+    if target.is_dir():
+        raise InputError(f"Output {target} is a folder. Give a file name, inside it for example.")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"Output folder {folder} does not exist. Create it or pick another path.")
@@ -291,6 +307,12 @@ def write_raster(
         writer.close()
 
 
+def band_description(scene: Scene) -> str:
+    """The band's description (calfin's probability rasters name theirs ``edge``, ``mask``)."""
+    ds = gdal.Open(scene.path)
+    return ds.GetRasterBand(scene.band).GetDescription()
+
+
 def read_metadata(path: str | os.PathLike) -> dict[str, str]:
     """The dataset-level metadata of a raster (e.g. the scene a probability raster came from)."""
     ds = gdal.Open(str(path))
@@ -326,12 +348,40 @@ def read_polygons(path: str | os.PathLike, target_crs_wkt: str):
         parts.append(wkb.loads(bytes(geom.ExportToWkb())))
     if not parts:
         raise InputError(f"{path} holds no polygon. Choose the glacier's search-area polygon.")
-    return unary_union(parts)
+    return search_area(unary_union(parts), Path(path).name)
+
+
+def search_area(geometry, name: str = "The clip layer"):
+    """``geometry`` when it is an area (polygons); lines or points get an error naming the fix.
+
+    A line layer given by mistake (say, the reference front) would otherwise become a thin
+    search mask that hands the answer to the network.
+    """
+    if geometry is None or geometry.is_empty:
+        raise InputError(f"{name} holds no polygon. Choose the glacier's search-area polygon.")
+    if geometry.geom_type not in ("Polygon", "MultiPolygon"):
+        raise InputError(
+            f"{name} holds {geometry.geom_type} geometries, not polygons. The search area is the "
+            "fjord polygon in which the front may lie: choose or draw a polygon layer."
+        )
+    return geometry
 
 
 def polygon_window(geometry, scene: Scene, margin: int) -> Window:
     """The scene window covering ``geometry`` (scene CRS) plus ``margin`` pixels, clipped."""
-    inv = gdal.InvGeoTransform(scene.geotransform)
+    import shapely
+
+    gt = scene.geotransform
+    w, h = scene.width, scene.height
+    footprint = shapely.Polygon(
+        [gdal.ApplyGeoTransform(gt, col, row) for col, row in ((0, 0), (w, 0), (w, h), (0, h))]
+    )
+    if not geometry.intersects(footprint):
+        raise InputError(
+            "The clip polygon does not overlap the scene. Check that it belongs to this "
+            "glacier and that the scene's CRS is set correctly."
+        )
+    inv = gdal.InvGeoTransform(gt)
     minx, miny, maxx, maxy = geometry.bounds
     corners = [(minx, miny), (minx, maxy), (maxx, miny), (maxx, maxy)]
     cols, rows = zip(*(gdal.ApplyGeoTransform(inv, x, y) for x, y in corners), strict=True)
@@ -339,11 +389,6 @@ def polygon_window(geometry, scene: Scene, margin: int) -> Window:
     r0 = max(0, int(np.floor(min(rows))) - margin)
     c1 = min(scene.width, int(np.ceil(max(cols))) + margin)
     r1 = min(scene.height, int(np.ceil(max(rows))) + margin)
-    if c1 <= c0 or r1 <= r0:
-        raise InputError(
-            "The clip polygon does not overlap the scene. Check that it belongs to this "
-            "glacier and that the scene's CRS is set correctly."
-        )
     return Window(c0, r0, c1 - c0, r1 - r0)
 
 

@@ -82,7 +82,7 @@ def resolve_clip(clip, scene: io.Scene):
         return None
     if isinstance(clip, str | os.PathLike):
         return io.read_polygons(clip, scene.crs_wkt)
-    return clip
+    return io.search_area(clip)
 
 
 def model_grid(scene: io.Scene, pixel_size_m: float) -> io.Scene:
@@ -328,12 +328,28 @@ def extract_by_region(
     return fronts
 
 
+def check_edge_band(scene: io.Scene) -> None:
+    """Refuse the rasters that look like probabilities but are not the front edge."""
+    name = os.path.basename(scene.path)
+    if scene.preprocessed:
+        raise InputError(
+            f"{name} is calfin:preprocess output (the network's input), not probabilities. "
+            "Run calfin:segment on it and extract the fronts from that output."
+        )
+    if io.band_description(scene) == "mask":
+        raise InputError(
+            f"Band {scene.band} of {name} is the ice/ocean mask. The fronts come from the "
+            "front-edge probability: choose band 1."
+        )
+
+
 def extract_from_raster(
     path: str, band: int, options: DetectOptions, timer: StageTimer | None = None
 ) -> tuple[io.Scene, list[Front]]:
     """Front lines from a probability raster written by ``segment`` (edge in ``band``)."""
     timer = timer or StageTimer()
     scene = io.open_scene(path, band)
+    check_edge_band(scene)
     geometry = resolve_clip(options.clip, scene)
     window = io.polygon_window(geometry, scene, 0) if geometry is not None else scene.full_window
     with timer.stage("read"):

@@ -78,6 +78,16 @@ class CalfinAlgorithm(QgsProcessingAlgorithm):
     def createInstance(self):  # noqa: N802 - QGIS API
         return type(self)()
 
+    def checkParameterValues(self, parameters, context):  # noqa: N802 - QGIS API
+        """QGIS's checks, then: no output may be one of the input files."""
+        from .layers import overwritten_input
+
+        ok, message = super().checkParameterValues(parameters, context)
+        if ok:
+            message = overwritten_input(self, parameters, context)
+            ok = message is None
+        return ok, message or ""
+
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
         """Check dependencies, run ``compute()``, turn pipeline errors into clear messages."""
         missing = deps.missing()

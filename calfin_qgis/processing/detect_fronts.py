@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from qgis.core import (
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterNumber,
@@ -116,6 +118,7 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
         )
 
     def compute(self, parameters, context, feedback) -> dict:
+        from ..core import io
         from ..core.pipeline import extract, front_records, write_probabilities
 
         probabilities = self.parameterAsOutputLayer(parameters, "PROBABILITIES", context)
@@ -132,12 +135,15 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
             **extraction_options(self, parameters, context),
         )
         fronts = extract(result, options, result.timer)
-        results = {}
-        if probabilities:
-            write_probabilities(probabilities, result, model.info, overwrite=True)
-            results["PROBABILITIES"] = probabilities
         records = front_records(fronts, scene, model.info.source, glacier_id)
-        results["OUTPUT"] = write_fronts(
-            self, parameters, context, feedback, records, layer.crs(), layer.name()
-        )
+        results = {}
+        # The probabilities reach their name only once the fronts are written too.
+        staged = io.atomic_output(probabilities, overwrite=True) if probabilities else nullcontext()
+        with staged as tmp:
+            if tmp:
+                write_probabilities(tmp, result, model.info, overwrite=True)
+                results["PROBABILITIES"] = probabilities
+            results["OUTPUT"] = write_fronts(
+                self, parameters, context, feedback, records, layer.crs(), layer.name()
+            )
         return results

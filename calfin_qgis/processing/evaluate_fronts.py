@@ -18,7 +18,7 @@ from qgis.core import (
 )
 
 from .base import CalfinAlgorithm
-from .layers import add_records, make_fields
+from .layers import add_records, check_file_destinations, make_fields
 
 TABLE_FIELDS = (
     ("image_id", "str"),
@@ -105,6 +105,8 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         from ..core.evaluation import evaluate
         from ..core.report import write_report
 
+        report = self.parameterAsFileOutput(parameters, "REPORT", context)
+        check_file_destinations(report, self.parameterAsOutputLayer(parameters, "OUTPUT", context))
         detected_src = self.parameterAsSource(parameters, "INPUT", context)
         reference_src = self.parameterAsSource(parameters, "REFERENCE", context)
         crs = reference_src.sourceCrs()
@@ -160,7 +162,6 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
             "MEDIAN_PX": summary.median_px,
             "NO_FRONT": summary.n_no_front,
         }
-        report = self.parameterAsFileOutput(parameters, "REPORT", context)
         if report:
             write_report(report, scores, summary, detected, reference)
             results["REPORT"] = report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -13,6 +14,7 @@ from qgis.core import (
     QgsFields,
     QgsGeometry,
     QgsProcessingException,
+    QgsProcessingOutputLayerDefinition,
     QgsRasterLayer,
 )
 from qgis.PyQt.QtCore import QDate, QVariant
@@ -103,3 +105,39 @@ def check_file_destinations(*destinations: str) -> None:
             io.check_destination(destination.split("|")[0], overwrite=True)
         except InputError as err:
             raise QgsProcessingException(str(err)) from err
+
+
+def _file_of(source: str) -> str:
+    """The file behind a layer source or destination (``path|layername=...``, ``ogr:`` URIs
+    and memory/database sources give '')."""
+    path = source.split("|")[0]
+    return os.path.realpath(path) if path and ":" not in path.split("/")[0] else ""
+
+
+def overwritten_input(alg, parameters, context) -> str | None:
+    """A message when an output file is one of the input files (the run would destroy it)."""
+    inputs = {}
+    for param in alg.parameterDefinitions():
+        if param.isDestination() or param.name() not in parameters:
+            continue
+        if param.type() == "raster":
+            layer = alg.parameterAsRasterLayer(parameters, param.name(), context)
+        elif param.type() in ("source", "vector"):
+            layer = alg.parameterAsVectorLayer(parameters, param.name(), context)
+        else:
+            continue
+        if layer is not None and _file_of(layer.source()):
+            inputs[_file_of(layer.source())] = param.name()
+    for param in alg.destinationParameterDefinitions():
+        output = parameters.get(param.name())
+        if isinstance(output, QgsProcessingOutputLayerDefinition):
+            output = output.sink.staticValue()  # not parameterAsOutputLayer: no side effects
+        if not isinstance(output, str) or not output:
+            continue
+        name = inputs.get(_file_of(output))
+        if name:
+            return (
+                f"{param.name()} ({output}) is the file of {name}: writing it would replace "
+                "your input. Choose another output file."
+            )
+    return None
