@@ -163,6 +163,10 @@ def test_band_out_of_range(plugin, model_path, sample_scene, tmp_path, capsys) -
         "detect_fronts", {"INPUT": str(sample_scene), "BAND": 4, "OUTPUT": str(out)}, True
     )
     assert "Band 4" in message or "BAND" in message
+    message, _ = run_alg(
+        "detect_fronts", {"INPUT": str(sample_scene), "BAND": 0, "OUTPUT": str(out)}, True
+    )
+    assert "Band 0 does not exist" in message and "between 1 and 1" in message
     assert_nothing_written(tmp_path, out.name)
 
 
@@ -182,7 +186,7 @@ def test_scene_without_crs_works_in_pixels(plugin, model_path, tmp_path, capsys)
     out = tmp_path / "fronts.gpkg"
     code, text = run_cli("detect", scene, out, capsys=capsys)
     assert code == 0, text
-    assert "no georeference" in text and "pixel coordinates" in text
+    assert "no georeference" in text and "pixel units" in text
     assert out.exists()
     out2 = tmp_path / "fronts_qgis.gpkg"
     results, recorder = run_alg("detect_fronts", {"INPUT": str(scene), "OUTPUT": str(out2)})
@@ -581,3 +585,33 @@ def test_evaluate_report_folder_missing_and_empty_reference(plugin, tmp_path) ->
     )
     assert "holds no front lines" in message
     assert_nothing_written(tmp_path, out.name)
+
+
+def test_scene_with_a_grid_but_no_crs_is_flagged(plugin, model_path, tmp_path, capsys) -> None:
+    """Outputs cannot carry a CRS the scene lacks: say so, and how to assign one."""
+    scene = make_scene(tmp_path / "grid_only.tif", 300, 300)
+    ds = gdal.Open(str(scene), gdal.GA_Update)
+    ds.SetProjection("")
+    ds = None
+    code, text = run_cli("detect", scene, tmp_path / "fronts.gpkg", capsys=capsys)
+    assert code == 0, text
+    assert "no CRS" in text and "gdal_edit.py -a_srs" in text
+    _, recorder = run_alg(
+        "detect_fronts", {"INPUT": str(scene), "OUTPUT": str(tmp_path / "f2.gpkg")}
+    )
+    assert "no CRS" in recorder.text("warning")
+
+
+def test_raster_outputs_must_be_geotiff(plugin, model_path, sample_scene, tmp_path, capsys):
+    for alg, params in (
+        ("segment", {"OUTPUT": str(tmp_path / "probs.png")}),
+        ("preprocess", {"OUTPUT": str(tmp_path / "pre.vrt")}),
+        ("detect_fronts", {"OUTPUT": str(tmp_path / "f.gpkg"), "PROBABILITIES": "p.jpg"}),
+    ):
+        message, _ = run_alg(alg, {"INPUT": str(sample_scene), **params}, True)
+        assert "GeoTIFF" in message and "Name the file with .tif" in message
+    code, text = run_cli(
+        "detect", sample_scene, tmp_path / "f.gpkg", "--probabilities", "p.png", capsys=capsys
+    )
+    assert code == 2 and "GeoTIFF" in text
+    assert_nothing_written(tmp_path, "f.gpkg", "probs.png", "pre.vrt")

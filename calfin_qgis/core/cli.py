@@ -29,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
         "--low-threshold",
         type=float,
         default=contract.EDGE_LOW_THRESHOLD,
-        help="hysteresis: weaker edge pixels joined to the front (0 = off)",
+        help="hysteresis: weaker edge pixels joined to the front (0 or >= threshold: off)",
     )
     detect.add_argument("--min-length", type=float, default=10.0, help="pixels")
     detect.add_argument("--max-fronts", type=int, default=0, help="most pieces (0: no limit)")
@@ -59,12 +59,15 @@ def detect(args: argparse.Namespace) -> int:
     for path in (args.output, args.probabilities):
         if path:
             io.check_destination(path, args.overwrite)
+    if args.probabilities:
+        io.check_geotiff_name(args.probabilities)
     model, messages = load_model(args.model, args.device)
     for message in messages:
         print(message, file=sys.stderr)
     scene = io.open_scene(args.scene, args.band)
-    if not scene.georeferenced:
-        print("The scene has no georeference: fronts are in pixel coordinates.", file=sys.stderr)
+    warning = io.georeference_warning(scene)
+    if warning:
+        print(warning, file=sys.stderr)
     options = DetectOptions(
         band=args.band,
         clip=args.clip,

@@ -152,12 +152,15 @@ def expand(block: Window, margin: int, scene: Scene) -> Window:
     return Window(c0, r0, c1 - c0, r1 - r0)
 
 
-def count_tiles(window: Window, block: int, margin: int, tile: int, overlap: int) -> int:
-    """Upper estimate of the tiles ``predict_scene`` runs, for progress reporting."""
+def count_tiles(
+    window: Window, block: int, margin: int, tile: int, overlap: int, scene: Scene
+) -> int:
+    """The tiles ``predict_scene`` runs (or skips as nodata), for progress reporting."""
     stride = max(1, tile - overlap)
     n = 0
     for b in blocks(window, block):
-        h, w = max(tile, b.height + 2 * margin), max(tile, b.width + 2 * margin)
+        outer = expand(b, margin, scene)
+        h, w = max(tile, outer.height), max(tile, outer.width)
         n += len(tile_starts(h, tile, stride)) * len(tile_starts(w, tile, stride))
     return max(1, n)
 
@@ -195,7 +198,7 @@ def predict_scene(
             )
         limits = preprocess.stretch_limits(values, valid)
     margin = max(overlap, preprocess.MARGIN)
-    total = count_tiles(window, block, margin, tile, overlap)
+    total = count_tiles(window, block, margin, tile, overlap, scene)
     done = 0
 
     def on_tile() -> None:
@@ -217,7 +220,7 @@ def predict_scene(
             else:
                 values, valid = scene.read(outer)
         if not valid[inner].any():
-            for _ in range(count_tiles(core, block, margin, tile, overlap)):
+            for _ in range(count_tiles(core, block, margin, tile, overlap, scene)):
                 on_tile()
             write(relative, np.full((len(model.info.outputs), core.height, core.width), np.nan))
             continue

@@ -138,6 +138,19 @@ class Scene:
         return values, self._valid(values)
 
 
+def georeference_warning(scene: Scene) -> str | None:
+    """What the user should know when the outputs cannot carry a real CRS, or None."""
+    if not scene.georeferenced:
+        return "The scene has no georeference: the outputs are in pixel units."
+    if not scene.crs_wkt:
+        return (
+            "The scene has a grid but no CRS, so the outputs have none either. Assign the "
+            "scene's CRS (gdal_edit.py -a_srs EPSG:<code>, or Layer Properties > Source) "
+            "and run again."
+        )
+    return None
+
+
 def open_scene(path: str | os.PathLike, band: int = 1) -> Scene:
     """Open ``band`` (1-based) of a raster; errors name the problem and the fix."""
     path = str(path)
@@ -214,6 +227,17 @@ def resampled(scene: Scene, pixel_size: float, metadata: dict[str, str]) -> Scen
     ds.SetMetadata({**(ds.GetMetadata() or {}), **metadata})
     ds = None  # written to the memory file on close
     return open_scene(path, 1)
+
+
+GEOTIFF_SUFFIXES = (".tif", ".tiff")
+
+
+def check_geotiff_name(path: str | os.PathLike) -> None:
+    """Rasters are written with GDAL's GTiff driver: a .png or .vrt name would lie."""
+    if Path(path).suffix.lower() not in GEOTIFF_SUFFIXES:
+        raise InputError(
+            f"{Path(path).name}: calfin writes rasters as GeoTIFF. Name the file with .tif."
+        )
 
 
 def check_destination(path: str | os.PathLike, overwrite: bool) -> Path:

@@ -26,7 +26,8 @@ def add_extraction(alg) -> None:
     alg.addParameter(
         number(
             "LOW_THRESHOLD",
-            "Hysteresis threshold: weaker edge pixels joined to the front (0 = off)",
+            "Hysteresis threshold: weaker edge pixels joined to the front (0 or not below "
+            "the edge threshold = off)",
             number.Double,
             EDGE_LOW_THRESHOLD,
             False,
@@ -122,9 +123,8 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
         from ..core.pipeline import extract, front_records, write_probabilities
 
         probabilities = self.parameterAsOutputLayer(parameters, "PROBABILITIES", context)
-        check_file_destinations(
-            probabilities, self.parameterAsOutputLayer(parameters, "OUTPUT", context)
-        )
+        check_file_destinations(self.parameterAsOutputLayer(parameters, "OUTPUT", context))
+        check_file_destinations(probabilities, geotiff=True)
         glacier_id = self.parameterAsString(parameters, "GLACIER_ID", context)
         layer, scene, model, result, options = params.run_segmentation(
             self,

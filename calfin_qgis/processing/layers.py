@@ -16,6 +16,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputLayerDefinition,
     QgsRasterLayer,
+    QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QDate, QVariant
 
@@ -73,6 +74,14 @@ def source_geometry(source, crs: QgsCoordinateReferenceSystem, context):
         return None
     from shapely import wkb
 
+    if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PolygonGeometry:
+        kind = QgsWkbTypes.geometryDisplayString(QgsWkbTypes.geometryType(source.wkbType()))
+        raise QgsProcessingException(
+            f"CLIP: layer '{source.sourceName()}' holds {kind.lower()} geometries, not polygons. "
+            "The search area is the fjord polygon in which the front may lie: choose or draw "
+            "a polygon layer."
+        )
+
     transform = QgsCoordinateTransform(source.sourceCrs(), crs, context.transformContext())
     parts = []
     for feature in source.getFeatures():
@@ -89,8 +98,9 @@ def source_geometry(source, crs: QgsCoordinateReferenceSystem, context):
     return wkb.loads(bytes(QgsGeometry.unaryUnion(parts).asWkb()))
 
 
-def check_file_destinations(*destinations: str) -> None:
-    """Fail before the long work when a file output's folder is missing or not writable.
+def check_file_destinations(*destinations: str, geotiff: bool = False) -> None:
+    """Fail before the long work when a file output's folder is missing or not writable
+    (and, with ``geotiff``, when a raster output is not named .tif).
 
     QGIS's file dialog has already asked about replacing an existing file, so overwriting
     is allowed here; temporary and database destinations are left to QGIS.
@@ -102,6 +112,8 @@ def check_file_destinations(*destinations: str) -> None:
         if not destination or ":" in destination.split("/")[0]:
             continue  # empty, memory:, ogr:, postgres: ...
         try:
+            if geotiff:
+                io.check_geotiff_name(destination)
             io.check_destination(destination.split("|")[0], overwrite=True)
         except InputError as err:
             raise QgsProcessingException(str(err)) from err

@@ -81,7 +81,9 @@ def add_glacier_id(alg) -> None:
 def scene_inputs(alg, parameters, context):
     """(raster layer, file path, band) of the scene parameters."""
     layer = alg.parameterAsRasterLayer(parameters, "INPUT", context)
-    return layer, raster_path(layer), alg.parameterAsInt(parameters, "BAND", context) or 1
+    given = parameters.get("BAND") not in (None, "")  # BAND=0 gets open_scene's error
+    band = alg.parameterAsInt(parameters, "BAND", context) if given else 1
+    return layer, raster_path(layer), band
 
 
 def clip_geometry(alg, parameters, context, crs):
@@ -115,8 +117,9 @@ def run_segmentation(alg, parameters, context, feedback, **options):
     layer, path, band = scene_inputs(alg, parameters, context)
     model = load_model(device(alg, parameters, context), feedback)
     scene = io.open_scene(path, band)
-    if not scene.georeferenced:
-        feedback.pushWarning("The scene has no georeference: outputs are in pixel units.")
+    warning = io.georeference_warning(scene)
+    if warning:
+        feedback.pushWarning(warning)
     detect_options = DetectOptions(
         band=band,
         clip=clip_geometry(alg, parameters, context, layer.crs()),

@@ -6,6 +6,7 @@ from qgis.core import QgsProcessingParameterRasterDestination
 
 from . import parameters as params
 from .base import RESAMPLE_HELP, CalfinAlgorithm, progress_callbacks
+from .layers import check_file_destinations
 
 
 class PreprocessAlgorithm(CalfinAlgorithm):
@@ -29,8 +30,9 @@ class PreprocessAlgorithm(CalfinAlgorithm):
         from ..core import io
         from ..core.pipeline import preprocess_scene
 
-        _, path, band = params.scene_inputs(self, parameters, context)
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
+        check_file_destinations(output, geotiff=True)
+        _, path, band = params.scene_inputs(self, parameters, context)
         scene = io.open_scene(path, band)
         preprocess_scene(
             scene,

@@ -41,6 +41,10 @@ class CalfinProvider(QgsProcessingProvider):
     def icon(self) -> QIcon:
         return QIcon(str(ICON))
 
+    def supportedOutputRasterLayerExtensions(self) -> list[str]:  # noqa: N802 - QGIS API
+        """GeoTIFF only: the rasters are written block by block with GDAL's GTiff driver."""
+        return ["tif"]
+
     def loadAlgorithms(self) -> None:  # noqa: N802 - QGIS API
         for cls in algorithm_classes():
             self.addAlgorithm(cls())

@@ -33,7 +33,7 @@ class SegmentAlgorithm(CalfinAlgorithm):
         from ..core.pipeline import write_probabilities
 
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
-        check_file_destinations(output)
+        check_file_destinations(output, geotiff=True)
         _, _, model, result, _ = params.run_segmentation(self, parameters, context, feedback)
         write_probabilities(output, result, model.info, overwrite=True)
         return {"OUTPUT": output}

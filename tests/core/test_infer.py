@@ -107,3 +107,25 @@ def test_estimate_flow_points_from_ice_to_ocean(turns, azimuth) -> None:
 def test_estimate_flow_without_any_gradient_is_unknown() -> None:
     flat = np.zeros((20, 20), dtype=np.float32)
     assert estimate_flow(flat, flat) is None
+
+
+@pytest.mark.parametrize(("width", "height", "block"), [(200, 300, 2048), (700, 500, 256)])
+def test_progress_runs_to_the_end(tmp_path, width, height, block) -> None:
+    """The progress bar ends at 100 %, whether the window is one block or many."""
+    from calfin_qgis.core import io
+    from calfin_qgis.core.infer import predict_scene
+    from tests.scenes import make_scene
+
+    scene = io.open_scene(make_scene(tmp_path / "scene.tif", width, height))
+    seen: list[float] = []
+    predict_scene(
+        fake_model(constant(0.5)),
+        scene,
+        scene.full_window,
+        lambda block, data: None,
+        block=block,
+        overlap=16,
+        progress=seen.append,
+    )
+    assert seen[-1] == pytest.approx(1.0)
+    assert seen == sorted(seen)
