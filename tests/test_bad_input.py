@@ -377,6 +377,7 @@ def test_existing_output_is_not_overwritten(model_path, sample_scene, tmp_path, 
     assert out.read_bytes() == b"precious"
     code, text = run_cli("detect", sample_scene, out, "--overwrite", capsys=capsys)
     assert code == 0, text
+    assert "inference 100 %" in text  # the terminal sees progress
     assert features(out)[1] == "3413"
     assert leftovers(tmp_path) == []
 

@@ -55,6 +55,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class ProgressPrinter:
+    """The core's progress callable for a terminal: one line per 10 % on stderr."""
+
+    def __init__(self, step: int = 10) -> None:
+        self.step = step
+        self.shown = 0
+
+    def __call__(self, fraction: float) -> None:
+        percent = int(100 * fraction) // self.step * self.step
+        if percent > self.shown:
+            self.shown = percent
+            print(f"inference {percent} %", file=sys.stderr, flush=True)
+
+
 def detect(args: argparse.Namespace) -> int:
     for path in (args.output, args.probabilities):
         if path:
@@ -81,7 +95,7 @@ def detect(args: argparse.Namespace) -> int:
         flip=not args.no_flip,
         resample=not args.keep_resolution,
     )
-    result = segment(model, scene, options)
+    result = segment(model, scene, options, progress=ProgressPrinter())
     fronts = extract(result, options, result.timer)
     if args.probabilities:
         write_probabilities(args.probabilities, result, model.info, args.overwrite)
@@ -102,3 +116,6 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, Cancelled) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("cancelled: no output was written", file=sys.stderr)
+        return 130

@@ -147,7 +147,15 @@ def segment(
     )
     limits = None if scene.preprocessed else window_limits(scene, window, timer)
 
-    def predict(turns: int) -> np.ndarray:
+    flow = options.flow
+    auto_flow = (
+        flow is None
+        and window.width * window.height <= contract.AUTO_FLOW_LIMIT
+        and len(model.info.outputs) > 1
+    )
+    share = 0.5 if auto_flow else 1.0  # of the progress bar per pass: maybe a second one
+
+    def predict(turns: int, start: float) -> np.ndarray:
         probs = np.empty((len(model.info.outputs), window.height, window.width), np.float32)
 
         def write(block: io.Window, data: np.ndarray) -> None:
@@ -165,19 +173,19 @@ def segment(
             batch_size=options.batch_size,
             block=options.block,
             flip=options.flip,
-            progress=progress,
+            progress=lambda fraction: progress(start + share * fraction),
             cancelled=cancelled,
             timer=timer,
         )
         return probs
 
-    flow = options.flow
-    probs = predict(flow_turns(flow, model.info.flow))
-    if flow is None and window.width * window.height <= contract.AUTO_FLOW_LIMIT and len(probs) > 1:
+    probs = predict(flow_turns(flow, model.info.flow), 0.0)
+    if auto_flow:
         flow = estimate_flow(probs[0], probs[1])
         turns = flow_turns(flow, model.info.flow)
         if turns and not cancelled():
-            probs = predict(turns)
+            probs = predict(turns, share)
+        progress(1.0)
     if cancelled():
         raise Cancelled("cancelled by the user")
     mask = None

@@ -192,3 +192,18 @@ def test_a_scene_smaller_than_one_model_pixel_is_refused(tmp_path: Path) -> None
     ds = None
     with pytest.raises(InputError, match="less than one 40 m model pixel"):
         model_grid(io.open_scene(path), 40.0)
+
+
+@pytest.mark.parametrize("flow", [None, "up", "left"])
+def test_progress_rises_to_the_end_over_one_or_two_passes(tmp_path: Path, flow) -> None:
+    """With the flow unknown a second, turned pass may follow: the bar never runs back."""
+    scene = io.open_scene(write_scene(tmp_path / "scene.tif"))
+    seen: list[float] = []
+    segment(
+        fake_model(dark_is_edge, tile=64),
+        scene,
+        DetectOptions(flow=flow, block=128, overlap=16),
+        progress=seen.append,
+    )
+    assert seen == sorted(seen)
+    assert seen[-1] == pytest.approx(1.0)
