@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -56,6 +57,10 @@ from .review_model import ACCEPTED, EDITED, REDRAWN, REJECTED, STATUSES, ReviewQ
 from .review_scenes import SceneFinder
 from .review_tools import RedrawTool, TrimTool
 
+REVIEW_COMMAND = re.compile(r"Review front (-?\d+):")
+"""The text of the dock's edit commands (``ReviewLayer.apply``), to find the front undone."""
+MAX_SCENES = 8
+"""Scene layers the dock adds to the project and keeps; older ones are removed."""
 ZOOM_MARGIN = 1.3
 """The map shows the front's bounding box enlarged by this factor."""
 QUAL_FLAGS = (QUAL_MANUAL, QUAL_MANUAL_EDITED, QUAL_AUTO, QUAL_AUTO_LOW_CONFIDENCE)
@@ -148,6 +153,10 @@ class ReviewDock(QgsDockWidget):
         self.front_label = QLabel(body)
         self.front_label.setWordWrap(True)
         layout.addWidget(self.front_label)
+        self.note_label = QLabel(body)
+        """What the labeller should know: a missing scene, fields the layer lacks."""
+        self.note_label.setWordWrap(True)
+        layout.addWidget(self.note_label)
         self.buttons = QGridLayout()
         layout.addLayout(self.buttons)
         self.progress_label = QLabel(body)
@@ -169,6 +178,7 @@ class ReviewDock(QgsDockWidget):
             ("edit", "Edit vertices", "E", self.edit_vertices_current),
             ("trim", "Split / trim", "T", self.start_trim),
             ("undo", "Undo", "Ctrl+Alt+Z", self.undo),
+            ("redo", "Redo", "Ctrl+Alt+Y", self.redo),
             ("save", "Save", "Ctrl+Alt+S", self.save),
             ("export_fronts", "Export fronts…", "", self._export_fronts_dialog),
             ("export_labels", "Export labels…", "", self._export_labels_dialog),
@@ -204,6 +214,10 @@ class ReviewDock(QgsDockWidget):
             self._on_layer_changed(layer)
 
     def _on_layer_changed(self, layer) -> None:
+        if self.review is not None and layer is not self.layer and not self.settle_unsaved():
+            self.layer_combo.setLayer(self.layer)  # cancelled: stay on the edited layer
+            return
+        self.stop_tools()
         self._disconnect_layer()
         self.review = None
         if isinstance(layer, QgsVectorLayer):
@@ -266,12 +280,20 @@ class ReviewDock(QgsDockWidget):
         """Make sure the layer has the review fields, adding them after asking."""
         if self.review is None:
             return False
+        problem = self.review.problem()
+        if problem:
+            self.iface.messageBar().pushCritical("CALFIN review", problem)
+            return False
         missing = self.review.missing_fields()
         if not missing:
             return True
         if not self.ask_add_fields(self.review.layer, missing):
             return False
-        self.review.add_review_fields()
+        try:
+            self.review.add_review_fields()
+        except RuntimeError as err:
+            self.iface.messageBar().pushCritical("CALFIN review", str(err))
+            return False
         return True
 
     # --- queue ---------------------------------------------------------------------------
@@ -351,19 +373,23 @@ class ReviewDock(QgsDockWidget):
 
     # --- review actions ------------------------------------------------------------------
 
-    def _apply(self, fid: int, action: str, geometry: QgsGeometry | None = None) -> None:
+    def _apply(self, fid: int, action: str, geometry: QgsGeometry | None = None) -> bool:
+        """Write the review; a refusal (read-only source...) goes to the message bar."""
         self._applying = True
         try:
             self.review.apply(fid, action, geometry)
+        except (RuntimeError, KeyError) as err:
+            self.iface.messageBar().pushCritical("CALFIN review", str(err).strip("'\""))
+            return False
         finally:
             self._applying = False
         self.frontReviewed.emit(fid, action)
+        return True
 
     def _review_current(self, action: str, geometry: QgsGeometry | None = None) -> bool:
         fid = self.queue.current_fid
-        if fid is None or not self.start_review():
+        if fid is None or not self.start_review() or not self._apply(fid, action, geometry):
             return False
-        self._apply(fid, action, geometry)
         if self.auto_advance and action in (ACCEPTED, REJECTED):
             self.queue.step_past(fid)
         self._sync()
@@ -399,6 +425,13 @@ class ReviewDock(QgsDockWidget):
             return False
         return self.edit_current(QgsGeometry.fromWkt(kept.wkt))
 
+    def stop_tools(self) -> None:
+        """Drop a redraw or trim in progress: it belonged to the front (or layer) left."""
+        for tool in (self.redraw_tool, self.trim_tool):
+            tool.reset()
+            if self.canvas.mapTool() is tool:
+                self.canvas.unsetMapTool(tool)
+
     def start_redraw(self) -> None:
         """Activate the map tool that draws a replacement for the current front."""
         self.redraw_tool.layer = self.layer
@@ -423,12 +456,22 @@ class ReviewDock(QgsDockWidget):
         return True
 
     def undo(self) -> None:
+        """Undo the last edit and show the front it changed."""
         if self.layer is not None:
-            self.layer.undoStack().undo()
+            stack = self.layer.undoStack()
+            self._go_to_command_front(stack.command(stack.index() - 1))
+            stack.undo()
 
     def redo(self) -> None:
         if self.layer is not None:
-            self.layer.undoStack().redo()
+            stack = self.layer.undoStack()
+            self._go_to_command_front(stack.command(stack.index()))
+            stack.redo()
+
+    def _go_to_command_front(self, command) -> None:
+        match = REVIEW_COMMAND.match(command.text()) if command is not None else None
+        if match:
+            self.go_to(int(match.group(1)))
 
     @property
     def has_unsaved_edits(self) -> bool:
@@ -463,16 +506,29 @@ class ReviewDock(QgsDockWidget):
             return LabelExport()
         return export_label_images(self.layer, folder, self.scenes)
 
+    def _nothing_kept(self) -> bool:
+        """True (with a warning) when no front is accepted, edited or redrawn yet."""
+        if self.queue.kept:
+            return False
+        self.iface.messageBar().pushWarning(
+            "CALFIN review", "No front is accepted, edited or redrawn yet: nothing to export."
+        )
+        return True
+
     def _export_fronts_dialog(self) -> None:
-        if not self.settle_unsaved():  # so that the file matches what is saved
+        if self._nothing_kept() or not self.settle_unsaved():  # the file matches what is saved
             return
         path, _ = QFileDialog.getSaveFileName(self, "Export reviewed fronts", "", "*.gpkg")
         if path:
-            count = self.export_fronts(path)
+            try:
+                count = self.export_fronts(path)
+            except (ValueError, RuntimeError) as err:
+                self.iface.messageBar().pushCritical("CALFIN review", str(err))
+                return
             self.iface.messageBar().pushSuccess("CALFIN review", f"{count} fronts → {path}")
 
     def _export_labels_dialog(self) -> None:
-        if not self.settle_unsaved():
+        if self._nothing_kept() or not self.settle_unsaved():
             return
         folder = QFileDialog.getExistingDirectory(self, "Export label images")
         if folder:
@@ -500,6 +556,7 @@ class ReviewDock(QgsDockWidget):
         fid = self.queue.current_fid
         if fid != self._shown_fid:
             self._shown_fid = fid
+            self.stop_tools()
             self._show_current()
             self.currentFrontChanged.emit(-1 if fid is None else fid)
 
@@ -530,27 +587,49 @@ class ReviewDock(QgsDockWidget):
         record = self.queue.current
         if record is None or self.layer is None:
             return
-        project = QgsProject.instance()
-        scene = self.scenes.layer_for(record.image_id)
-        if scene is None:
-            path = self.scenes.path_for(record.image_id)
-            if path is None:
-                return
-            scene = QgsRasterLayer(str(path), path.stem)
-            if not scene.isValid():
-                return
-            project.addMapLayer(scene, False)
-            root = project.layerTreeRoot()
-            node = root.findLayer(self.layer.id())
-            parent = node.parent() if node else root
-            index = parent.children().index(node) + 1 if node else len(parent.children())
-            parent.insertLayer(index, scene)
-            self._scene_layer_ids.append(scene.id())
-        root = project.layerTreeRoot()
+        notes = []
+        missing = self.review.missing_front_fields()
+        if missing:
+            notes.append(
+                f"The layer has no {', '.join(missing)} field: scenes, dates and sorting need "
+                "them (calfin:detect_fronts writes them)."
+            )
+        scene = self._scene_layer(record.image_id)
+        if scene is None and record.image_id:
+            notes.append(
+                f"No scene found for {record.image_id}: pick the scenes folder, or load the "
+                "scene into the project."
+            )
+        self.note_label.setText(" ".join(notes))
+        root = QgsProject.instance().layerTreeRoot()
         for layer_id in self._scene_layer_ids:
             node = root.findLayer(layer_id)
             if node is not None:
-                node.setItemVisibilityChecked(layer_id == scene.id())
+                node.setItemVisibilityChecked(scene is not None and layer_id == scene.id())
+
+    def _scene_layer(self, image_id: str) -> QgsRasterLayer | None:
+        """The scene of ``image_id``: a project layer, or one the dock adds below the fronts
+        (keeping the last MAX_SCENES it added)."""
+        scene = self.scenes.layer_for(image_id)
+        if scene is not None:
+            return scene
+        path = self.scenes.path_for(image_id)
+        if path is None:
+            return None
+        scene = QgsRasterLayer(str(path), path.stem)
+        if not scene.isValid():
+            return None
+        project = QgsProject.instance()
+        project.addMapLayer(scene, False)
+        root = project.layerTreeRoot()
+        node = root.findLayer(self.layer.id())
+        parent = node.parent() if node else root
+        index = parent.children().index(node) + 1 if node else len(parent.children())
+        parent.insertLayer(index, scene)
+        self._scene_layer_ids.append(scene.id())
+        while len(self._scene_layer_ids) > MAX_SCENES:
+            project.removeMapLayer(self._scene_layer_ids.pop(0))
+        return scene
 
     # --- closing -------------------------------------------------------------------------
 
@@ -602,10 +681,7 @@ class ReviewDock(QgsDockWidget):
 
     def cleanup(self) -> None:
         """Release the map tools, shortcuts on the map and layer signals."""
-        for tool in (self.redraw_tool, self.trim_tool):
-            if self.canvas.mapTool() is tool:
-                self.canvas.unsetMapTool(tool)
-            tool.reset()
+        self.stop_tools()
         for action in self.actions.values():
             self.canvas.removeAction(action)
         self._disconnect_layer()

@@ -47,7 +47,17 @@ def _kept_ids(layer: QgsVectorLayer, statuses) -> list[int]:
 
 
 def export_fronts(layer: QgsVectorLayer, path: str | Path, statuses=KEPT_STATUSES) -> int:
-    """Write the fronts whose status is in ``statuses`` to a GeoPackage; return how many."""
+    """Write the fronts whose status is in ``statuses`` to a GeoPackage; return how many.
+
+    The GeoPackage is written whole: the reviewed layer's own file is refused (it would
+    keep only the kept fronts).
+    """
+    source = layer.source().split("|")[0]
+    if source and Path(source).exists() and Path(source).resolve() == Path(path).resolve():
+        raise ValueError(
+            f"{Path(path).name} is the file of the layer under review: exporting into it would "
+            "delete the other fronts. Choose another file."
+        )
     fids = _kept_ids(layer, statuses)
     subset = layer.materialize(QgsFeatureRequest().setFilterFids(fids))
     options = QgsVectorFileWriter.SaveVectorOptions()

@@ -7,19 +7,8 @@ from shapely.geometry import LineString, MultiLineString, Point
 from shapely.ops import linemerge, split, substring
 
 
-def _single_line(line: LineString | MultiLineString) -> LineString:
-    if isinstance(line, MultiLineString):
-        merged = linemerge(line)
-        if isinstance(merged, MultiLineString):
-            # Disjoint parts: trim the longest, as the dock edits one front line at a time.
-            return max(merged.geoms, key=lambda g: g.length)
-        return merged
-    return line
-
-
-def cut_parts(line, cutter) -> list[LineString]:
+def cut_parts(line: LineString, cutter) -> list[LineString]:
     """Parts of ``line`` cut at the point nearest a Point ``cutter``, or where a line crosses."""
-    line = _single_line(line)
     if isinstance(cutter, Point):
         at = line.project(cutter)
         if at <= 0 or at >= line.length:
@@ -36,6 +25,18 @@ def keep_part(parts: list[LineString], near: Point | None = None) -> LineString:
     return min(parts, key=lambda p: (p.distance(near), -p.length))
 
 
-def trim(line, cutter, near: Point | None = None) -> LineString:
-    """Cut ``line`` by ``cutter`` and keep the part nearest ``near`` (or the longest)."""
+def trim(line, cutter, near: Point | None = None) -> LineString | MultiLineString:
+    """Cut ``line`` by ``cutter`` and keep the part nearest ``near`` (or the longest).
+
+    A front in several disjoint pieces: only the piece nearest the cut is trimmed, the
+    others stay.
+    """
+    if isinstance(line, MultiLineString):
+        merged = linemerge(line)
+        if isinstance(merged, MultiLineString):
+            pieces = list(merged.geoms)
+            target = min(pieces, key=lambda piece: piece.distance(cutter))
+            others = [piece for piece in pieces if piece is not target]
+            return MultiLineString([*others, trim(target, cutter, near)])
+        line = merged
     return keep_part(cut_parts(line, cutter), near)

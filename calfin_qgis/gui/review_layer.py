@@ -17,6 +17,7 @@ from qgis.core import (
     QgsProject,
     QgsSettings,
     QgsUnitTypes,
+    QgsVectorDataProvider,
     QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
@@ -32,6 +33,8 @@ from .review_model import (
 )
 
 REVIEWER_SETTING = "calfin_qgis/review/reviewer"
+READ_FIELDS = ("image_id", "date", "qual_flag", "confidence")
+"""What the dock reads from a front layer (calfin's fronts have them) besides its own fields."""
 _QVARIANT = {"str": QVariant.String, "int": QVariant.Int}
 
 
@@ -62,6 +65,14 @@ def _py(value):
     return value
 
 
+def _number(value, kind: type):
+    """``kind(value)``, or None for NULL and for text that is no number (say, "n/a")."""
+    try:
+        return None if value is None else kind(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
 class ReviewLayer:
     """A front layer seen through the review: records, status changes, geometry changes."""
 
@@ -75,17 +86,46 @@ class ReviewLayer:
         names = set(self.layer.fields().names())
         return [name for name, _ in REVIEW_FIELDS if name not in names]
 
+    def missing_front_fields(self) -> list[str]:
+        """Fields of calfin's front layers that the review reads but this layer lacks."""
+        names = set(self.layer.fields().names())
+        return [name for name in READ_FIELDS if name not in names]
+
+    def problem(self) -> str | None:
+        """Why reviews cannot be stored in this layer, with the fix; None when they can."""
+        layer = self.layer
+        copy = (
+            "Save a copy as GeoPackage (right-click the layer › Export › Save Features As) "
+            "and review the copy."
+        )
+        if layer.storageType() == "ESRI Shapefile" and self.missing_fields():
+            return (
+                f"{layer.name()} is a shapefile, whose field names are cut to 10 characters: "
+                f"the review fields ({', '.join(self.missing_fields())}) cannot be stored. {copy}"
+            )
+        capabilities = layer.dataProvider().capabilities()
+        needed = QgsVectorDataProvider.ChangeAttributeValues
+        if self.missing_fields():
+            needed |= QgsVectorDataProvider.AddAttributes
+        if layer.readOnly() or (capabilities & needed) != needed:
+            return f"{layer.name()} is read-only here, so reviews cannot be stored in it. {copy}"
+        return None
+
     def add_review_fields(self) -> None:
         """Add the review fields through the provider (a schema change, kept outside undo)."""
         missing = self.missing_fields()
         if not missing:
             return
+        problem = self.problem()
+        if problem:
+            raise RuntimeError(problem)
         kinds = dict(REVIEW_FIELDS)
         fields = [QgsField(name, _QVARIANT[kinds[name]]) for name in missing]
+        # No provider error text here: after a refused change it can crash QGIS 3.22.
         if not self.layer.dataProvider().addAttributes(fields):
             raise RuntimeError(
-                f"Cannot add the review fields {missing} to {self.layer.name()}: "
-                f"{self.layer.dataProvider().error().summary()} Save a copy as GeoPackage."
+                f"Cannot add the review fields {', '.join(missing)} to {self.layer.name()}. "
+                "Save a copy as GeoPackage and review the copy."
             )
         self.layer.updateFields()
 
@@ -99,14 +139,12 @@ class ReviewLayer:
 
         status = get("status")
         date = get("date")
-        confidence = get("confidence")
-        qual = get("qual_flag")
         return FrontRecord(
             fid=feature.id(),
             image_id=str(get("image_id") or ""),
             date=date if isinstance(date, datetime.date) else None,
-            qual_flag=None if qual is None else int(qual),
-            confidence=None if confidence is None else float(confidence),
+            qual_flag=_number(get("qual_flag"), int),
+            confidence=_number(get("confidence"), float),
             status=status if status in STATUSES else UNREVIEWED,
         )
 
@@ -127,7 +165,9 @@ class ReviewLayer:
             return geometry.length()
         area = QgsDistanceArea()
         area.setSourceCrs(self.layer.crs(), QgsProject.instance().transformContext())
-        area.setEllipsoid(QgsProject.instance().ellipsoid() or "EPSG:7030")
+        ellipsoid = QgsProject.instance().ellipsoid()
+        # A project set to "None / Planimetric" would measure in degrees: WGS 84 instead.
+        area.setEllipsoid(ellipsoid if ellipsoid and ellipsoid != "NONE" else "EPSG:7030")
         return area.measureLength(geometry)
 
     def review_values(self, action: str, qual_flag: int | None) -> dict[int, object]:
@@ -146,6 +186,9 @@ class ReviewLayer:
 
     def apply(self, fid: int, action: str, geometry: QgsGeometry | None = None) -> None:
         """Write ``action`` (and a new geometry) for ``fid`` as one undoable edit command."""
+        problem = self.problem()
+        if problem:
+            raise RuntimeError(problem)
         if self.missing_fields():
             raise RuntimeError("Add the review fields before reviewing (add_review_fields).")
         feature = self.layer.getFeature(fid)

@@ -213,6 +213,12 @@ class ReviewQueue:
         return len(self._records)
 
     @property
+    def kept(self) -> int:
+        """Fronts accepted, edited or redrawn: what the exports write."""
+        counts = self.counts()
+        return sum(counts[status] for status in KEPT_STATUSES)
+
+    @property
     def reviewed(self) -> int:
         return self.total - self.counts()[UNREVIEWED]
 

@@ -326,3 +326,105 @@ def test_trim_cut_point_snaps(dock, fronts_layer, request) -> None:
     tool.canvasReleaseEvent(release)
     ((cutter, keep),) = cuts
     assert cutter.asPoint() == QgsPointXY(-185000, -2270000) and keep is None  # a click
+
+
+# --- layers the review cannot write, and other traps found by an adversarial run ----------
+
+
+def critical_messages(qgis_iface) -> list[str]:
+    from qgis.core import Qgis
+
+    return qgis_iface.messageBar().get_messages(Qgis.Critical)
+
+
+def test_read_only_layer_is_refused_with_the_fix(dock, qgis_iface, fronts_path, tmp_path):
+    """No fields written, no traceback, no crash: a message that says to save a copy."""
+    csv = tmp_path / "fronts.csv"
+    csv.write_text('wkt,image_id\n"LINESTRING (0 0, 1000 0)",a\n')
+    uri = f"file://{csv}?delimiter=,&wktField=wkt&crs=EPSG:3413"
+    read_only = QgsVectorLayer(str(fronts_path), "locked", "ogr")
+    read_only.setReadOnly(True)
+    for layer in (QgsVectorLayer(uri, "csv fronts", "delimitedtext"), read_only):
+        assert layer.isValid()
+        QgsProject.instance().addMapLayer(layer)
+        qgis_iface.messageBar().clear_messages()
+        dock.set_front_layer(layer)
+        assert not dock.accept_current() and not dock.reject_current()
+        messages = critical_messages(qgis_iface)
+        assert len(messages) == 2  # one per refused action
+        assert all(layer.name() in m and "Save a copy as GeoPackage" in m for m in messages)
+        assert "reviewed" not in layer.fields().names()
+    assert "status" not in read_on_disk(fronts_path)[1]
+
+
+def test_shapefile_is_refused_before_its_fields_are_cut(dock, qgis_iface, fronts_path, tmp_path):
+    shp = tmp_path / "fronts.shp"
+    gdal.VectorTranslate(str(shp), str(fronts_path))
+    layer = QgsVectorLayer(str(shp), "shp fronts", "ogr")
+    QgsProject.instance().addMapLayer(layer)
+    qgis_iface.messageBar().clear_messages()
+    dock.set_front_layer(layer)
+    assert not dock.accept_current()
+    (message,) = critical_messages(qgis_iface)
+    assert "shapefile" in message and "10 characters" in message
+    assert not [name for name in layer.fields().names() if name.startswith("review")]
+
+
+def test_switching_layers_asks_about_unsaved_edits(dock, fronts_layer, fronts_path, tmp_path):
+    other = QgsVectorLayer(str(fronts_path), "other", "ogr")
+    QgsProject.instance().addMapLayer(other)
+    dock.accept_current()
+    dock.ask_unsaved = lambda: UnsavedChoice.CANCEL
+    dock.set_front_layer(other)
+    assert dock.layer is fronts_layer and dock.layer_combo.currentLayer() is fronts_layer
+    dock.ask_unsaved = lambda: UnsavedChoice.SAVE
+    dock.set_front_layer(other)
+    assert dock.layer is other and not fronts_layer.isModified()
+    assert read_on_disk(fronts_path)[1]["status"] == ACCEPTED
+
+
+def test_leaving_a_front_drops_the_redraw_in_progress(dock) -> None:
+    dock.start_redraw()
+    dock.redraw_tool.points.append(QgsPointXY(0, 0))
+    assert dock.canvas.mapTool() is dock.redraw_tool
+    dock.next_front()
+    assert dock.redraw_tool.points == [] and dock.canvas.mapTool() is not dock.redraw_tool
+
+
+def test_undo_and_redo_show_the_front_they_change(dock) -> None:
+    assert dock.accept_current() and dock.current_fid == 2
+    dock.undo()
+    assert dock.current_fid == 1 and dock.queue.record(1).status == UNREVIEWED
+    dock.go_to(3)
+    dock.redo()
+    assert dock.current_fid == 1 and dock.queue.record(1).status == ACCEPTED
+    assert "redo" in dock.actions
+
+
+def test_exports_refuse_the_layers_own_file_and_empty_results(
+    dock, fronts_layer, fronts_path, qgis_iface, tmp_path, monkeypatch
+) -> None:
+    from qgis.core import Qgis
+    from qgis.PyQt.QtWidgets import QFileDialog
+
+    target = tmp_path / "export.gpkg"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    dock._export_fronts_dialog()
+    assert not target.exists()
+    assert "nothing to export" in qgis_iface.messageBar().get_messages(Qgis.Warning)[-1]
+    dock.accept_current()
+    dock.save()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(fronts_path), ""))
+    dock._export_fronts_dialog()
+    assert "layer under review" in critical_messages(qgis_iface)[-1]
+    assert len(read_on_disk(fronts_path)) == 4
+
+
+def test_missing_scene_is_said_and_not_replaced_by_the_previous_one(dock, scenes_dir) -> None:
+    dock.set_scene_folder(scenes_dir)
+    dock.go_to(2)  # the sample scene: found
+    assert dock.note_label.text() == ""
+    dock.go_to(3)  # a Landsat 5 scene that is not in the folder
+    assert "No scene found for LT05_L1TP_008011_19971001" in dock.note_label.text()
+    root = QgsProject.instance().layerTreeRoot()
+    assert not any(root.findLayer(i).isVisible() for i in dock._scene_layer_ids)

@@ -111,3 +111,11 @@ def test_trim_keeps_longer_part_or_the_clicked_one() -> None:
     cutter = LineString([(2, -1), (2, 1)])
     assert trim(line, cutter).equals(LineString([(2, 0), (10, 0), (10, 3)]))
     assert trim(line, Point(-5, 0)).equals(line)
+
+
+def test_trim_of_a_front_in_pieces_keeps_the_other_pieces() -> None:
+    from shapely.geometry import MultiLineString
+
+    line = MultiLineString([[(0, 0), (1000, 0)], [(3000, 0), (3500, 0)]])
+    trimmed = trim(line, Point(900, 0))
+    assert trimmed.equals(MultiLineString([[(3000, 0), (3500, 0)], [(0, 0), (900, 0)]]))
