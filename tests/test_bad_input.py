@@ -616,3 +616,10 @@ def test_raster_outputs_must_be_geotiff(plugin, model_path, sample_scene, tmp_pa
     )
     assert code == 2 and "GeoTIFF" in text
     assert_nothing_written(tmp_path, "f.gpkg", "probs.png", "pre.vrt")
+
+
+def test_csv_output_warns_that_the_lines_are_dropped(plugin, model_path, sample_scene, tmp_path):
+    _, recorder = run_alg(
+        "detect_fronts", {"INPUT": str(sample_scene), "OUTPUT": str(tmp_path / "fronts.csv")}
+    )
+    assert "attributes only" in recorder.text("warning")

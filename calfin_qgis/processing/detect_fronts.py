@@ -79,12 +79,14 @@ def write_fronts(alg, parameters, context, feedback, records, crs, source_name: 
         parameters, "OUTPUT", context, fields, QgsWkbTypes.LineString, crs
     )
     add_records(sink, fields, records)
+    if dest.split("|")[0].lower().endswith(".csv"):
+        feedback.pushWarning("A CSV file keeps the attributes only: save as .gpkg for the lines.")
     if records:
         feedback.pushInfo(f"{len(records)} front(s) found in {source_name}")
     else:
         feedback.pushWarning(
             f"No calving front found in {source_name}: the output layer is empty. Try a "
-            "lower threshold, the ice flow direction, or another scene."
+            "lower edge threshold or minimum length, the ice flow direction, or another scene."
         )
     return dest
 
