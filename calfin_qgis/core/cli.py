@@ -11,7 +11,14 @@ import sys
 from . import contract, io, schema
 from .errors import Cancelled, InputError
 from .model import DEVICES, load_model
-from .pipeline import DetectOptions, extract, front_records, segment, write_probabilities
+from .pipeline import (
+    DetectOptions,
+    extract,
+    front_records,
+    scene_warnings,
+    segment,
+    write_probabilities,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -79,9 +86,6 @@ def detect(args: argparse.Namespace) -> int:
     for message in messages:
         print(message, file=sys.stderr)
     scene = io.open_scene(args.scene, args.band)
-    warning = io.georeference_warning(scene)
-    if warning:
-        print(warning, file=sys.stderr)
     options = DetectOptions(
         band=args.band,
         clip=args.clip,
@@ -95,6 +99,8 @@ def detect(args: argparse.Namespace) -> int:
         flip=not args.no_flip,
         resample=not args.keep_resolution,
     )
+    for warning in scene_warnings(scene, model, options):
+        print(warning, file=sys.stderr)
     result = segment(model, scene, options, progress=ProgressPrinter())
     fronts = extract(result, options, result.timer)
     if args.probabilities:

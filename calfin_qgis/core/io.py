@@ -195,7 +195,8 @@ def open_scene(path: str | os.PathLike, band: int = 1) -> Scene:
 def resampled(scene: Scene, pixel_size: float, metadata: dict[str, str]) -> Scene:
     """``scene``'s band averaged onto a grid of ``pixel_size`` map units, read lazily.
 
-    For north-up grids (``model_grid`` passes no other); the grid keeps the scene's corner.
+    For grids without rotation, north-up or south-up (``model_grid`` passes no other); the
+    grid keeps the scene's corner.
 
     A virtual raster (VRT in GDAL's memory file system) over the original file: blocks are
     resampled as they are read, so a large scene is never held whole. ``metadata`` is set
@@ -212,18 +213,20 @@ def resampled(scene: Scene, pixel_size: float, metadata: dict[str, str]) -> Scen
             f"{Path(scene.path).name} covers less than one {pixel_size:g} m model pixel. Choose "
             "a larger scene, or keep its resolution (RESAMPLE off, --keep-resolution)."
         )
-    x1 = x0 + np.sign(dx) * cols * pixel_size
-    y1 = y0 + np.sign(dy) * rows * pixel_size
+    # A source window in (fractional) pixels keeps the corner and works for south-up grids.
+    source = [0, 0, cols * pixel_size / abs(dx), rows * pixel_size / abs(dy)]
     ds = gdal.Translate(
         path,
         scene.path,
         format="VRT",
         bandList=[scene.band],
-        projWin=[min(x0, x1), max(y0, y1), max(x0, x1), min(y0, y1)],
+        srcWin=source,
         width=cols,
         height=rows,
         resampleAlg="average",
     )
+    # Exactly the model's pixel size (the fractional window leaves a 1e-14 rounding).
+    ds.SetGeoTransform((x0, np.sign(dx) * pixel_size, 0.0, y0, 0.0, np.sign(dy) * pixel_size))
     ds.SetMetadata({**(ds.GetMetadata() or {}), **metadata})
     ds = None  # written to the memory file on close
     return open_scene(path, 1)

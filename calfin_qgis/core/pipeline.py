@@ -85,23 +85,61 @@ def resolve_clip(clip, scene: io.Scene):
     return io.search_area(clip)
 
 
+def _rotated(scene: io.Scene) -> bool:
+    return scene.geotransform[2] != 0 or scene.geotransform[4] != 0
+
+
+def _finest_edge(scene: io.Scene) -> float:
+    """The shorter pixel edge in map units (a 40 x 10 m pixel is as fine as 10 m)."""
+    gt = scene.geotransform
+    return float(min(np.hypot(gt[1], gt[4]), np.hypot(gt[2], gt[5])))
+
+
 def model_grid(scene: io.Scene, pixel_size_m: float) -> io.Scene:
     """The scene averaged to the model's training pixel size when its pixels are much finer.
 
     The network learnt fronts at 30-50 m; on a 15 m panchromatic band they are two to
     three times wider than anything it saw, and it misses many (see the model card).
-    Scenes without a metric CRS and ``calfin:preprocess`` output (already on its grid)
-    are kept as they are.
+    Scenes without a metric CRS, rotated grids (``resolution_warning`` says so) and
+    ``calfin:preprocess`` output (already on its grid) are kept as they are.
     """
     if (
         scene.preprocessed
         or not scene.units_are_metres
-        or scene.geotransform[2] != 0
-        or scene.geotransform[4] != 0  # rotated grids are kept
-        or scene.pixel_size >= contract.FINE_PIXEL_FRACTION * pixel_size_m
+        or _rotated(scene)
+        or _finest_edge(scene) >= contract.FINE_PIXEL_FRACTION * pixel_size_m
     ):
         return scene
     return io.resampled(scene, pixel_size_m, {SCENE_KEY: scene_name(scene)})
+
+
+def resolution_warning(scene: io.Scene, pixel_size_m: float) -> str | None:
+    """What to do when the scene's pixels are not what the network learnt and the pipeline
+    cannot average them itself (geographic CRS, rotated grid), or None."""
+    if scene.preprocessed or not scene.crs_wkt:
+        return None
+    warp = f"gdalwarp -t_srs <projected CRS> -tr {pixel_size_m:g} {pixel_size_m:g} -r average"
+    if not scene.units_are_metres:
+        return (
+            "The scene's CRS is not projected in metres: the network learnt fronts on square "
+            f"pixels of about {pixel_size_m:g} m, and lengths need metres. Warp the scene first "
+            f"({warp} in.tif out.tif, e.g. EPSG:3413 in Greenland)."
+        )
+    if _rotated(scene) and _finest_edge(scene) < contract.FINE_PIXEL_FRACTION * pixel_size_m:
+        return (
+            f"The scene's grid is rotated, so its {_finest_edge(scene):g} m pixels are not "
+            f"averaged to the network's {pixel_size_m:g} m: warp it north-up first "
+            f"({warp} in.tif out.tif)."
+        )
+    return None
+
+
+def scene_warnings(scene: io.Scene, model: Model, options: DetectOptions) -> list[str]:
+    """What the user should know about a scene before its long run (CLI and algorithms)."""
+    warnings = [io.georeference_warning(scene)]
+    if options.resample:
+        warnings.append(resolution_warning(scene, model.info.pixel_size_m))
+    return [warning for warning in warnings if warning]
 
 
 def window_limits(scene: io.Scene, window: io.Window, timer: StageTimer) -> tuple[float, float]:

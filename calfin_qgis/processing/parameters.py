@@ -112,20 +112,19 @@ def run_segmentation(alg, parameters, context, feedback, **options):
     adds DetectOptions fields (glacier id, extraction settings) to those read here.
     """
     from ..core import io
-    from ..core.pipeline import DetectOptions, segment
+    from ..core.pipeline import DetectOptions, scene_warnings, segment
 
     layer, path, band = scene_inputs(alg, parameters, context)
     model = load_model(device(alg, parameters, context), feedback)
     scene = io.open_scene(path, band)
-    warning = io.georeference_warning(scene)
-    if warning:
-        feedback.pushWarning(warning)
     detect_options = DetectOptions(
         band=band,
         clip=clip_geometry(alg, parameters, context, layer.crs()),
         **inference_options(alg, parameters, context),
         **options,
     )
+    for warning in scene_warnings(scene, model, detect_options):
+        feedback.pushWarning(warning)
     result = segment(model, scene, detect_options, *progress_callbacks(feedback))
     if result.scene.pixel_size != scene.pixel_size:
         feedback.pushInfo(

@@ -16,6 +16,7 @@ from calfin_qgis.core.pipeline import (
     front_records,
     model_grid,
     scene_name,
+    scene_warnings,
     segment,
 )
 
@@ -207,3 +208,43 @@ def test_progress_rises_to_the_end_over_one_or_two_passes(tmp_path: Path, flow) 
     )
     assert seen == sorted(seen)
     assert seen[-1] == pytest.approx(1.0)
+
+
+def regrid(path: Path, geotransform: tuple, epsg: int = 32624) -> Path:
+    """Give a scene file another grid (and CRS) in place."""
+    ds = gdal.Open(str(path), gdal.GA_Update)
+    ds.SetGeoTransform(geotransform)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    ds.SetProjection(srs.ExportToWkt())
+    ds = None
+    return path
+
+
+def test_south_up_and_non_square_fine_scenes_are_averaged(tmp_path: Path) -> None:
+    """South-up grids (positive y pixel size) and 40 x 10 m pixels are averaged too."""
+    south_up = regrid(write_fine_scene(tmp_path / "s.tif", 15.0), (ORIGIN[0], 15, 0, 0, 0, 15))
+    averaged = model_grid(io.open_scene(south_up), 40.0)
+    assert averaged.geotransform == (ORIGIN[0], 40, 0, 0, 0, 40)
+    assert (averaged.width, averaged.height) == (97, 112)
+    values, _ = averaged.read()
+    assert values[45, 20:80].mean() < 2000 < values[:40].mean()  # the front at 1800-1860 m
+    thin = regrid(write_fine_scene(tmp_path / "t.tif", 10.0), (ORIGIN[0], 40, 0, ORIGIN[1], 0, -10))
+    assert model_grid(io.open_scene(thin), 40.0).geotransform[1:] == (40, 0, ORIGIN[1], 0, -40)
+
+
+def test_scenes_the_pipeline_cannot_average_get_a_warning(tmp_path: Path) -> None:
+    model = fake_model(dark_is_edge, tile=64)
+    turned = (ORIGIN[0], 13, 7.5, ORIGIN[1], 7.5, -13)  # 15 m pixels, 30 degrees
+    rotated = regrid(write_fine_scene(tmp_path / "r.tif", 15.0), turned)
+    scene = io.open_scene(rotated)
+    assert model_grid(scene, 40.0) is scene
+    (warning,) = scene_warnings(scene, model, DetectOptions())
+    assert "rotated" in warning and "gdalwarp" in warning
+    assert scene_warnings(scene, model, DetectOptions(resample=False)) == []
+    degrees = (-50, 1e-4, 0, 69, 0, -1e-4)
+    geographic = regrid(write_fine_scene(tmp_path / "g.tif", 15.0), degrees, 4326)
+    (warning,) = scene_warnings(io.open_scene(geographic), model, DetectOptions())
+    assert "not projected in metres" in warning and "gdalwarp -t_srs" in warning
+    metric = io.open_scene(write_fine_scene(tmp_path / "m.tif", 30.0))
+    assert scene_warnings(metric, model, DetectOptions()) == []
