@@ -2,10 +2,13 @@
 
 Runs the plugin's own pipeline on every raw image of a FrontLearning-style folder
 (`images/*.png`, `labels_1px/*_Front.png`, matched by the name before `_Subset`/`_Front`),
-writes one predicted 1-px front PNG per image (255 on 0) named like its label, and
-`metrics.csv` with one row per image and the pooled figures. TURN rotates every image
-and label by k quarter turns (counter-clockwise) first, to measure orientation
-robustness; FLOW then still names the direction the ice flows in the *turned* images.
+writes one predicted 1-px front PNG per image (255 on 0, on the image's grid) named like
+its label, and `metrics.csv` with one row per image and the pooled figures (distances
+pooled over the images with a front, their mean line IoU, the no-front count). Images are
+read as grey values (band 1, or a palette's grey levels; 8 or 16 bit); a label without a
+front is skipped with a message. TURN rotates every image and label by k quarter turns
+(counter-clockwise) first, to measure orientation robustness; FLOW then still names the
+direction the ice flows in the *turned* images.
 SCALE=f upsamples every image f times onto a metric grid (EPSG:3413, 40/f m pixels), as
 a finer-resolution scene of the same glacier, to measure the pipeline's resampling
 (``KEEP_RESOLUTION=1`` turns it off); distances stay in the original 40 m pixels.
@@ -20,7 +23,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from osgeo import gdal, osr
+from osgeo import gdal, gdal_array, osr
 from scipy.ndimage import zoom
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,13 +39,33 @@ LABEL_PIXEL_M = 40.0
 """The plausible grid a scaled image is put on (FrontLearning subsets are 30-50 m)."""
 
 
+def read_grey(path: Path) -> np.ndarray:
+    """The image's grey values: band 1 (FrontLearning's RGBA PNGs repeat the grey), or a
+    palette image's grey levels rather than its colour indices."""
+    ds = gdal.Open(str(path))
+    band = ds.GetRasterBand(1)
+    values = band.ReadAsArray()
+    table = band.GetColorTable()
+    if table is not None:
+        colours = np.array([table.GetColorEntry(i)[:3] for i in range(table.GetCount())])
+        values = colours.mean(axis=1).round().astype(np.uint8)[values]
+    return values
+
+
 def to_vsimem(image: np.ndarray, name: str, scale: float) -> str:
-    """The image as an in-memory GeoTIFF: as it is, or upsampled onto a metric grid."""
+    """The image as an in-memory GeoTIFF of its own data type: as it is, or upsampled onto a
+    metric grid."""
     path = f"/vsimem/{name}.tif"
     if scale != 1:
-        image = np.clip(zoom(image.astype(np.float32), scale, order=1), 0, 255).astype(np.uint8)
+        info = np.iinfo(image.dtype) if image.dtype.kind in "ui" else None
+        zoomed = zoom(image.astype(np.float32), scale, order=1)
+        image = (np.clip(zoomed, info.min, info.max) if info else zoomed).astype(image.dtype)
     ds = gdal.GetDriverByName("GTiff").Create(
-        path, image.shape[1], image.shape[0], 1, gdal.GDT_Byte
+        path,
+        image.shape[1],
+        image.shape[0],
+        1,
+        gdal_array.NumericTypeCodeToGDALTypeCode(image.dtype),
     )
     if scale != 1:
         srs = osr.SpatialReference()
@@ -91,6 +114,7 @@ def main() -> int:
         matching = f" matching MATCH='{args.match}'" if args.match else ""
         sys.exit(f"evaluate: no images/*.png{matching} in {args.data}")
     args.out.mkdir(parents=True, exist_ok=True)
+    earlier = {p.name for p in args.out.glob("*_Front.png")}
     model, messages = load_model()
     print("\n".join(messages))
     options = DetectOptions(
@@ -108,41 +132,56 @@ def main() -> int:
         if not label_path.exists():
             print(f"skip {path.name}: no label {label_path.name}")
             continue
-        image = np.rot90(io.open_scene(path).read()[0], args.turn)
+        image = np.rot90(read_grey(path), args.turn)
         reference = np.rot90(io.open_scene(label_path).read()[0] < 128, args.turn)
+        if not reference.any():
+            print(f"skip {path.name}: its label {label_path.name} holds no front")
+            continue
         scene = io.open_scene(to_vsimem(np.ascontiguousarray(image), name, args.scale))
         result = segment(model, scene, options)
         fronts = extract(result, options, result.timer)
         predicted = rasterize_lines([f.line for f in fronts], image.shape, grid)
         gdal.Unlink(scene.path)
-        write_png(args.out / label_path.name, predicted.astype(np.uint8) * 255)
+        as_given = np.rot90(predicted, -args.turn)  # the PNG lies on the image's own grid
+        write_png(args.out / label_path.name, as_given.astype(np.uint8) * 255)
+        earlier.discard(label_path.name)
         scores.append(score_image(name, predicted, reference))
         s = scores[-1]
         print(f"{name}: mean {s.mean_px:.2f} px, median {s.median_px:.2f} px, found {s.found}")
     summary = summarize(scores)
     with open(args.out / "metrics.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["image_id", "found", "mean_px", "median_px", "line_iou", "n_pixels"])
+        writer.writerow(
+            ["image_id", "found", "no_front", "mean_px", "median_px", "line_iou", "n_pixels"]
+        )
         for s in scores:
             writer.writerow(
                 [
                     s.image_id,
                     int(s.found),
+                    int(not s.found),
                     f"{s.mean_px:.3f}",
                     f"{s.median_px:.3f}",
                     f"{s.line_iou:.3f}",
                     s.n_pixels,
                 ]
             )
+        # pooled: distances of all images with a front; line IoU averaged over those images
         writer.writerow(
             [
                 "POOLED",
                 summary.n_images - summary.n_no_front,
+                summary.n_no_front,
                 f"{summary.mean_px:.3f}",
                 f"{summary.median_px:.3f}",
                 f"{summary.line_iou:.3f}",
-                "",
+                sum(s.n_pixels for s in scores),
             ]
+        )
+    if earlier:
+        print(
+            f"note: {args.out} still holds {len(earlier)} prediction(s) of an earlier run that "
+            f"this run did not write (e.g. {min(earlier)}); metrics.csv covers this run only"
         )
     print(
         f"images {summary.n_images}, no front {summary.n_no_front}, line IoU {summary.line_iou:.3f}"

@@ -44,3 +44,43 @@ def test_evaluate_writes_fronts_metrics_and_pooled_figures(tmp_path: Path, optio
     # Jakobshavn scenes, in the shipped model's training set; at 15 m they are found only
     # because the pipeline averages them back to the model's 40 m.
     assert median < 3.0
+
+
+def test_pooled_row_turned_predictions_and_other_png_kinds(tmp_path: Path) -> None:
+    """The pooled row carries the no-front count; with TURN the PNGs stay on the image's
+    grid; palette and 16-bit PNGs of the same scenes give the same figures."""
+    import numpy as np
+
+    last, rows = evaluate(tmp_path / "plain")
+    pooled = rows[-1]
+    assert pooled["no_front"] == str(sum(r["found"] == "0" for r in rows[:-1]))
+    assert int(pooled["n_pixels"]) == sum(int(r["n_pixels"]) for r in rows[:-1])
+    _, turned = evaluate(tmp_path / "turned", "--turn", "1")
+    assert gdal.Open(str(tmp_path / "turned" / LABELS[0].name)).RasterXSize == 200
+    assert len(turned) == len(rows)
+    for kind in ("palette", "uint16"):
+        data = tmp_path / kind
+        (data / "images").mkdir(parents=True)
+        (data / "labels_1px").symlink_to(DATA / "frontlearning" / "labels_1px")
+        for image in sorted((DATA / "frontlearning" / "images").glob("*.png")):
+            grey = gdal.Open(str(image)).ReadAsArray()[0]  # RGBA: band 1 is the grey
+            if kind == "palette":  # indices in reverse order, grey levels in the table
+                mem = gdal.GetDriverByName("MEM").Create("", 200, 300, 1, gdal.GDT_Byte)
+                table = gdal.ColorTable()
+                for i in range(256):
+                    table.SetColorEntry(i, (255 - i, 255 - i, 255 - i, 255))
+                mem.GetRasterBand(1).SetColorTable(table)
+                mem.GetRasterBand(1).WriteArray(255 - grey)
+            else:
+                mem = gdal.GetDriverByName("MEM").Create("", 200, 300, 1, gdal.GDT_UInt16)
+                mem.GetRasterBand(1).WriteArray(grey.astype(np.uint16) * 257)
+            gdal.GetDriverByName("PNG").CreateCopy(str(data / "images" / image.name), mem)
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "evaluate.py"), str(data), str(data / "out")]
+            + ["--flow", "up"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        assert result.stdout.strip().splitlines()[-2:] == last, kind
