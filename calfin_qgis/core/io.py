@@ -268,6 +268,8 @@ def atomic_output(path: str | os.PathLike, overwrite: bool = False) -> Iterator[
     tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.part{target.suffix}")
     try:
         yield str(tmp)
+        # The replaced file's statistics (GDAL's .aux.xml) would describe the old data.
+        Path(f"{target}.aux.xml").unlink(missing_ok=True)
         os.replace(tmp, target)
     finally:
         for leftover in (tmp, Path(f"{tmp}.aux.xml")):

@@ -98,9 +98,9 @@ class CalfinAlgorithm(QgsProcessingAlgorithm):
             results = self.compute(parameters, context, feedback)
         except InputError as err:
             raise QgsProcessingException(str(err)) from err
-        except Cancelled:
-            feedback.reportError("Cancelled: no output was written.")
-            return {}
+        except Cancelled as err:
+            # An exception, not empty results: batch runs and scripts must not count it done.
+            raise QgsProcessingException("Cancelled: no output was written.") from err
         feedback.pushInfo(f"{self.displayName()} finished in {time.perf_counter() - start:.1f} s")
         return results
 

@@ -14,7 +14,7 @@ from qgis.core import (
 from ..core.contract import EDGE_LOW_THRESHOLD, EDGE_THRESHOLD  # constants only
 from . import parameters as params
 from .base import FLOW_HELP, RESAMPLE_HELP, CalfinAlgorithm
-from .layers import add_records, check_file_destinations, make_fields
+from .layers import add_records, check_file_destinations, destination, make_fields
 
 
 def add_extraction(alg) -> None:
@@ -78,6 +78,8 @@ def write_fronts(alg, parameters, context, feedback, records, crs, source_name: 
     sink, dest = alg.parameterAsSink(
         parameters, "OUTPUT", context, fields, QgsWkbTypes.LineString, crs
     )
+    if context.willLoadLayerOnCompletion(dest):  # batch rows load as distinct layers
+        context.layerToLoadOnCompletionDetails(dest).name = f"Calving fronts {source_name}"
     add_records(sink, fields, records)
     if dest.split("|")[0].lower().endswith(".csv"):
         feedback.pushWarning("A CSV file keeps the attributes only: save as .gpkg for the lines.")
@@ -125,7 +127,7 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
         from ..core.pipeline import extract, front_records, write_probabilities
 
         probabilities = self.parameterAsOutputLayer(parameters, "PROBABILITIES", context)
-        check_file_destinations(self.parameterAsOutputLayer(parameters, "OUTPUT", context))
+        check_file_destinations(destination(parameters, "OUTPUT"))
         check_file_destinations(probabilities, geotiff=True)
         glacier_id = self.parameterAsString(parameters, "GLACIER_ID", context)
         layer, scene, model, result, options = params.run_segmentation(

@@ -8,6 +8,7 @@ from qgis.core import (
     QgsFeatureRequest,
     QgsProcessing,
     QgsProcessingException,
+    QgsProcessingOutputNumber,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -18,7 +19,7 @@ from qgis.core import (
 )
 
 from .base import CalfinAlgorithm
-from .layers import add_records, check_file_destinations, make_fields
+from .layers import add_records, check_file_destinations, destination, make_fields
 
 TABLE_FIELDS = (
     ("image_id", "str"),
@@ -84,6 +85,12 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
                 "REPORT", "HTML report", "HTML files (*.html)", optional=True
             )
         )
+        for name, description in (
+            ("MEAN_PX", "Pooled mean distance (pixels)"),
+            ("MEDIAN_PX", "Pooled median distance (pixels)"),
+            ("NO_FRONT", "Images without a detected front"),
+        ):
+            self.addOutput(QgsProcessingOutputNumber(name, description))
 
     @staticmethod
     def _lines(source, field: str, crs, context) -> dict:
@@ -106,7 +113,7 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         from ..core.report import write_report
 
         report = self.parameterAsFileOutput(parameters, "REPORT", context)
-        check_file_destinations(report, self.parameterAsOutputLayer(parameters, "OUTPUT", context))
+        check_file_destinations(report, destination(parameters, "OUTPUT"))
         detected_src = self.parameterAsSource(parameters, "INPUT", context)
         reference_src = self.parameterAsSource(parameters, "REFERENCE", context)
         crs = reference_src.sourceCrs()

@@ -8,7 +8,7 @@ from ..core.contract import EDGE_LOW_THRESHOLD, EDGE_THRESHOLD  # constants only
 from . import parameters as params
 from .base import CalfinAlgorithm
 from .detect_fronts import add_extraction, extraction_options, write_fronts
-from .layers import check_file_destinations
+from .layers import check_file_destinations, destination
 
 
 class ExtractFrontsAlgorithm(CalfinAlgorithm):
@@ -40,7 +40,7 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
             front_records,
         )
 
-        check_file_destinations(self.parameterAsOutputLayer(parameters, "OUTPUT", context))
+        check_file_destinations(destination(parameters, "OUTPUT"))
         layer, path, band = params.scene_inputs(self, parameters, context)
         glacier_id = self.parameterAsString(parameters, "GLACIER_ID", context)
         options = DetectOptions(

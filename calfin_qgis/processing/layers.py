@@ -126,6 +126,15 @@ def _file_of(source: str) -> str:
     return os.path.realpath(path) if path and ":" not in path.split("/")[0] else ""
 
 
+def destination(parameters: dict, name: str) -> str:
+    """What the user gave as a sink's destination, without ``parameterAsOutputLayer``, which
+    would register a second, never-written layer to load (QGIS then reports it as failed)."""
+    value = parameters.get(name)
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        value = value.sink.staticValue()
+    return value if isinstance(value, str) else ""
+
+
 def overwritten_input(alg, parameters, context) -> str | None:
     """A message when an output file is one of the input files (the run would destroy it)."""
     inputs = {}
@@ -141,10 +150,8 @@ def overwritten_input(alg, parameters, context) -> str | None:
         if layer is not None and _file_of(layer.source()):
             inputs[_file_of(layer.source())] = param.name()
     for param in alg.destinationParameterDefinitions():
-        output = parameters.get(param.name())
-        if isinstance(output, QgsProcessingOutputLayerDefinition):
-            output = output.sink.staticValue()  # not parameterAsOutputLayer: no side effects
-        if not isinstance(output, str) or not output:
+        output = destination(parameters, param.name())
+        if not output:
             continue
         name = inputs.get(_file_of(output))
         if name:

@@ -110,6 +110,42 @@ def test_evaluate_fronts_against_the_manual_front(sample_scene, tmp_path) -> Non
     assert out["MEAN_PX"] < 10.0  # the real model on a real scene of the validation glacier
     html = Path(out["REPORT"]).read_text()
     assert "<svg" in html and "no front" in html
+    from qgis.core import QgsApplication
+
+    alg = QgsApplication.processingRegistry().algorithmById("calfin:evaluate_fronts")
+    declared = {o.name() for o in alg.outputDefinitions()}
+    assert {"MEAN_PX", "MEDIAN_PX", "NO_FRONT"} <= declared  # usable in the modeler
+
+
+def test_temporary_outputs_load_without_a_phantom_layer(sample_scene) -> None:
+    """Only the real sink is queued for loading: a second, never-written entry made QGIS
+    report 'layers were not correctly generated' after every temporary run."""
+    from qgis.core import (
+        QgsApplication,
+        QgsProcessingContext,
+        QgsProcessingOutputLayerDefinition,
+        QgsProject,
+    )
+
+    alg = QgsApplication.processingRegistry().createAlgorithmById("calfin:detect_fronts")
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    feedback = QgsProcessingFeedback()
+    output = QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance())
+    params = {"INPUT": str(sample_scene), "OUTPUT": output}  # as the toolbox passes it
+    _, ok = alg.run(params, context, feedback)
+    assert ok
+    (details,) = context.layersToLoadOnCompletion().values()
+    assert sample_scene.stem in details.name
+
+
+def test_rewriting_a_raster_drops_its_old_statistics(sample_scene, tmp_path) -> None:
+    out = tmp_path / "probs.tif"
+    run("calfin:segment", {"INPUT": str(sample_scene), "OUTPUT": str(out)})
+    stale = Path(f"{out}.aux.xml")
+    stale.write_text("<PAMDataset><Metadata><MDI key='STATISTICS_MEAN'>9</MDI></Metadata>")
+    run("calfin:segment", {"INPUT": str(sample_scene), "OUTPUT": str(out)})
+    assert not stale.exists()
 
 
 def test_batch_rows_are_independent(sample_scene, tmp_path) -> None:
@@ -133,7 +169,8 @@ def test_cancel_segment_leaves_no_output(sample_scene, tmp_path) -> None:
     feedback = QgsProcessingFeedback()
     feedback.progressChanged.connect(lambda _: feedback.cancel())
     out = tmp_path / "probs.tif"
-    run("calfin:segment", {"INPUT": str(sample_scene), "OUTPUT": str(out)}, feedback)
+    with pytest.raises(QgsProcessingException, match="Cancelled: no output was written"):
+        run("calfin:segment", {"INPUT": str(sample_scene), "OUTPUT": str(out)}, feedback)
     assert feedback.isCanceled()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(("probs", ".probs"))]
 
