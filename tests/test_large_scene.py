@@ -130,7 +130,7 @@ def test_cancel_segment_stops_quickly_and_leaves_nothing(
 ) -> None:
     """Cancel at the first progress report: segment stops within one batch of tiles."""
     import processing
-    from qgis.core import QgsProcessingFeedback
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
 
     scene = make_scene(tmp_path / "scene.tif", 2000, 2000)
     out = tmp_path / "probs.tif"
@@ -142,7 +142,10 @@ def test_cancel_segment_stops_quickly_and_leaves_nothing(
         feedback.cancel()
 
     feedback.progressChanged.connect(on_progress)
-    processing.run("calfin:segment", {"INPUT": str(scene), "OUTPUT": str(out)}, feedback=feedback)
+    with pytest.raises(QgsProcessingException, match="Cancelled"):
+        processing.run(
+            "calfin:segment", {"INPUT": str(scene), "OUTPUT": str(out)}, feedback=feedback
+        )
     assert reports, "segment reported no progress"
     assert 0 < reports[0] < 100
     # it stops at the next batch check: progress never gets far past the first report
