@@ -18,6 +18,11 @@ def test_class_factory_registers_and_unload_removes_provider(plugin) -> None:
     for alg in provider.algorithms():
         assert "Cheng" in alg.shortHelpString()
         assert alg.group() == "Calving fronts"
+        # band advice only where the user picks a scene band
+        scene_band = alg.name() in ("preprocess", "segment", "detect_fronts")
+        assert ("<b>Band</b>" in alg.shortHelpString()) == scene_band, alg.name()
+    detect = registry.algorithmById("calfin:detect_fronts").shortHelpString()
+    assert all(name in detect for name in ("LOW_THRESHOLD", "MIN_CONTRAST", "DEVICE", "FLIP"))
     plugin.unload()
     try:
         assert registry.providerById("calfin") is None

@@ -26,9 +26,28 @@ CITATION = (
 )
 
 BAND_HELP = (
-    "<p><b>Band</b>: use the near-infrared band as CALFIN does: Landsat 8/9 B5, Landsat 4-7 "
-    "TM/ETM+ B4, MSS B7 (Landsat 1-5), Sentinel-2 B8. The panchromatic (L7/8/9 B8) or green "
-    "band also works (the bundled model was trained on panchromatic and green scenes).</p>"
+    "<p><b>Band</b>: the bundled model was trained on Landsat panchromatic (L7/8/9 B8) and "
+    "green (B2) scenes: use one of those where you can. CALFIN itself used near-infrared "
+    "(Landsat 8/9 B5, Landsat 4-7 B4, Sentinel-2 B8), where ice and water also differ "
+    "strongly; this model has not been measured on it.</p>"
+)
+
+INFERENCE_HELP = (
+    "<p><b>Advanced</b>: <i>Execution provider</i> (DEVICE) auto uses CUDA when onnxruntime-gpu "
+    "and a GPU are present, and the log names the provider that ran; <i>Tile overlap</i> "
+    "(OVERLAP, pixels) blends neighbouring 256 px tiles without seams; <i>Tiles per batch</i> "
+    "(BATCH_SIZE) trades memory for speed; <i>mirrored tiles</i> (FLIP) average a left-right "
+    "mirrored pass in (more accurate, twice the time).</p>"
+)
+
+EXTRACTION_HELP = (
+    "<p><b>Extraction</b>: <i>Edge threshold</i> (THRESHOLD) seeds the front; weaker pixels "
+    "down to the <i>hysteresis threshold</i> (LOW_THRESHOLD) join it where they touch; "
+    "<i>Minimum front length</i> (MIN_LENGTH, pixels) drops short pieces; <i>Simplification "
+    "tolerance</i> (SIMPLIFY, pixels) thins vertices; <i>Most front pieces</i> (MAX_FRONTS) "
+    "keeps the longest ones; pieces besides the longest are kept when the model's ice "
+    "probability differs by at least <i>MIN_CONTRAST</i> on their two sides. "
+    "<i>Glacier id</i> (GLACIER_ID) is written into every front.</p>"
 )
 
 FLOW_HELP = (
@@ -56,6 +75,8 @@ class CalfinAlgorithm(QgsProcessingAlgorithm):
     _display_name = ""
     _group = "Calving fronts"
     _help = ""
+    _band_help = True
+    """The INPUT is a satellite scene whose BAND the user picks (BAND_HELP applies)."""
 
     def name(self) -> str:
         return self._name
@@ -70,7 +91,7 @@ class CalfinAlgorithm(QgsProcessingAlgorithm):
         return "calving_fronts"
 
     def shortHelpString(self) -> str:  # noqa: N802 - QGIS API
-        return f"{self._help}{BAND_HELP}{CITATION}"
+        return f"{self._help}{BAND_HELP if self._band_help else ''}{CITATION}"
 
     def icon(self) -> QIcon:
         return QIcon(str(ICON))

@@ -13,7 +13,7 @@ from qgis.core import (
 
 from ..core.contract import EDGE_LOW_THRESHOLD, EDGE_THRESHOLD  # constants only
 from . import parameters as params
-from .base import FLOW_HELP, RESAMPLE_HELP, CalfinAlgorithm
+from .base import EXTRACTION_HELP, FLOW_HELP, INFERENCE_HELP, RESAMPLE_HELP, CalfinAlgorithm
 from .layers import add_records, check_file_destinations, destination, make_fields
 
 
@@ -107,6 +107,8 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
         "window and the fronts; without it the whole scene is processed.</p>"
         + FLOW_HELP
         + RESAMPLE_HELP
+        + INFERENCE_HELP
+        + EXTRACTION_HELP
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API

@@ -44,6 +44,7 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         "and median, the number of images with no detected front, a histogram of errors "
         "and a plot of each front pair.</p>"
     )
+    _band_help = False
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         lines = [QgsProcessing.TypeVectorLine]
@@ -68,9 +69,9 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(
                 "PIXEL_SIZE",
-                "Pixel size of the scenes (layer units)",
+                "Pixel size of the scenes (in the reference layer's CRS units)",
                 QgsProcessingParameterNumber.Double,
-                30.0,
+                40.0,
                 False,
                 0.0001,
             )

@@ -6,7 +6,7 @@ from qgis.core import QgsProcessingParameterFeatureSink
 
 from ..core.contract import EDGE_LOW_THRESHOLD, EDGE_THRESHOLD  # constants only
 from . import parameters as params
-from .base import CalfinAlgorithm
+from .base import EXTRACTION_HELP, CalfinAlgorithm
 from .detect_fronts import add_extraction, extraction_options, write_fronts
 from .layers import check_file_destinations, destination
 
@@ -21,11 +21,14 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
         "they join the stronger ones), optional search-area polygon to drop "
         "coastline and fjord walls, skeletonize, keep the longest path of each piece's "
         "minimum spanning tree, drop pieces shorter than the minimum length, simplify, and "
-        "georeference with the raster's geotransform and CRS.</p>"
+        "georeference with the raster's geotransform and CRS.</p>" + EXTRACTION_HELP
     )
+    _band_help = False
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
-        params.add_scene(self, "Edge probability band")
+        params.add_scene(
+            self, "Edge probability band (band 1)", "Probabilities (calfin:segment output)"
+        )
         params.add_clip(self)
         params.add_glacier_id(self)
         add_extraction(self)

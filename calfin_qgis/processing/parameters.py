@@ -19,8 +19,10 @@ from .base import DEVICES, FLOWS, load_model, progress_callbacks
 from .layers import raster_path, source_geometry
 
 
-def add_scene(alg, help_band: str = "Band (near-infrared or panchromatic)") -> None:
-    alg.addParameter(QgsProcessingParameterRasterLayer("INPUT", "Scene"))
+def add_scene(
+    alg, help_band: str = "Band (panchromatic or green)", description: str = "Scene"
+) -> None:
+    alg.addParameter(QgsProcessingParameterRasterLayer("INPUT", description))
     # Optional so that a missing BAND (qgis_process, scripts) means band 1 on QGIS 3.22.
     alg.addParameter(QgsProcessingParameterBand("BAND", help_band, 1, "INPUT", optional=True))
 

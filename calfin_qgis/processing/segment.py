@@ -5,7 +5,7 @@ from __future__ import annotations
 from qgis.core import QgsProcessingParameterRasterDestination
 
 from . import parameters as params
-from .base import FLOW_HELP, RESAMPLE_HELP, CalfinAlgorithm
+from .base import FLOW_HELP, INFERENCE_HELP, RESAMPLE_HELP, CalfinAlgorithm
 from .layers import check_file_destinations
 
 
@@ -21,6 +21,7 @@ class SegmentAlgorithm(CalfinAlgorithm):
         "polygon only its window (plus a margin) is processed, which is much faster.</p>"
         + FLOW_HELP
         + RESAMPLE_HELP
+        + INFERENCE_HELP
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
