@@ -219,11 +219,13 @@ def test_scene_with_no_front_gives_empty_layer(plugin, model_path, tmp_path, cap
     code, text = run_cli("detect", scene, out, capsys=capsys)
     assert code == 0, text
     assert "No calving front found" in text and "empty layer" in text
+    assert "holds one value (5000)" in text and "alpha or empty band" in text
     assert features(out)[0] == 0
     out2 = tmp_path / "fronts_qgis.gpkg"
     results, recorder = run_alg("detect_fronts", {"INPUT": str(scene), "OUTPUT": str(out2)})
     assert features(Path(results["OUTPUT"].split("|")[0]))[0] == 0
     assert "No calving front found" in recorder.text("warning")
+    assert "holds one value" in recorder.text("warning")
 
 
 # --- the clip polygon -------------------------------------------------------------------

@@ -102,6 +102,8 @@ def detect(args: argparse.Namespace) -> int:
     for warning in scene_warnings(scene, model, options):
         print(warning, file=sys.stderr)
     result = segment(model, scene, options, progress=ProgressPrinter())
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
     fronts = extract(result, options, result.timer)
     if args.probabilities:
         write_probabilities(args.probabilities, result, model.info, args.overwrite)

@@ -62,6 +62,8 @@ class SegmentResult:
     timer: StageTimer = field(default_factory=StageTimer)
     flow: str | float | None = None
     """The ice flow direction used: given, estimated (an azimuth) or None (not turned)."""
+    warnings: list[str] = field(default_factory=list)
+    """What the user should know about the result (a constant band...)."""
 
     @property
     def flow_text(self) -> str:
@@ -159,6 +161,19 @@ def window_limits(scene: io.Scene, window: io.Window, timer: StageTimer) -> tupl
     return stretch_limits(values, valid)
 
 
+def constant_band_warning(scene: io.Scene, window: io.Window) -> str | None:
+    """A band without any contrast in the window (an alpha band, an empty channel)."""
+    values, valid = scene.read_overview() if window == scene.full_window else scene.read(window)
+    values = values[valid]
+    if values.size and values.min() == values.max():
+        return (
+            f"Band {scene.band} of {os.path.basename(scene.path)} holds one value "
+            f"({values.flat[0]:g}) in the area to process, so no front can be found. Is it an "
+            "alpha or empty band? Choose the image band."
+        )
+    return None
+
+
 def segment(
     model: Model,
     scene: io.Scene,
@@ -184,6 +199,9 @@ def segment(
         else scene.full_window
     )
     limits = None if scene.preprocessed else window_limits(scene, window, timer)
+    warnings = []
+    if limits is not None and limits[1] - limits[0] <= 1.0:  # maybe no contrast at all
+        warnings = [w for w in [constant_band_warning(scene, window)] if w]
 
     flow = options.flow
     auto_flow = (
@@ -229,7 +247,8 @@ def segment(
     mask = None
     if geometry is not None:
         mask = io.polygon_mask(geometry, window, scene.geotransform)
-    return SegmentResult(scene, window, probs, mask, time.perf_counter() - start, timer, flow=flow)
+    seconds = time.perf_counter() - start
+    return SegmentResult(scene, window, probs, mask, seconds, timer, flow=flow, warnings=warnings)
 
 
 SCENE_KEY = "CALFIN_SCENE"

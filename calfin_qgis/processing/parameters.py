@@ -133,6 +133,8 @@ def run_segmentation(alg, parameters, context, feedback, **options):
             f"Scene pixels averaged from {scene.pixel_size:g} m to {result.scene.pixel_size:g} m, "
             "the model's training scale; the probabilities are on that grid (RESAMPLE)."
         )
+    for warning in result.warnings:
+        feedback.pushWarning(warning)
     feedback.pushInfo(f"Inference took {result.seconds:.1f} s on {model.provider}")
     feedback.pushInfo(result.flow_text.capitalize())
     return layer, scene, model, result, detect_options
