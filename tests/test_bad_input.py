@@ -603,6 +603,8 @@ def test_scene_with_a_grid_but_no_crs_is_flagged(plugin, model_path, tmp_path, c
         "detect_fronts", {"INPUT": str(scene), "OUTPUT": str(tmp_path / "f2.gpkg")}
     )
     assert "no CRS" in recorder.text("warning")
+    _, recorder = run_alg("preprocess", {"INPUT": str(scene), "OUTPUT": str(tmp_path / "p.tif")})
+    assert "no CRS" in recorder.text("warning")
 
 
 def test_raster_outputs_must_be_geotiff(plugin, model_path, sample_scene, tmp_path, capsys):

@@ -99,7 +99,7 @@ def detect(args: argparse.Namespace) -> int:
         flip=not args.no_flip,
         resample=not args.keep_resolution,
     )
-    for warning in scene_warnings(scene, model, options):
+    for warning in scene_warnings(scene, model.info.pixel_size_m, options.resample):
         print(warning, file=sys.stderr)
     result = segment(model, scene, options, progress=ProgressPrinter())
     for warning in result.warnings:

@@ -138,6 +138,16 @@ class Scene:
         return values, self._valid(values)
 
 
+def pixel_text(scene: Scene) -> str:
+    """The pixel size for messages: "15 m", or "40 x 10 m" for non-square pixels."""
+    gt = scene.geotransform
+    width, height = float(np.hypot(gt[1], gt[4])), float(np.hypot(gt[2], gt[5]))
+    unit = " m" if scene.units_are_metres else ""
+    if abs(width - height) <= 1e-9 * max(width, height):
+        return f"{width:g}{unit}"
+    return f"{width:g} x {height:g}{unit}"
+
+
 def georeference_warning(scene: Scene) -> str | None:
     """What the user should know when the outputs cannot carry a real CRS, or None."""
     if not scene.georeferenced:

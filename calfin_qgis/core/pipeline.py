@@ -136,12 +136,23 @@ def resolution_warning(scene: io.Scene, pixel_size_m: float) -> str | None:
     return None
 
 
-def scene_warnings(scene: io.Scene, model: Model, options: DetectOptions) -> list[str]:
-    """What the user should know about a scene before its long run (CLI and algorithms)."""
+def scene_warnings(scene: io.Scene, pixel_size_m: float, resample: bool) -> list[str]:
+    """What the user should know about a scene before its long run (CLI and algorithms);
+    ``pixel_size_m`` is the model's, ``resample`` whether fine scenes are averaged to it."""
     warnings = [io.georeference_warning(scene)]
-    if options.resample:
-        warnings.append(resolution_warning(scene, model.info.pixel_size_m))
+    if resample:
+        warnings.append(resolution_warning(scene, pixel_size_m))
     return [warning for warning in warnings if warning]
+
+
+def averaging_text(before: io.Scene, after: io.Scene) -> str | None:
+    """A line for the log when the pipeline averaged the scene to the model's grid."""
+    if before.geotransform == after.geotransform:
+        return None
+    return (
+        f"Scene pixels averaged from {io.pixel_text(before)} to {io.pixel_text(after)}, the "
+        "model's training scale; the outputs are on that grid (RESAMPLE)."
+    )
 
 
 def window_limits(scene: io.Scene, window: io.Window, timer: StageTimer) -> tuple[float, float]:
@@ -445,9 +456,9 @@ def preprocess_scene(
     cancelled: IsCancelled = lambda: False,
     overwrite: bool = False,
     resample: bool = True,
-) -> None:
+) -> io.Scene:
     """Write the network's 3-channel input for a whole scene, block by block (on the
-    model's grid, ``model_grid``, unless ``resample`` is False)."""
+    model's grid, ``model_grid``, unless ``resample`` is False); return the scene written."""
     from . import preprocess
     from .infer import blocks, expand, inner_slices
 
@@ -481,5 +492,8 @@ def preprocess_scene(
                 x = preprocess.model_input(values, valid, limits)
                 writer.write(core, x[(slice(None), *inner_slices(core, outer))])
                 progress((i + 1) / len(parts))
+            if cancelled():  # also after the last block: nothing reaches its name
+                raise Cancelled("cancelled by the user")
         finally:
             writer.close()
+    return scene

@@ -428,9 +428,11 @@ class ReviewDock(QgsDockWidget):
     def stop_tools(self) -> None:
         """Drop a redraw or trim in progress: it belonged to the front (or layer) left."""
         for tool in (self.redraw_tool, self.trim_tool):
-            tool.reset()
-            if self.canvas.mapTool() is tool:
-                self.canvas.unsetMapTool(tool)
+            # At QGIS exit the canvas items may be gone before the layers are removed.
+            with contextlib.suppress(RuntimeError):
+                tool.reset()
+                if self.canvas.mapTool() is tool:
+                    self.canvas.unsetMapTool(tool)
 
     def start_redraw(self) -> None:
         """Activate the map tool that draws a replacement for the current front."""

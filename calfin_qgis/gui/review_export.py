@@ -49,8 +49,8 @@ def _kept_ids(layer: QgsVectorLayer, statuses) -> list[int]:
 def export_fronts(layer: QgsVectorLayer, path: str | Path, statuses=KEPT_STATUSES) -> int:
     """Write the fronts whose status is in ``statuses`` to a GeoPackage; return how many.
 
-    The GeoPackage is written whole: the reviewed layer's own file is refused (it would
-    keep only the kept fronts).
+    Into an existing GeoPackage the ``fronts`` layer is written (replaced), its other layers
+    stay; the reviewed layer's own file is refused (it would keep only the kept fronts).
     """
     source = layer.source().split("|")[0]
     if source and Path(source).exists() and Path(source).resolve() == Path(path).resolve():
@@ -63,6 +63,8 @@ def export_fronts(layer: QgsVectorLayer, path: str | Path, statuses=KEPT_STATUSE
     options = QgsVectorFileWriter.SaveVectorOptions()
     options.driverName = "GPKG"
     options.layerName = "fronts"
+    if Path(path).exists():  # an existing GeoPackage keeps its other layers
+        options.actionOnExistingFile = QgsVectorFileWriter.CreateOrOverwriteLayer
     error, message, _, _ = QgsVectorFileWriter.writeAsVectorFormatV3(
         subset, str(path), QgsProject.instance().transformContext(), options
     )

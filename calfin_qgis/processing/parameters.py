@@ -114,7 +114,7 @@ def run_segmentation(alg, parameters, context, feedback, **options):
     adds DetectOptions fields (glacier id, extraction settings) to those read here.
     """
     from ..core import io
-    from ..core.pipeline import DetectOptions, scene_warnings, segment
+    from ..core.pipeline import DetectOptions, averaging_text, scene_warnings, segment
 
     layer, path, band = scene_inputs(alg, parameters, context)
     model = load_model(device(alg, parameters, context), feedback)
@@ -125,14 +125,12 @@ def run_segmentation(alg, parameters, context, feedback, **options):
         **inference_options(alg, parameters, context),
         **options,
     )
-    for warning in scene_warnings(scene, model, detect_options):
+    for warning in scene_warnings(scene, model.info.pixel_size_m, detect_options.resample):
         feedback.pushWarning(warning)
     result = segment(model, scene, detect_options, *progress_callbacks(feedback))
-    if result.scene.pixel_size != scene.pixel_size:
-        feedback.pushInfo(
-            f"Scene pixels averaged from {scene.pixel_size:g} m to {result.scene.pixel_size:g} m, "
-            "the model's training scale; the probabilities are on that grid (RESAMPLE)."
-        )
+    averaged = averaging_text(scene, result.scene)
+    if averaged:
+        feedback.pushInfo(averaged)
     for warning in result.warnings:
         feedback.pushWarning(warning)
     feedback.pushInfo(f"Inference took {result.seconds:.1f} s on {model.provider}")

@@ -27,19 +27,25 @@ class PreprocessAlgorithm(CalfinAlgorithm):
         params.add_resample(self)
 
     def compute(self, parameters, context, feedback) -> dict:
-        from ..core import io
-        from ..core.pipeline import preprocess_scene
+        from ..core import contract, io
+        from ..core.pipeline import averaging_text, preprocess_scene, scene_warnings
 
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         check_file_destinations(output, geotiff=True)
         _, path, band = params.scene_inputs(self, parameters, context)
         scene = io.open_scene(path, band)
-        preprocess_scene(
+        resample = self.parameterAsBoolean(parameters, "RESAMPLE", context)
+        for warning in scene_warnings(scene, contract.TRAIN_PIXEL_SIZE_M, resample):
+            feedback.pushWarning(warning)
+        written = preprocess_scene(
             scene,
             output,
             progress=progress_callbacks(feedback)[0],
             cancelled=feedback.isCanceled,
             overwrite=True,
-            resample=self.parameterAsBoolean(parameters, "RESAMPLE", context),
+            resample=resample,
         )
+        averaged = averaging_text(scene, written)
+        if averaged:
+            feedback.pushInfo(averaged)
         return {"OUTPUT": output}

@@ -239,12 +239,35 @@ def test_scenes_the_pipeline_cannot_average_get_a_warning(tmp_path: Path) -> Non
     rotated = regrid(write_fine_scene(tmp_path / "r.tif", 15.0), turned)
     scene = io.open_scene(rotated)
     assert model_grid(scene, 40.0) is scene
-    (warning,) = scene_warnings(scene, model, DetectOptions())
+    (warning,) = scene_warnings(scene, model.info.pixel_size_m, resample=True)
     assert "rotated" in warning and "gdalwarp" in warning
-    assert scene_warnings(scene, model, DetectOptions(resample=False)) == []
+    assert scene_warnings(scene, model.info.pixel_size_m, resample=False) == []
     degrees = (-50, 1e-4, 0, 69, 0, -1e-4)
     geographic = regrid(write_fine_scene(tmp_path / "g.tif", 15.0), degrees, 4326)
-    (warning,) = scene_warnings(io.open_scene(geographic), model, DetectOptions())
+    (warning,) = scene_warnings(io.open_scene(geographic), 40.0, resample=True)
     assert "not projected in metres" in warning and "gdalwarp -t_srs" in warning
     metric = io.open_scene(write_fine_scene(tmp_path / "m.tif", 30.0))
-    assert scene_warnings(metric, model, DetectOptions()) == []
+    assert scene_warnings(metric, 40.0, resample=True) == []
+
+
+def test_averaging_is_reported_with_both_pixel_edges(tmp_path: Path) -> None:
+    from calfin_qgis.core.pipeline import averaging_text
+
+    thin = regrid(write_fine_scene(tmp_path / "t.tif", 10.0), (ORIGIN[0], 40, 0, ORIGIN[1], 0, -10))
+    scene = io.open_scene(thin)
+    text = averaging_text(scene, model_grid(scene, 40.0))
+    assert text.startswith("Scene pixels averaged from 40 x 10 m to 40 m")
+    assert averaging_text(scene, scene) is None
+
+
+def test_preprocess_cancelled_after_its_last_block_writes_nothing(tmp_path: Path) -> None:
+    from calfin_qgis.core.errors import Cancelled
+    from calfin_qgis.core.pipeline import preprocess_scene
+
+    scene = io.open_scene(write_scene(tmp_path / "scene.tif"))
+    cancel = []
+    with pytest.raises(Cancelled):
+        preprocess_scene(
+            scene, str(tmp_path / "pre.tif"), progress=cancel.append, cancelled=lambda: bool(cancel)
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scene.tif"]

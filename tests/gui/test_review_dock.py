@@ -428,3 +428,17 @@ def test_missing_scene_is_said_and_not_replaced_by_the_previous_one(dock, scenes
     assert "No scene found for LT05_L1TP_008011_19971001" in dock.note_label.text()
     root = QgsProject.instance().layerTreeRoot()
     assert not any(root.findLayer(i).isVisible() for i in dock._scene_layer_ids)
+
+
+def test_export_into_an_existing_geopackage_keeps_its_other_layers(dock, tmp_path) -> None:
+    from osgeo import ogr
+
+    target = tmp_path / "glacier.gpkg"
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(target))
+    ds.CreateLayer("glacier_outline", geom_type=ogr.wkbPolygon)
+    ds = None
+    dock.accept_current()
+    assert dock.export_fronts(target) == 1
+    ds = ogr.Open(str(target))
+    names = {ds.GetLayer(i).GetName(): ds.GetLayer(i).GetFeatureCount() for i in range(2)}
+    assert names == {"glacier_outline": 0, "fronts": 1}
