@@ -198,6 +198,8 @@ class CalfinPlugin:
                 self.dock.cleanup()  # the user kept unsaved edits open: release tools anyway
             if _has_gui(self.iface):
                 self.iface.removeDockWidget(self.dock)
+            if hasattr(self.dock, "dispose"):
+                self.dock.dispose()
             self.dock.deleteLater()
             self.dock = None
         if self.install_dialog is not None:

@@ -627,3 +627,39 @@ def test_csv_output_warns_that_the_lines_are_dropped(plugin, model_path, sample_
         "detect_fronts", {"INPUT": str(sample_scene), "OUTPUT": str(tmp_path / "fronts.csv")}
     )
     assert "attributes only" in recorder.text("warning")
+
+
+# --- the command line, found by an adversarial run ----------------------------------------
+
+
+def test_cli_never_overwrites_its_inputs(model_path, sample_scene, tmp_path, capsys) -> None:
+    clip = Path(shutil.copy(SAMPLE_CLIP, tmp_path / "clip.gpkg"))
+    before = sample_scene.read_bytes(), clip.read_bytes()
+    for args in (
+        (sample_scene, tmp_path / "f.gpkg", "--probabilities", sample_scene),
+        (sample_scene, clip, "--clip", clip),
+    ):
+        code, text = run_cli("detect", *args, "--overwrite", capsys=capsys)
+        assert code == 2 and "would replace your input" in text, text
+    assert (sample_scene.read_bytes(), clip.read_bytes()) == before
+
+
+def test_cli_refuses_bad_values_and_formats_before_any_work(
+    model_path, sample_scene, tmp_path, capsys
+) -> None:
+    out = tmp_path / "f.gpkg"
+    for option in (["--max-fronts", "-1"], ["--threshold", "2"], ["--min-contrast", "5"]):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(["detect", str(sample_scene), str(out), *option])
+        assert exit_info.value.code == 2
+        assert "must be at least" in capsys.readouterr().err
+    for args, words in (
+        ((out, "--flow", "inf"), "not understood"),
+        ((tmp_path / "f.shp", "--probabilities", tmp_path / "p.tif"), "Name the file .gpkg"),
+        ((out, "--clip", tmp_path / "nothing.shp"), "Clip polygon file not found"),
+        ((out, "--clip", sample_scene), "Cannot read clip polygons"),
+        ((out, "--model", tmp_path / "none.onnx"), "leave it out to use the bundled model"),
+    ):
+        code, text = run_cli("detect", sample_scene, *args, capsys=capsys)
+        assert code == 2 and words in text and "Traceback" not in text, text
+    assert sorted(p.name for p in tmp_path.iterdir()) == [sample_scene.name]

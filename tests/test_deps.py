@@ -451,6 +451,8 @@ def test_review_action_opens_the_real_dock(qgis_app, qgis_iface) -> None:
     pytest.importorskip("calfin_qgis.gui.review_dock")
     import calfin_qgis
 
+    scene = qgis_iface.mapCanvas().scene()
+    items_before = len(scene.items())
     instance = calfin_qgis.classFactory(qgis_iface)
     instance.initGui()
     try:
@@ -460,3 +462,4 @@ def test_review_action_opens_the_real_dock(qgis_app, qgis_iface) -> None:
     finally:
         instance.unload()
     assert instance.dock is None
+    assert len(scene.items()) == items_before  # the tools' rubber bands went with the dock

@@ -21,30 +21,57 @@ from .pipeline import (
 )
 
 
+def _number(kind: type, low: float, high: float = float("inf"), high_open: bool = False):
+    """An argparse type: ``kind`` within [low, high] (or [low, high)), with a clear error."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if not (low <= value < high if high_open else low <= value <= high):
+            upper = f"below {high:g}" if high_open else f"at most {high:g}"
+            raise argparse.ArgumentTypeError(f"{text} must be at least {low:g} and {upper}")
+        return value
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m calfin_qgis.core", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    detect = sub.add_parser("detect", help="scene → GeoPackage of calving fronts")
+    detect = sub.add_parser(
+        "detect",
+        help="scene → GeoPackage of calving fronts",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     detect.add_argument("scene", help="GeoTIFF (or PNG/JPEG, then in pixel coordinates)")
     detect.add_argument("output", help="fronts file (.gpkg or .geojson)")
-    detect.add_argument("--band", type=int, default=1, help="band number (default 1)")
+    detect.add_argument("--band", type=_number(int, 1), default=1, help="band number")
     detect.add_argument("--clip", help="search-area polygon file (any CRS; reprojected)")
     detect.add_argument("--flow", help="ice flow direction: up/down/left/right or azimuth°")
-    detect.add_argument("--glacier-id", default="")
-    detect.add_argument("--threshold", type=float, default=contract.EDGE_THRESHOLD)
+    detect.add_argument("--glacier-id", default="", help="written into every front")
+    detect.add_argument(
+        "--threshold",
+        type=_number(float, 0.01, 0.99),
+        default=contract.EDGE_THRESHOLD,
+        help="edge probability that seeds a front",
+    )
     detect.add_argument(
         "--low-threshold",
-        type=float,
+        type=_number(float, 0.0, 1.0, high_open=True),
         default=contract.EDGE_LOW_THRESHOLD,
         help="hysteresis: weaker edge pixels joined to the front (0 or >= threshold: off)",
     )
-    detect.add_argument("--min-length", type=float, default=10.0, help="pixels")
-    detect.add_argument("--max-fronts", type=int, default=0, help="most pieces (0: no limit)")
+    detect.add_argument("--min-length", type=_number(float, 0), default=10.0, help="pixels")
+    detect.add_argument(
+        "--max-fronts", type=_number(int, 0), default=0, help="most pieces (0: no limit)"
+    )
     detect.add_argument(
         "--min-contrast",
-        type=float,
+        type=_number(float, 0.0, 1.0),
         default=0.5,
-        help="keep pieces besides the longest that separate ice/ocean this well (0-1)",
+        help="keep pieces besides the longest that separate ice/ocean this well",
     )
     detect.add_argument("--probabilities", help="also write the probability GeoTIFF here")
     detect.add_argument("--device", choices=DEVICES, default="auto")
@@ -76,16 +103,30 @@ class ProgressPrinter:
             print(f"inference {percent} %", file=sys.stderr, flush=True)
 
 
-def detect(args: argparse.Namespace) -> int:
-    for path in (args.output, args.probabilities):
-        if path:
-            io.check_destination(path, args.overwrite)
+def check_outputs(args: argparse.Namespace) -> None:
+    """Before any work: output names and folders, and no output may be an input file."""
+    io.check_vector_name(args.output)
     if args.probabilities:
         io.check_geotiff_name(args.probabilities)
+    inputs = {"scene": args.scene, "--clip": args.clip, "--model": args.model}
+    for path in (args.output, args.probabilities):
+        if not path:
+            continue
+        io.check_destination(path, args.overwrite)
+        for name, given in inputs.items():
+            if given and io.same_file(path, given):
+                raise InputError(
+                    f"{path} is the {name} file: writing it would replace your input. "
+                    "Choose another output file."
+                )
+
+
+def detect(args: argparse.Namespace) -> int:
+    check_outputs(args)
+    scene = io.open_scene(args.scene, args.band)
     model, messages = load_model(args.model, args.device)
     for message in messages:
         print(message, file=sys.stderr)
-    scene = io.open_scene(args.scene, args.band)
     options = DetectOptions(
         band=args.band,
         clip=args.clip,
@@ -105,12 +146,14 @@ def detect(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     fronts = extract(result, options, result.timer)
-    if args.probabilities:
-        write_probabilities(args.probabilities, result, model.info, args.overwrite)
     records = front_records(fronts, scene, model.info.source, args.glacier_id)
-    io.write_fronts(
-        args.output, records, schema.FRONT_FIELDS, scene.crs_wkt, overwrite=args.overwrite
-    )
+    # The probabilities reach their name only once the fronts are written too.
+    with io.optional_output(args.probabilities, args.overwrite) as tmp:
+        if tmp:
+            write_probabilities(tmp, result, model.info, overwrite=True)
+        io.write_fronts(
+            args.output, records, schema.FRONT_FIELDS, scene.crs_wkt, overwrite=args.overwrite
+        )
     if not fronts:
         print(f"No calving front found in {args.scene}; wrote an empty layer.", file=sys.stderr)
     print(f"{len(fronts)} front(s) written to {args.output} in {result.seconds:.1f} s")

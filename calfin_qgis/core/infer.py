@@ -38,7 +38,7 @@ def flow_turns(flow: str | float | None, canonical: str = "up") -> int:
     else:
         try:
             turns = int(round(float(flow) / 90.0)) % 4
-        except ValueError as err:
+        except (ValueError, OverflowError) as err:  # words, nan, inf
             raise InputError(
                 f"Flow direction '{flow}' is not understood. Use up, down, left, right or an "
                 "azimuth in degrees (0 = ice flows to the top of the image, 90 = to the right)."

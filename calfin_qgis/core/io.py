@@ -286,6 +286,15 @@ def atomic_output(path: str | os.PathLike, overwrite: bool = False) -> Iterator[
             leftover.unlink(missing_ok=True)
 
 
+def optional_output(path: str | None, overwrite: bool = False):
+    """``atomic_output(path)`` for an optional output; yields None when there is no path.
+
+    Used to hold one output back until another is written: the staged file reaches its
+    name only when the ``with`` block ends without error.
+    """
+    return atomic_output(path, overwrite) if path else contextlib.nullcontext()
+
+
 class RasterWriter:
     """A GeoTIFF written block by block (tiled, DEFLATE), so that no scene-size array is needed."""
 
@@ -363,10 +372,18 @@ def read_polygons(path: str | os.PathLike, target_crs_wkt: str):
     from shapely import wkb
     from shapely.ops import unary_union
 
+    if not Path(path).is_file() and not str(path).startswith("/vsi"):
+        raise InputError(f"Clip polygon file not found: {path}. Check the path.")
+    ds, reason = None, "no vector layer"
     try:
         ds = ogr.Open(str(path))
     except RuntimeError as err:
-        raise InputError(f"Cannot read clip polygons from {path} ({err}).") from err
+        reason = str(err)
+    if ds is None or ds.GetLayerCount() == 0:
+        raise InputError(
+            f"Cannot read clip polygons from {path} ({reason}). Choose a vector file "
+            "(GeoPackage, shapefile, GeoJSON) with the fjord polygon."
+        )
     layer = ds.GetLayer(0)
     transform = None
     source_srs = layer.GetSpatialRef()
@@ -458,6 +475,24 @@ _OGR_TYPES = {
 _DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
 
 
+def check_vector_name(path: str | os.PathLike) -> None:
+    """The fronts file must be one of the formats written here (checked before the work)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in _DRIVERS:
+        raise InputError(
+            f"{Path(path).name}: unsupported vector format '{suffix}'. Name the file .gpkg "
+            "(recommended) or .geojson."
+        )
+
+
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Whether two paths name the same existing file (links and ``..`` resolved)."""
+    try:
+        return Path(a).exists() and Path(b).exists() and Path(a).samefile(b)
+    except OSError:
+        return False
+
+
 def write_fronts(
     path: str | os.PathLike,
     records: Sequence[dict],
@@ -467,13 +502,9 @@ def write_fronts(
     overwrite: bool = False,
 ) -> None:
     """Write line ``records`` (dicts with a shapely ``geometry`` and ``fields``) atomically."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in _DRIVERS:
-        raise InputError(
-            f"Unsupported vector format '{suffix}'. Use .gpkg (recommended) or .geojson."
-        )
+    check_vector_name(path)
     with atomic_output(path, overwrite) as tmp:
-        ds = ogr.GetDriverByName(_DRIVERS[suffix]).CreateDataSource(tmp)
+        ds = ogr.GetDriverByName(_DRIVERS[Path(path).suffix.lower()]).CreateDataSource(tmp)
         srs = osr.SpatialReference(wkt=crs_wkt) if crs_wkt else None
         layer = ds.CreateLayer(layer_name, srs, ogr.wkbLineString)
         for name, kind in fields:

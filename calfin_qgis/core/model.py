@@ -100,12 +100,16 @@ def load_model(
     ``optimize=False`` skips onnxruntime's graph optimizations: a quarter of the load time,
     for checks that never run the model.
     """
+    chosen = bool(path)  # named by the caller (--model), not the bundled one
     path = Path(path) if path else default_model_path()
+    fix = (
+        "Check the path, or leave it out to use the bundled model."
+        if chosen
+        else "Reinstall the plugin to restore the bundled model, or set CALFIN_MODEL to a "
+        "calfin ONNX model."
+    )
     if not path.exists():
-        raise InputError(
-            f"Model file not found: {path}. Reinstall the plugin, or set CALFIN_MODEL to a "
-            "calfin ONNX model."
-        )
+        raise InputError(f"Model file not found: {path}. {fix}")
     ort = _import_onnxruntime()
     providers, warning = choose_providers(device, ort.get_available_providers())
     options = ort.SessionOptions()
@@ -121,8 +125,7 @@ def load_model(
         session = ort.InferenceSession(str(path), options, providers=providers)
     except Exception as err:  # onnxruntime raises its own exception types
         raise InputError(
-            f"Cannot load the model {path.name}: it is not a valid ONNX file ({err}). "
-            "Reinstall the plugin to restore the bundled model."
+            f"Cannot load the model {path.name}: it is not a valid ONNX file ({err}). {fix}"
         ) from err
     info = model_info(session, str(path))
     ran = session.get_providers()[0]

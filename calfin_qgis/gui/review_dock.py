@@ -688,6 +688,14 @@ class ReviewDock(QgsDockWidget):
             self.canvas.removeAction(action)
         self._disconnect_layer()
 
+    def dispose(self) -> None:
+        """For good (plugin unload): also take the tools' drawings off the map canvas, which
+        outlives the dock."""
+        self.cleanup()
+        for tool in (self.redraw_tool, self.trim_tool):
+            with contextlib.suppress(RuntimeError):
+                self.canvas.scene().removeItem(tool.band)
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
         """Reopened after a close: take up the layer and the map shortcuts again."""
         for action in self.actions.values():

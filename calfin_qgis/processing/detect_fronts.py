@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-
 from qgis.core import (
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterNumber,
@@ -144,8 +142,7 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
         records = front_records(fronts, scene, model.info.source, glacier_id)
         results = {}
         # The probabilities reach their name only once the fronts are written too.
-        staged = io.atomic_output(probabilities, overwrite=True) if probabilities else nullcontext()
-        with staged as tmp:
+        with io.optional_output(probabilities, overwrite=True) as tmp:
             if tmp:
                 write_probabilities(tmp, result, model.info, overwrite=True)
                 results["PROBABILITIES"] = probabilities
