@@ -462,7 +462,9 @@ def main(argv: list[str] | None = None) -> int:
         "--prune", action="store_true", help="first remove the folder's needless copies (prune)"
     )
     args = parser.parse_args(argv)
-    if args.prune and args.folder:
+    if args.prune and not args.folder:
+        parser.error("--prune needs --folder (the dependency folder to clean)")
+    if args.prune:
         for name in prune(args.folder):
             print(f"removed {name} from {args.folder}: it imports from elsewhere", file=sys.stderr)
     data = report(args.folder)

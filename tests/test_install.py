@@ -299,3 +299,30 @@ def test_dialog_successful_install(qgis_app, fake_dep, tmp_path: Path) -> None:
     assert {d.module: d.version for d in deps.check()}["calfin_fake_dep"] == "1.2"
     assert not dialog.install_button.isEnabled()
     dialog.deleteLater()
+
+
+def test_dialog_cancel_escape_and_a_python_that_does_not_start(
+    qgis_app, fake_dep, tmp_path: Path
+) -> None:
+    """Esc cancels a running pip (it used to hide the dialog with pip still running); a
+    cancel and an interpreter that cannot start are said as such, not as network trouble."""
+    from calfin_qgis.gui.install_dialog import InstallDialog
+
+    python = fake_python(tmp_path / "python3", "  sleep 30; exit 0")
+    dialog = InstallDialog([fake_dep], tmp_path / "deps", python=python)
+    dialog.install()
+    assert dialog.is_running()
+    dialog.reject()  # what Esc does
+    wait_for_end = dialog.exit_code is not None or dialog.process.waitForFinished(5000)
+    for _ in range(50):
+        qgis_app.processEvents()
+    assert wait_for_end and not dialog.is_running()
+    assert dialog.status.text().startswith("Installation cancelled")
+    dialog.deleteLater()
+    missing = InstallDialog([fake_dep], tmp_path / "deps", python=str(tmp_path / "no_python"))
+    missing.install()
+    for _ in range(50):
+        qgis_app.processEvents()
+    assert missing.exit_code == -1
+    assert "Could not start" in missing.status.text() and "proxy" not in missing.status.text()
+    missing.deleteLater()

@@ -47,6 +47,7 @@ class InstallDialog(QDialog):
         self.process: QProcess | None = None
         self.exit_code: int | None = None
         self.succeeded = False
+        self._cancelled = False
 
         layout = QVBoxLayout(self)
         self.summary = QLabel(self)
@@ -63,6 +64,9 @@ class InstallDialog(QDialog):
         self.runtime.addButton(self.cpu_button)
         self.runtime.addButton(self.gpu_button)
         (self.gpu_button if gpu_present else self.cpu_button).setChecked(True)
+        if not gpu_present:
+            self.gpu_button.setToolTip("No NVIDIA driver found here (nvidia-smi): use the CPU.")
+            self.gpu_button.setText(f"{self.gpu_button.text()} — no NVIDIA GPU found here")
         self.cpu_button.toggled.connect(self._update_command)
         for button in (self.cpu_button, self.gpu_button):
             button.setVisible(self._needs("onnxruntime"))
@@ -156,6 +160,7 @@ class InstallDialog(QDialog):
         self.close_button.setText("Cancel")
         self.exit_code = None
         self.succeeded = False
+        self._cancelled = False
 
         process = QProcess(self)
         env = QProcessEnvironment.systemEnvironment()
@@ -228,6 +233,14 @@ class InstallDialog(QDialog):
         QgsMessageLog.logMessage(self.status.text(), self.tag, level)
 
     def failure_text(self, exit_code: int) -> str:
+        if self._cancelled:
+            return "Installation cancelled; nothing was added to QGIS. Install again any time."
+        if exit_code == -1:  # the interpreter itself could not be started
+            return (
+                f"Could not start {self.python} to run pip. Install the packages with the "
+                "Python that runs QGIS (OSGeo4W Shell on Windows, the system python3 on "
+                "Linux), then restart QGIS."
+            )
         return (
             f"Installation failed (pip exit code {exit_code}); QGIS is unchanged. Check the "
             "output above (no internet? proxy?), then run this command by hand in a terminal "
@@ -243,9 +256,15 @@ class InstallDialog(QDialog):
     def _close_or_cancel(self) -> None:
         if self.is_running():
             self.output.appendPlainText("Cancelled.")
+            self._cancelled = True
             self.stop()
         else:
-            self.reject()
+            super().reject()
+
+    def reject(self) -> None:
+        """Esc while pip runs cancels it (as the Cancel button does) instead of hiding a
+        running install."""
+        self._close_or_cancel()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.stop()
