@@ -306,23 +306,28 @@ def test_dialog_cancel_escape_and_a_python_that_does_not_start(
 ) -> None:
     """Esc cancels a running pip (it used to hide the dialog with pip still running); a
     cancel and an interpreter that cannot start are said as such, not as network trouble."""
+    import time
+
     from calfin_qgis.gui.install_dialog import InstallDialog
+
+    def settle(dialog) -> None:
+        deadline = time.monotonic() + 10
+        while dialog.exit_code is None and time.monotonic() < deadline:
+            qgis_app.processEvents()
+            time.sleep(0.01)
 
     python = fake_python(tmp_path / "python3", "  sleep 30; exit 0")
     dialog = InstallDialog([fake_dep], tmp_path / "deps", python=python)
     dialog.install()
-    assert dialog.is_running()
+    assert dialog.process.waitForStarted(5000) and dialog.is_running()
     dialog.reject()  # what Esc does
-    wait_for_end = dialog.exit_code is not None or dialog.process.waitForFinished(5000)
-    for _ in range(50):
-        qgis_app.processEvents()
-    assert wait_for_end and not dialog.is_running()
+    settle(dialog)
+    assert not dialog.is_running()
     assert dialog.status.text().startswith("Installation cancelled")
     dialog.deleteLater()
     missing = InstallDialog([fake_dep], tmp_path / "deps", python=str(tmp_path / "no_python"))
     missing.install()
-    for _ in range(50):
-        qgis_app.processEvents()
+    settle(missing)
     assert missing.exit_code == -1
     assert "Could not start" in missing.status.text() and "proxy" not in missing.status.text()
     missing.deleteLater()
