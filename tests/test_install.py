@@ -331,3 +331,24 @@ def test_dialog_cancel_escape_and_a_python_that_does_not_start(
     assert missing.exit_code == -1
     assert "Could not start" in missing.status.text() and "proxy" not in missing.status.text()
     missing.deleteLater()
+
+
+def test_dialog_cancel_also_stops_what_pip_started(qgis_app, fake_dep, tmp_path: Path) -> None:
+    """pip building a package runs children; Cancel must not leave them running orphaned."""
+    import time
+
+    from calfin_qgis.gui.install_dialog import InstallDialog
+
+    body = f'  sleep 60 & echo $! > "{tmp_path}/child.pid"; wait'
+    dialog = InstallDialog([fake_dep], tmp_path / "deps", python=fake_python(tmp_path / "py", body))
+    dialog.install()
+    pid_file = tmp_path / "child.pid"
+    deadline = time.monotonic() + 10
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+    dialog.stop()
+    time.sleep(0.2)
+    state = Path(f"/proc/{child}/stat")
+    assert not state.exists() or state.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    dialog.deleteLater()

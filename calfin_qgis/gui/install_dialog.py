@@ -8,6 +8,9 @@ changes nothing QGIS uses and shows the exact command to run by hand.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 from pathlib import Path
 
 from qgis.core import Qgis, QgsMessageLog
@@ -24,6 +27,23 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from .. import deps
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes ``pid`` started, and theirs (from Linux's /proc; none elsewhere)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:  # "pid (name) state ppid ...": the name may hold spaces and parentheses
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 class InstallDialog(QDialog):
@@ -248,9 +268,14 @@ class InstallDialog(QDialog):
         )
 
     def stop(self) -> None:
-        """Cancel a running pip (on Cancel, close, or plugin unload)."""
+        """Cancel a running pip (on Cancel, close, or plugin unload), with what it started
+        (a package build), which would otherwise run on orphaned."""
         if self.is_running():
+            started = _descendants(self.process.processId())
             self.process.kill()
+            for pid in started:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
             self.process.waitForFinished(5000)
 
     def _close_or_cancel(self) -> None:
