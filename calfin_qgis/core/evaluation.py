@@ -35,11 +35,16 @@ def evaluate(
     reference: Mapping[str, Sequence],
     pixel_size: float,
     metres_per_unit: float | None = 1.0,
-) -> tuple[list[ImageScore], Summary]:
-    """Score every reference image id; ``detected`` may lack ids (no front found)."""
+) -> tuple[list[ImageScore], Summary, list[str]]:
+    """Score every reference image id; ``detected`` may lack ids (no front found).
+
+    Returns the scores, their summary and notes for the user: what was left out and why
+    (detections without a reference, references without a line, fronts too far apart).
+    """
     if pixel_size <= 0:
         raise InputError("The pixel size must be positive (the scenes' resolution, e.g. 30 m).")
-    if not any(g is not None and not g.is_empty for refs in reference.values() for g in refs):
+    lines = {i: [g for g in gs if g is not None and not g.is_empty] for i, gs in reference.items()}
+    if not any(lines.values()):
         raise InputError(
             "The reference layer holds no front lines. Choose the layer of reference "
             "(manually picked) fronts."
@@ -51,18 +56,30 @@ def evaluate(
             f"the id field (detected e.g. '{next(iter(detected))}', reference e.g. "
             f"'{next(iter(reference))}')."
         )
+    notes = []
+    unmatched = sorted(set(detected) - set(reference))
+    if unmatched:
+        notes.append(
+            f"{len(unmatched)} detected image(s) have no reference front and are left out "
+            f"(e.g. '{unmatched[0]}'; reference ids look like '{sorted(reference)[0]}')."
+        )
+    empty = sorted(i for i, refs in lines.items() if not refs)
+    if empty:
+        notes.append(
+            f"{len(empty)} reference image(s) hold no line and are left out (e.g. '{empty[0]}')."
+        )
     scores = []
-    for image_id in sorted(reference):
-        refs = [g for g in reference[image_id] if g is not None and not g.is_empty]
+    for image_id in sorted(i for i, refs in lines.items() if refs):
+        refs = lines[image_id]
         preds = [g for g in detected.get(image_id, []) if g is not None and not g.is_empty]
-        if not refs:
-            continue
         shape, gt = pair_grid(refs + preds, pixel_size)
         if shape[0] * shape[1] > 50_000_000:
-            raise InputError(
-                f"Fronts of '{image_id}' lie too far apart for a {pixel_size} grid. Check the "
-                "CRS of both layers and the pixel size."
+            notes.append(
+                f"The fronts of '{image_id}' lie too far apart for a {pixel_size:g} grid "
+                f"({shape[1]} x {shape[0]} cells): left out. Check both layers' CRS and the "
+                "pixel size, and whether one id holds fronts of several glaciers."
             )
+            continue
         scores.append(
             score_image(
                 image_id,
@@ -71,4 +88,4 @@ def evaluate(
                 pixel_size * metres_per_unit if metres_per_unit else None,
             )
         )
-    return scores, summarize(scores)
+    return scores, summarize(scores), notes

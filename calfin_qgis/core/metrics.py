@@ -112,13 +112,15 @@ def score_image(
     """Score one image's rasterized prediction against its rasterized reference."""
     distances = front_distances(pred_lines_raster, ref_raster)
     mean, median = _mean_median(distances)
+    found = bool(np.any(pred_lines_raster))
     return ImageScore(
         image_id=image_id,
         mean_px=mean,
         median_px=median,
         n_pixels=int(distances.size),
-        line_iou=line_iou(pred_lines_raster, ref_raster),
-        found=bool(np.any(pred_lines_raster)),
+        # like the distances: undefined without a front (the no-front count covers it)
+        line_iou=line_iou(pred_lines_raster, ref_raster) if found else float("nan"),
+        found=found,
         pixel_size_m=pixel_size_m,
         distances_px=distances,
     )

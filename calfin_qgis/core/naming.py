@@ -25,10 +25,14 @@ _LANDSAT_SCENE = re.compile(_START + r"L[COTEM]\d{7}(\d{4})(\d{3})[A-Z]{3}\d{2}"
 """Pre-collection Landsat scene id: sensor, path/row, year, day of year, station, version."""
 
 
+def strip_suffix(name: str) -> str:
+    """``X_Subset`` or ``X_Front`` → ``X``: the image id of a FrontLearning file name."""
+    return _SUFFIX.sub("", name)
+
+
 def scene_id(path_or_name: str) -> str:
     """File name without folder, extension and a trailing ``_Subset`` or ``_Front``."""
-    stem = PurePosixPath(path_or_name.replace("\\", "/")).stem
-    return _SUFFIX.sub("", stem)
+    return strip_suffix(PurePosixPath(path_or_name.replace("\\", "/")).stem)
 
 
 def _ymd(text: str) -> datetime.date | None:

@@ -17,7 +17,9 @@ from qgis.core import (
     QgsUnitTypes,
     QgsWkbTypes,
 )
+from qgis.PyQt.QtCore import QVariant
 
+from ..core.naming import strip_suffix
 from .base import CalfinAlgorithm
 from .layers import add_records, check_file_destinations, destination, make_fields
 
@@ -30,6 +32,16 @@ TABLE_FIELDS = (
     ("line_iou", "float"),
     ("n_pixels", "int"),
 )
+
+
+def image_key(value) -> str | None:
+    """An image id to pair fronts by: NULL is none, 7.0 reads as 7, a trailing _Subset or
+    _Front (FrontLearning's file names) is dropped."""
+    if value is None or (isinstance(value, QVariant) and value.isNull()):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return strip_suffix(str(value)) or None
 
 
 class EvaluateFrontsAlgorithm(CalfinAlgorithm):
@@ -94,7 +106,7 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, description))
 
     @staticmethod
-    def _lines(source, field: str, crs, context) -> dict:
+    def _lines(source, field: str, crs, context, feedback) -> dict:
         from shapely import wkb
 
         if source.fields().indexOf(field) < 0:
@@ -104,9 +116,19 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
             )
         request = QgsFeatureRequest().setDestinationCrs(crs, context.transformContext())
         out = defaultdict(list)
+        no_id = 0
         for feature in source.getFeatures(request):
-            if feature.hasGeometry():
-                out[str(feature[field])].append(wkb.loads(bytes(feature.geometry().asWkb())))
+            key = image_key(feature[field])
+            if key is None:
+                no_id += 1
+            elif feature.hasGeometry():
+                out[key].append(wkb.loads(bytes(feature.geometry().asWkb())))
+            else:
+                out.setdefault(key, [])  # an id without a line: evaluate() says so
+        if no_id:
+            feedback.pushWarning(
+                f"{no_id} front(s) of '{source.sourceName()}' have no {field} and are left out."
+            )
         return out
 
     def compute(self, parameters, context, feedback) -> dict:
@@ -129,15 +151,19 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
             self.parameterAsString(parameters, "ID_FIELD", context) or "image_id",
             crs,
             context,
+            feedback,
         )
         reference = self._lines(
             reference_src,
             self.parameterAsString(parameters, "REFERENCE_ID_FIELD", context) or "image_id",
             crs,
             context,
+            feedback,
         )
         pixel_size = self.parameterAsDouble(parameters, "PIXEL_SIZE", context)
-        scores, summary = evaluate(detected, reference, pixel_size, metres)
+        scores, summary, notes = evaluate(detected, reference, pixel_size, metres)
+        for note in notes:
+            feedback.pushWarning(note)
         fields = make_fields(TABLE_FIELDS)
         sink, dest = self.parameterAsSink(
             parameters, "OUTPUT", context, fields, QgsWkbTypes.NoGeometry

@@ -297,3 +297,14 @@ def test_fine_scene_is_averaged_to_the_model_scale(sample_scene, tmp_path) -> No
         {"INPUT": str(fine), "RESAMPLE": False, "OUTPUT": str(tmp_path / "k.tif")},
     )
     assert QgsRasterLayer(kept["OUTPUT"]).rasterUnitsPerPixelX() == 15
+
+
+def test_evaluate_pairs_ids_as_a_glaciologist_writes_them() -> None:
+    """NULL ids pair with nothing; 7.0 and 7 are one image; a _Subset file name is its id."""
+    from qgis.core import NULL
+
+    from calfin_qgis.processing.evaluate_fronts import image_key
+
+    assert image_key(NULL) is None and image_key(None) is None
+    assert image_key(7.0) == image_key(7) == "7"
+    assert image_key("LE07_X_B2_Subset") == image_key("LE07_X_B2") == "LE07_X_B2"
