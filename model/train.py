@@ -1,14 +1,17 @@
 """Train the CALFIN-style U-Net on FrontLearning scenes, validating on a held-out glacier.
 
-    .venv/bin/python model/train.py --minutes 25 --val-glacier jakobshavn --out model/checkpoints/unet_val_jak.pt
-    .venv/bin/python model/train.py --minutes 12 --val-glacier none --out model/checkpoints/unet_all.pt
+    .venv/bin/python model/train.py --minutes 7.5 --val-glacier jakobshavn --snapshots 0.5 --out val_s0.pt
+    .venv/bin/python model/train.py --minutes 7.5 --val-glacier none --snapshots 0.5 --out all_s0.pt
+
+(``model/train_gpu.sh`` runs the shipped recipe: eight such runs side by side on a GPU.)
 
 Training is time-budgeted (cosine learning rate over ``--minutes``); an exponential moving
 average (EMA) of the weights is what gets validated and saved. The checkpoint holds the
 final EMA state (``state_dict``), EMA states at the ``--snapshots`` fractions of the
 budget (``snapshots``) and, with a validation glacier, the validation history. Picking the
 best validation check was tried and rejected (validation swings by several px between
-checks, so the pick is luck); the final EMA state is the model. Runs on CUDA when there is
+checks, so the pick is luck). The shipped networks are the half-budget snapshots
+(``export.py 'run.pt#0.5'``), chosen on the held-out glacier. Runs on CUDA when there is
 one (``--device``); ``--half`` stores the states as float16 to keep files small.
 """
 

@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     detect = sub.add_parser(
         "detect",
-        help="scene → GeoPackage of calving fronts",
+        help="scene → calving fronts (.gpkg or .geojson)",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     detect.add_argument("scene", help="GeoTIFF (or PNG/JPEG, then in pixel coordinates)")
@@ -74,7 +74,9 @@ def _parser() -> argparse.ArgumentParser:
         help="keep pieces besides the longest that separate ice/ocean this well",
     )
     detect.add_argument("--probabilities", help="also write the probability GeoTIFF here")
-    detect.add_argument("--device", choices=DEVICES, default="auto")
+    detect.add_argument(
+        "--device", choices=DEVICES, default="auto", help="auto: CUDA when available, else CPU"
+    )
     detect.add_argument(
         "--no-flip", action="store_true", help="skip the mirrored pass (2x faster, less accurate)"
     )
@@ -84,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
         help="do not average pixels much finer than the model's (e.g. 15 m) to its "
         f"{contract.TRAIN_PIXEL_SIZE_M:g} m",
     )
-    detect.add_argument("--model", help="ONNX model (default: the bundled one)")
+    detect.add_argument("--model", help="ONNX model instead of the bundled one")
     detect.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     return parser
 

@@ -27,8 +27,9 @@ CITATION = (
 
 BAND_HELP = (
     "<p><b>Band</b>: the bundled model was trained on Landsat panchromatic (L7/8/9 B8) and "
-    "green (B2) scenes: use one of those where you can. CALFIN itself used near-infrared "
-    "(Landsat 8/9 B5, Landsat 4-7 B4, Sentinel-2 B8), where ice and water also differ "
+    "B2 scenes (green on Landsat 4-7, blue on Landsat 8): use one of those where you can. "
+    "CALFIN itself used near-infrared (Landsat 8/9 B5, Landsat 4-7 B4, Sentinel-2 B8), "
+    "where ice and water also differ "
     "strongly; this model has not been measured on it.</p>"
 )
 
@@ -55,8 +56,9 @@ FLOW_HELP = (
     "the model works best when the ice flows up, so the window is turned accordingly and "
     "the result turned back. Left at <i>unknown</i>, a window of up to "
     f"{contract.AUTO_FLOW_LIMIT / 1e6:g} Mpx is predicted "
-    "once, the direction estimated from the ice/ocean probabilities, and predicted again "
-    "turned; give the direction when you know it (it is more reliable).</p>"
+    "once, the direction estimated from the ice/ocean probabilities, and, when the ice does "
+    "not flow up, predicted again turned; give the direction when you know it (it is more "
+    "reliable).</p>"
 )
 
 RESAMPLE_HELP = (

@@ -29,6 +29,7 @@ TABLE_FIELDS = (
     ("mean_px", "float"),
     ("median_px", "float"),
     ("mean_m", "float"),
+    ("median_m", "float"),
     ("line_iou", "float"),
     ("n_pixels", "int"),
 )
@@ -178,6 +179,7 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
                     "mean_px": s.mean_px,
                     "median_px": s.median_px,
                     "mean_m": s.mean_px * s.pixel_size_m if s.pixel_size_m else None,
+                    "median_m": s.median_px * s.pixel_size_m if s.pixel_size_m else None,
                     "line_iou": s.line_iou,
                     "n_pixels": s.n_pixels,
                 }

@@ -106,6 +106,7 @@ def test_evaluate_fronts_against_the_manual_front(sample_scene, tmp_path) -> Non
     row = next(table.getFeatures())
     assert row["found"] == 1
     assert row["mean_m"] == pytest.approx(row["mean_px"] * 40.0)
+    assert row["median_m"] == pytest.approx(row["median_px"] * 40.0)
     assert out["MEAN_PX"] == pytest.approx(row["mean_px"])
     assert out["MEAN_PX"] < 10.0  # the real model on a real scene of the validation glacier
     html = Path(out["REPORT"]).read_text()
