@@ -108,6 +108,7 @@ class ReviewDock(QgsDockWidget):
         self.trim_tool.trimRequested.connect(self.trim_current)
         self._build_ui()
         self._build_actions()
+        QgsProject.instance().layersWillBeRemoved.connect(self._on_layers_removed)
         self.set_front_layer(self.layer_combo.currentLayer())
 
     # --- widgets -------------------------------------------------------------------------
@@ -214,7 +215,12 @@ class ReviewDock(QgsDockWidget):
             self._on_layer_changed(layer)
 
     def _on_layer_changed(self, layer) -> None:
-        if self.review is not None and layer is not self.layer and not self.settle_unsaved():
+        if (
+            self.review is not None
+            and layer is not self.layer
+            and self._layer_in_project()  # a removed layer: QGIS asked about its edits
+            and not self.settle_unsaved()
+        ):
             self.layer_combo.setLayer(self.layer)  # cancelled: stay on the edited layer
             return
         self.stop_tools()
@@ -224,6 +230,21 @@ class ReviewDock(QgsDockWidget):
             self.review = ReviewLayer(layer, self.reviewer_edit.text())
             self._connect_layer(layer)
         self.reload()
+
+    def _on_layers_removed(self, layer_ids) -> None:
+        """The reviewed layer leaves the project: let it go before it is deleted (QGIS has
+        asked about its edits)."""
+        if self.review is not None and self.layer.id() in layer_ids:
+            self.stop_tools()
+            self._disconnect_layer()
+            self.review = None
+            self.reload()
+
+    def _layer_in_project(self) -> bool:
+        try:
+            return QgsProject.instance().mapLayer(self.layer.id()) is not None
+        except RuntimeError:  # already deleted
+            return False
 
     def _connect_layer(self, layer: QgsVectorLayer) -> None:
         layer.attributeValueChanged.connect(self._on_attribute_changed)
@@ -242,18 +263,18 @@ class ReviewDock(QgsDockWidget):
         layer, self._connected = self._connected, None
         if layer is None:
             return
-        for signal, slot in (
-            (layer.attributeValueChanged, self._on_attribute_changed),
-            (layer.geometryChanged, self._on_geometry_changed),
-            (layer.featureAdded, self.reload),
-            (layer.featureDeleted, self.reload),
-            (layer.afterRollBack, self.reload),
-            (layer.afterCommitChanges, self.reload),
-            (layer.updatedFields, self.reload),
+        for name, slot in (
+            ("attributeValueChanged", self._on_attribute_changed),
+            ("geometryChanged", self._on_geometry_changed),
+            ("featureAdded", self.reload),
+            ("featureDeleted", self.reload),
+            ("afterRollBack", self.reload),
+            ("afterCommitChanges", self.reload),
+            ("updatedFields", self.reload),
         ):
-            # The layer may be deleted already, or the slot gone.
+            # The layer may be deleted already (removed from the project), or the slot gone.
             with contextlib.suppress(TypeError, RuntimeError):
-                signal.disconnect(slot)
+                getattr(layer, name).disconnect(slot)
 
     def set_scene_folder(self, folder: str | Path | None) -> None:
         """Look up scenes (raster files named after image_id) in ``folder`` and below."""
@@ -684,6 +705,8 @@ class ReviewDock(QgsDockWidget):
     def cleanup(self) -> None:
         """Release the map tools, shortcuts on the map and layer signals."""
         self.stop_tools()
+        with contextlib.suppress(TypeError, RuntimeError):
+            QgsProject.instance().layersWillBeRemoved.disconnect(self._on_layers_removed)
         for action in self.actions.values():
             self.canvas.removeAction(action)
         self._disconnect_layer()
@@ -700,6 +723,9 @@ class ReviewDock(QgsDockWidget):
         """Reopened after a close: take up the layer and the map shortcuts again."""
         for action in self.actions.values():
             self.canvas.addAction(action)
+        with contextlib.suppress(TypeError):  # connected once, also after a close
+            QgsProject.instance().layersWillBeRemoved.disconnect(self._on_layers_removed)
+        QgsProject.instance().layersWillBeRemoved.connect(self._on_layers_removed)
         if self._connected is None and self.layer is not None:
             self._connect_layer(self.layer)
             self.reload()

@@ -442,3 +442,19 @@ def test_export_into_an_existing_geopackage_keeps_its_other_layers(dock, tmp_pat
     ds = ogr.Open(str(target))
     names = {ds.GetLayer(i).GetName(): ds.GetLayer(i).GetFeatureCount() for i in range(2)}
     assert names == {"glacier_outline": 0, "fronts": 1}
+
+
+def test_removing_the_edited_layer_does_not_ask_again(dock, fronts_path, tmp_path) -> None:
+    """QGIS itself asks about a removed layer's edits; the dock lets the layer go."""
+    import shutil
+
+    copy = shutil.copy(fronts_path, tmp_path / "second.gpkg")
+    layer = QgsVectorLayer(str(copy), "second", "ogr")
+    QgsProject.instance().addMapLayer(layer)
+    dock.set_front_layer(layer)
+    assert dock.accept_current() and layer.isModified()
+    asked = []
+    dock.ask_unsaved = lambda: asked.append(1) or UnsavedChoice.CANCEL
+    layer.rollBack()  # what QGIS does when the user discards on removal
+    QgsProject.instance().removeMapLayer(layer.id())  # no Python error from the dock
+    assert asked == [] and dock.layer is not layer
