@@ -82,10 +82,15 @@ class Scene:
         return Window(0, 0, self.width, self.height)
 
     @property
+    def pixel_edges(self) -> tuple[float, float]:
+        """(width, height) of a pixel in map units, also on rotated grids."""
+        gt = self.geotransform
+        return float(np.hypot(gt[1], gt[4])), float(np.hypot(gt[2], gt[5]))
+
+    @property
     def pixel_size(self) -> float:
         """Mean pixel edge in map units (1.0 for images without georeferencing)."""
-        gt = self.geotransform
-        return float((np.hypot(gt[1], gt[4]) + np.hypot(gt[2], gt[5])) / 2)
+        return sum(self.pixel_edges) / 2
 
     @property
     def units_are_metres(self) -> bool:
@@ -140,8 +145,7 @@ class Scene:
 
 def pixel_text(scene: Scene) -> str:
     """The pixel size for messages: "15 m", or "40 x 10 m" for non-square pixels."""
-    gt = scene.geotransform
-    width, height = float(np.hypot(gt[1], gt[4])), float(np.hypot(gt[2], gt[5]))
+    width, height = scene.pixel_edges
     unit = " m" if scene.units_are_metres else ""
     if abs(width - height) <= 1e-9 * max(width, height):
         return f"{width:g}{unit}"

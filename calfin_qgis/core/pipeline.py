@@ -93,8 +93,7 @@ def _rotated(scene: io.Scene) -> bool:
 
 def _finest_edge(scene: io.Scene) -> float:
     """The shorter pixel edge in map units (a 40 x 10 m pixel is as fine as 10 m)."""
-    gt = scene.geotransform
-    return float(min(np.hypot(gt[1], gt[4]), np.hypot(gt[2], gt[5])))
+    return min(scene.pixel_edges)
 
 
 def model_grid(scene: io.Scene, pixel_size_m: float) -> io.Scene:
