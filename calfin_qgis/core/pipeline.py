@@ -154,8 +154,11 @@ def averaging_text(before: io.Scene, after: io.Scene) -> str | None:
     )
 
 
-def window_limits(scene: io.Scene, window: io.Window, timer: StageTimer) -> tuple[float, float]:
-    """The band's stretch limits over the window to process (from an overview if large)."""
+def window_limits(
+    scene: io.Scene, window: io.Window, timer: StageTimer
+) -> tuple[tuple[float, float], str | None]:
+    """The band's stretch limits over the window to process (from an overview if large), and
+    a warning when the band holds a single value there (an alpha band, an empty channel)."""
     from .preprocess import stretch_limits
 
     with timer.stage("read"):
@@ -168,20 +171,15 @@ def window_limits(scene: io.Scene, window: io.Window, timer: StageTimer) -> tupl
             f"{os.path.basename(scene.path)} band {scene.band} holds only nodata in the "
             "area to process. Choose another band, scene or clip polygon."
         )
-    return stretch_limits(values, valid)
-
-
-def constant_band_warning(scene: io.Scene, window: io.Window) -> str | None:
-    """A band without any contrast in the window (an alpha band, an empty channel)."""
-    values, valid = scene.read_overview() if window == scene.full_window else scene.read(window)
-    values = values[valid]
-    if values.size and values.min() == values.max():
-        return (
+    warning = None
+    data = values[valid]
+    if data.min() == data.max():
+        warning = (
             f"Band {scene.band} of {os.path.basename(scene.path)} holds one value "
-            f"({values.flat[0]:g}) in the area to process, so no front can be found. Is it an "
+            f"({data.flat[0]:g}) in the area to process, so no front can be found. Is it an "
             "alpha or empty band? Choose the image band."
         )
-    return None
+    return stretch_limits(values, valid), warning
 
 
 def segment(
@@ -208,10 +206,8 @@ def segment(
         if geometry is not None
         else scene.full_window
     )
-    limits = None if scene.preprocessed else window_limits(scene, window, timer)
-    warnings = []
-    if limits is not None and limits[1] - limits[0] <= 1.0:  # maybe no contrast at all
-        warnings = [w for w in [constant_band_warning(scene, window)] if w]
+    limits, warning = (None, None) if scene.preprocessed else window_limits(scene, window, timer)
+    warnings = [warning] if warning else []
 
     flow = options.flow
     auto_flow = (
