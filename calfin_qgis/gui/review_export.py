@@ -25,7 +25,7 @@ from qgis.core import (
 )
 from skimage.morphology import binary_dilation
 
-from calfin_qgis.core.io import open_scene
+from calfin_qgis.core.io import open_scene, same_file
 from calfin_qgis.core.metrics import rasterize_lines
 
 from .review_model import KEPT_STATUSES
@@ -52,8 +52,7 @@ def export_fronts(layer: QgsVectorLayer, path: str | Path, statuses=KEPT_STATUSE
     Into an existing GeoPackage the ``fronts`` layer is written (replaced), its other layers
     stay; the reviewed layer's own file is refused (it would keep only the kept fronts).
     """
-    source = layer.source().split("|")[0]
-    if source and Path(source).exists() and Path(source).resolve() == Path(path).resolve():
+    if same_file(layer.source().split("|")[0], path):
         raise ValueError(
             f"{Path(path).name} is the file of the layer under review: exporting into it would "
             "delete the other fronts. Choose another file."

@@ -12,7 +12,7 @@ from qgis.core import (
 from ..core.contract import EDGE_LOW_THRESHOLD, EDGE_THRESHOLD  # constants only
 from . import parameters as params
 from .base import EXTRACTION_HELP, FLOW_HELP, INFERENCE_HELP, RESAMPLE_HELP, CalfinAlgorithm
-from .layers import add_records, check_file_destinations, destination, make_fields
+from .layers import add_records, check_file_destinations, destination, file_path, make_fields
 
 
 def add_extraction(alg) -> None:
@@ -79,7 +79,7 @@ def write_fronts(alg, parameters, context, feedback, records, crs, source_name: 
     if context.willLoadLayerOnCompletion(dest):  # batch rows load as distinct layers
         context.layerToLoadOnCompletionDetails(dest).name = f"Calving fronts {source_name}"
     add_records(sink, fields, records)
-    if dest.split("|")[0].lower().endswith(".csv"):
+    if file_path(dest).lower().endswith(".csv"):
         feedback.pushWarning("A CSV file keeps the attributes only: save as .gpkg for the lines.")
     if records:
         feedback.pushInfo(f"{len(records)} front(s) found in {source_name}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import os
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -13,6 +12,7 @@ from qgis.core import (
     QgsField,
     QgsFields,
     QgsGeometry,
+    QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputLayerDefinition,
     QgsRasterLayer,
@@ -98,6 +98,16 @@ def source_geometry(source, crs: QgsCoordinateReferenceSystem, context):
     return wkb.loads(bytes(QgsGeometry.unaryUnion(parts).asWkb()))
 
 
+def file_path(source: str) -> str:
+    """The file behind a layer source or destination (``path|layername=...`` gives ``path``);
+    ``memory:``, ``ogr:``, database URIs and TEMPORARY_OUTPUT give ''. ``C:/...`` is a path."""
+    path = source.split("|")[0]
+    scheme = path.split(":", 1)[0] if ":" in path else ""
+    if path == QgsProcessing.TEMPORARY_OUTPUT or (len(scheme) > 1 and "/" not in scheme):
+        return ""
+    return path
+
+
 def check_file_destinations(*destinations: str, geotiff: bool = False) -> None:
     """Fail before the long work when a file output's folder is missing or not writable
     (and, with ``geotiff``, when a raster output is not named .tif).
@@ -108,22 +118,13 @@ def check_file_destinations(*destinations: str, geotiff: bool = False) -> None:
     from ..core import io
     from ..core.errors import InputError
 
-    for destination in destinations:
-        if not destination or ":" in destination.split("/")[0]:
-            continue  # empty, memory:, ogr:, postgres: ...
+    for path in filter(None, map(file_path, destinations)):
         try:
             if geotiff:
-                io.check_geotiff_name(destination)
-            io.check_destination(destination.split("|")[0], overwrite=True)
+                io.check_geotiff_name(path)
+            io.check_destination(path, overwrite=True)
         except InputError as err:
             raise QgsProcessingException(str(err)) from err
-
-
-def _file_of(source: str) -> str:
-    """The file behind a layer source or destination (``path|layername=...``, ``ogr:`` URIs
-    and memory/database sources give '')."""
-    path = source.split("|")[0]
-    return os.path.realpath(path) if path and ":" not in path.split("/")[0] else ""
 
 
 def destination(parameters: dict, name: str) -> str:
@@ -137,7 +138,9 @@ def destination(parameters: dict, name: str) -> str:
 
 def overwritten_input(alg, parameters, context) -> str | None:
     """A message when an output file is one of the input files (the run would destroy it)."""
-    inputs = {}
+    from ..core import io
+
+    inputs = []
     for param in alg.parameterDefinitions():
         if param.isDestination() or param.name() not in parameters:
             continue
@@ -147,16 +150,14 @@ def overwritten_input(alg, parameters, context) -> str | None:
             layer = alg.parameterAsVectorLayer(parameters, param.name(), context)
         else:
             continue
-        if layer is not None and _file_of(layer.source()):
-            inputs[_file_of(layer.source())] = param.name()
+        if layer is not None and file_path(layer.source()):
+            inputs.append((param.name(), file_path(layer.source())))
     for param in alg.destinationParameterDefinitions():
-        output = destination(parameters, param.name())
-        if not output:
-            continue
-        name = inputs.get(_file_of(output))
-        if name:
-            return (
-                f"{param.name()} ({output}) is the file of {name}: writing it would replace "
-                "your input. Choose another output file."
-            )
+        output = file_path(destination(parameters, param.name()))
+        for name, path in inputs if output else ():
+            if io.same_file(output, path):
+                return (
+                    f"{param.name()} ({output}) is the file of {name}: writing it would "
+                    "replace your input. Choose another output file."
+                )
     return None

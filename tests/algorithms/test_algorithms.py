@@ -309,3 +309,15 @@ def test_evaluate_pairs_ids_as_a_glaciologist_writes_them() -> None:
     assert image_key(NULL) is None and image_key(None) is None
     assert image_key(7.0) == image_key(7) == "7"
     assert image_key("LE07_X_B2_Subset") == image_key("LE07_X_B2") == "LE07_X_B2"
+
+
+def test_file_path_of_layer_sources_and_destinations() -> None:
+    """The one parser behind the destination checks and the output-is-an-input check."""
+    from calfin_qgis.processing.layers import file_path
+
+    assert file_path("/data/fronts.gpkg|layername=fronts") == "/data/fronts.gpkg"
+    assert file_path("C:/data/fronts.gpkg") == "C:/data/fronts.gpkg"  # a drive, not a scheme
+    assert file_path("/data/a:b.tif") == "/data/a:b.tif"
+    uris = ("memory:Calving fronts", "ogr:dbname='/d/x.gpkg' table=f", "TEMPORARY_OUTPUT")
+    for uri in uris:
+        assert file_path(uri) == ""
