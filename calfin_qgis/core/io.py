@@ -406,9 +406,7 @@ def read_polygons(path: str | os.PathLike, target_crs_wkt: str):
         if transform is not None:
             geom.Transform(transform)
         parts.append(wkb.loads(bytes(geom.ExportToWkb())))
-    if not parts:
-        raise InputError(f"{path} holds no polygon. Choose the glacier's search-area polygon.")
-    return search_area(unary_union(parts), Path(path).name)
+    return search_area(unary_union(parts), Path(path).name)  # also says when there is none
 
 
 def search_area(geometry, name: str = "The clip layer"):
