@@ -215,36 +215,26 @@ class ReviewDock(QgsDockWidget):
             self._on_layer_changed(layer)
 
     def _on_layer_changed(self, layer) -> None:
-        if (
-            self.review is not None
-            and layer is not self.layer
-            and self._layer_in_project()  # a removed layer: QGIS asked about its edits
-            and not self.settle_unsaved()
-        ):
+        if self.review is not None and layer is not self.layer and not self.settle_unsaved():
             self.layer_combo.setLayer(self.layer)  # cancelled: stay on the edited layer
             return
-        self.stop_tools()
-        self._disconnect_layer()
-        self.review = None
+        self._release_layer()
         if isinstance(layer, QgsVectorLayer):
             self.review = ReviewLayer(layer, self.reviewer_edit.text())
             self._connect_layer(layer)
         self.reload()
 
-    def _on_layers_removed(self, layer_ids) -> None:
-        """The reviewed layer leaves the project: let it go before it is deleted (QGIS has
-        asked about its edits)."""
-        if self.review is not None and self.layer.id() in layer_ids:
-            self.stop_tools()
-            self._disconnect_layer()
-            self.review = None
-            self.reload()
+    def _release_layer(self) -> None:
+        self.stop_tools()
+        self._disconnect_layer()
+        self.review = None
 
-    def _layer_in_project(self) -> bool:
-        try:
-            return QgsProject.instance().mapLayer(self.layer.id()) is not None
-        except RuntimeError:  # already deleted
-            return False
+    def _on_layers_removed(self, layer_ids) -> None:
+        """The reviewed layer leaves the project: let it go before it is deleted, and before
+        the layer box moves on (QGIS has asked about its edits already)."""
+        if self.review is not None and self.layer.id() in layer_ids:
+            self._release_layer()
+            self.reload()
 
     def _connect_layer(self, layer: QgsVectorLayer) -> None:
         layer.attributeValueChanged.connect(self._on_attribute_changed)
