@@ -9,6 +9,7 @@ and Sentinel-2 L1C/L2A ``.SAFE`` folders (``MTD_MSIL1C.xml``/``MTD_MSIL2A.xml``,
 
 from __future__ import annotations
 
+import datetime
 import tarfile
 import zipfile
 from pathlib import Path
@@ -40,14 +41,21 @@ def write_band(path: Path, pixel_m: float = 40.0, driver: str = "GTiff") -> Path
 
 
 def landsat_mtl(
-    product_id: str, band_numbers: list[int], cloud: float = 12.34, collection: int = 2
+    product_id: str,
+    band_numbers: list[int],
+    cloud: float = 12.34,
+    collection: int = 2,
+    xml: bool = False,
 ) -> str:
-    """An MTL text in the real layout of Collection 2 (LANDSAT_METADATA_FILE) or 1
-    (L1_METADATA_FILE); keys as USGS writes them, a realistic subset."""
+    """An MTL in the real layout of Collection 2 (LANDSAT_METADATA_FILE) or 1
+    (L1_METADATA_FILE); keys as USGS writes them, a realistic subset. ``xml``: the
+    Collection 2 ``_MTL.xml`` form of the same."""
     sensor, level, path_row, acquired = product_id.split("_")[:4]
     spacecraft = f"LANDSAT_{int(sensor[2:])}"
     sensor_id = {"C": "OLI_TIRS", "O": "OLI", "E": "ETM", "T": "TM", "M": "MSS"}[sensor[1]]
     date = f"{acquired[:4]}-{acquired[4:6]}-{acquired[6:]}"
+    day = datetime.date.fromisoformat(date).timetuple().tm_yday
+    scene_id = f"L{sensor[1]}{int(sensor[2:])}{path_row}{acquired[:4]}{day:03d}EDC00"
     files = [f'    FILE_NAME_BAND_{n} = "{product_id}_B{n}.TIF"' for n in band_numbers]
     files.append(f'    FILE_NAME_METADATA_ODL = "{product_id}_MTL.txt"')
     scene = [
@@ -89,7 +97,7 @@ def landsat_mtl(
             "METADATA_FILE_INFO": [
                 '    ORIGIN = "Image courtesy of the U.S. Geological Survey"',
                 '    REQUEST_ID = "0501702043462_00011"',
-                f'    LANDSAT_SCENE_ID = "L{sensor[1]}7{path_row}2001188EDC00"',
+                f'    LANDSAT_SCENE_ID = "{scene_id}"',
                 f'    LANDSAT_PRODUCT_ID = "{product_id}"',
                 "    COLLECTION_NUMBER = 01",
                 '    STATION_ID = "EDC"',
@@ -104,10 +112,22 @@ def landsat_mtl(
             "IMAGE_ATTRIBUTES": [f"    CLOUD_COVER = {cloud:.2f}", "    IMAGE_QUALITY = 9"],
         }
         top = "L1_METADATA_FILE"
+    if xml:
+        return _as_xml(top, groups)
     lines = [f"GROUP = {top}"]
     for group, items in groups.items():
         lines += [f"  GROUP = {group}", *items, f"  END_GROUP = {group}"]
     return "\n".join([*lines, f"END_GROUP = {top}", "END", ""])
+
+
+def _as_xml(top: str, groups: dict[str, list[str]]) -> str:
+    body = ""
+    for group, items in groups.items():
+        pairs = (item.strip().split(" = ", 1) for item in items)
+        body += f"  <{group}>\n"
+        body += "".join(f"    <{key}>{value.strip(chr(34))}</{key}>\n" for key, value in pairs)
+        body += f"  </{group}>\n"
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<{top}>\n{body}</{top}>\n'
 
 
 def landsat_folder(
@@ -131,6 +151,7 @@ def landsat_folder(
 def landsat_tar(parent: Path, folder: Path, truncate: str | None = None) -> Path:
     """The flat .tar USGS ships; ``truncate``: that member keeps only half its bytes, as in a
     file that was damaged or cut short on its way."""
+    parent.mkdir(parents=True, exist_ok=True)
     path = parent / f"{folder.name}.tar"
     with tarfile.open(path, "w") as tar:
         for file in sorted(folder.iterdir()):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import contract, io, schema
+from . import contract, io, products, schema
 from .errors import Cancelled, InputError
 from .model import DEVICES, load_model
 from .pipeline import (
@@ -45,9 +45,18 @@ def _parser() -> argparse.ArgumentParser:
         help="scene → calving fronts (.gpkg or .geojson)",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    detect.add_argument("scene", help="GeoTIFF (or PNG/JPEG, then in pixel coordinates)")
+    detect.add_argument(
+        "scene",
+        help="GeoTIFF (or PNG/JPEG, then in pixel coordinates), or a Landsat Level-1 product "
+        "(.tar, folder or *_MTL.txt) or Sentinel-2 L1C/L2A product (.SAFE folder or .zip)",
+    )
     detect.add_argument("output", help="fronts file (.gpkg or .geojson)")
-    detect.add_argument("--band", type=_number(int, 1), default=1, help="band number")
+    detect.add_argument(
+        "--band",
+        type=_number(int, 1),
+        help="band number (of a product: the sensor's, 8 for B8); default: a product's from "
+        "the sensor band table (README, 'Band'), a raster's band 1",
+    )
     detect.add_argument("--clip", help="search-area polygon file (any CRS; reprojected)")
     detect.add_argument("--flow", help="ice flow direction: up/down/left/right or azimuth°")
     detect.add_argument("--glacier-id", default="", help="written into every front")
@@ -125,12 +134,14 @@ def check_outputs(args: argparse.Namespace) -> None:
 
 def detect(args: argparse.Namespace) -> int:
     check_outputs(args)
-    scene = io.open_scene(args.scene, args.band)
+    source = products.open_source(args.scene, args.band)
+    print(f"{source.metadata.summary}; reading {source.path}: {source.note}", file=sys.stderr)
+    scene = io.open_scene(source.path, source.band)
     model, messages = load_model(args.model, args.device)
     for message in messages:
         print(message, file=sys.stderr)
     options = DetectOptions(
-        band=args.band,
+        band=source.band,
         clip=args.clip,
         flow=args.flow,
         glacier_id=args.glacier_id,
@@ -148,7 +159,7 @@ def detect(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     fronts = extract(result, options, result.timer)
-    records = front_records(fronts, scene, model.info.source, args.glacier_id)
+    records = front_records(fronts, scene, model.info.source, args.glacier_id, source.metadata)
     # The probabilities reach their name only once the fronts are written too.
     with io.optional_output(args.probabilities, args.overwrite) as tmp:
         if tmp:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import contract, io, naming, schema
+from . import contract, io, products, schema
 from .errors import Cancelled, InputError
 from .extract import Front, extract_fronts, front_regions, fronts_in_mask, side_contrast
 from .infer import IsCancelled, Progress, estimate_flow, flow_turns, predict_scene
@@ -111,7 +111,7 @@ def model_grid(scene: io.Scene, pixel_size_m: float) -> io.Scene:
         or _finest_edge(scene) >= contract.FINE_PIXEL_FRACTION * pixel_size_m
     ):
         return scene
-    return io.resampled(scene, pixel_size_m, {SCENE_KEY: scene_name(scene)})
+    return io.resampled(scene, pixel_size_m, scene_tags(scene))
 
 
 def resolution_warning(scene: io.Scene, pixel_size_m: float) -> str | None:
@@ -259,6 +259,9 @@ def segment(
 
 SCENE_KEY = "CALFIN_SCENE"
 SOURCE_KEY = "CALFIN_SOURCE"
+METADATA_KEY = "CALFIN_SCENE_METADATA"
+"""calfin's own rasters (probabilities, preprocess output, the averaged scene) carry their
+scene's file name and metadata (``products.SceneMetadata`` as JSON) under these keys."""
 
 
 def scene_name(scene: io.Scene) -> str:
@@ -266,11 +269,28 @@ def scene_name(scene: io.Scene) -> str:
     return io.read_metadata(scene.path).get(SCENE_KEY) or os.path.basename(scene.path)
 
 
+def scene_metadata(scene: io.Scene) -> products.SceneMetadata:
+    """The original scene's product id, date, sensor, path/row and cloud cover: recorded in
+    calfin's own rasters, else from the product the file lies in or its file name
+    (``products.scene_metadata``); older calfin rasters give their scene's file name's."""
+    tags = io.read_metadata(scene.path)
+    if METADATA_KEY in tags:
+        return products.SceneMetadata.from_json(tags[METADATA_KEY])
+    if SCENE_KEY in tags:
+        return products.name_metadata(tags[SCENE_KEY])
+    return products.scene_metadata(scene.path)
+
+
+def scene_tags(scene: io.Scene) -> dict[str, str]:
+    """The raster metadata items by which calfin's outputs remember ``scene``."""
+    return {SCENE_KEY: scene_name(scene), METADATA_KEY: scene_metadata(scene).to_json()}
+
+
 def write_probabilities(path: str, result: SegmentResult, info, overwrite: bool) -> None:
     """The probability raster on the processed window's grid, NaN on nodata.
 
-    It remembers its scene's file name and the model, so that fronts extracted from it
-    later get the scene's image_id and date and the model as source.
+    It remembers its scene (``scene_tags``) and the model, so that fronts extracted from
+    it later get the scene's image_id, date and metadata and the model as source.
     """
     io.write_raster(
         path,
@@ -280,7 +300,7 @@ def write_probabilities(path: str, result: SegmentResult, info, overwrite: bool)
         info.outputs,
         nodata=float("nan"),
         overwrite=overwrite,
-        metadata={SCENE_KEY: scene_name(result.scene), SOURCE_KEY: info.source},
+        metadata={**scene_tags(result.scene), SOURCE_KEY: info.source},
     )
 
 
@@ -289,23 +309,28 @@ def front_records(
     scene: io.Scene,
     source: str,
     glacier_id: str = "",
+    metadata: products.SceneMetadata | None = None,
 ) -> list[dict]:
-    """Attach the CALFIN attributes to extracted fronts; ids and dates come from the
-    original scene's file name (``scene_name``)."""
+    """Attach the CALFIN attributes (``schema.FRONT_FIELDS``) to extracted fronts.
+
+    ``metadata``: the scene's (``products.open_source``); None: ``scene_metadata(scene)``,
+    which for a plain raster is what its file name says, as before products were read.
+    """
     metres = scene.units_are_metres
-    name = scene_name(scene)
-    image_id = naming.scene_id(name)
-    date = naming.scene_date(name)
+    metadata = metadata or scene_metadata(scene)
     return [
         {
             "geometry": front.line,
             "glacier_id": glacier_id,
-            "image_id": image_id,
-            "date": date,
+            "image_id": metadata.image_id,
+            "date": metadata.date,
             "qual_flag": schema.qual_flag(front.confidence),
             "confidence": round(float(front.confidence), 4),
             "length_m": round(float(front.length_m), 1) if metres else None,
             "source": source,
+            "sensor": metadata.sensor,
+            "path_row": metadata.path_row,
+            "cloud_cover": metadata.cloud_cover,
         }
         for front in fronts
     ]
@@ -476,7 +501,7 @@ def preprocess_scene(
             scene.crs_wkt,
         )
         writer.ds.SetMetadata(
-            {contract.PREPROCESSED_KEY: contract.PREPROCESS_VERSION, SCENE_KEY: scene_name(scene)}
+            {contract.PREPROCESSED_KEY: contract.PREPROCESS_VERSION, **scene_tags(scene)}
         )
         try:
             for i, core in enumerate(parts):

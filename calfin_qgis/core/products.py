@@ -12,6 +12,7 @@ behaviour of :mod:`naming`.
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import posixpath
 import re
@@ -64,6 +65,23 @@ class SceneMetadata:
     """WRS path and row (``008011``) or MGRS tile (``T22WEV``); ``""`` unknown."""
     cloud_cover: float | None
     """Scene cloud cover in percent."""
+
+    @property
+    def summary(self) -> str:
+        """One line for the log: what the scene is."""
+        cloud = "" if self.cloud_cover is None else f", cloud cover {self.cloud_cover:g} %"
+        where = " ".join(filter(None, (self.sensor, self.path_row)))
+        return f"Scene {self.image_id} ({self.date or 'date unknown'}{cloud}) {where}".strip()
+
+    def to_json(self) -> str:
+        """As a raster metadata item, so that calfin's own outputs remember their scene."""
+        date = self.date.isoformat() if self.date else None
+        return json.dumps({**self.__dict__, "date": date}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> SceneMetadata:
+        item = json.loads(text)
+        return cls(**{**item, "date": _iso_date(item["date"] or "")})
 
 
 @dataclass(frozen=True)
@@ -195,14 +213,16 @@ def _iso_date(text: str) -> datetime.date | None:
         return None
 
 
-def _mtl_in(folder: str, names: list[str], given: str) -> str:
+def _mtl_in(folder: str, names: list[str], given: str, archive: bool = False) -> str:
     """The one product's MTL among ``names`` (the .txt where both exist)."""
     mtls = sorted((n for n in names if _MTL.match(PurePosixPath(n).name)), key=_mtl_order)
     products = {_MTL.match(PurePosixPath(n).name)[1] for n in mtls}
     if not mtls:
+        cut = " or its download is incomplete (download it again)" if archive else ""
         raise InputError(
-            f"{given} holds no Landsat *_MTL.txt or *_MTL.xml file. Give a Landsat Level-1 "
-            "product (its .tar, folder or MTL file), a Sentinel-2 .SAFE or .zip, or a raster."
+            f"{given} holds no Landsat *_MTL.txt or *_MTL.xml file: it is not a Landsat "
+            f"Level-1 product{cut}. Give a Landsat product (its .tar, folder or MTL file), "
+            "a Sentinel-2 .SAFE or .zip, or a raster."
         )
     if len(products) > 1:
         raise InputError(
@@ -314,7 +334,7 @@ def _product(path: str, kind: str) -> _Product:
             members = gdal.ReadDirRecursive(root) or []
         except RuntimeError:
             members = []
-        mtl = _mtl_in(root, members, path)
+        mtl = _mtl_in(root, members, path, archive=True)
         return _landsat(posixpath.dirname(mtl), mtl)
     if kind == "zip":
         safe = _zip_safe(_archive_root(path, "/vsizip/"), path)

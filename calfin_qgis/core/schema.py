@@ -19,8 +19,14 @@ FRONT_FIELDS: tuple[tuple[str, str], ...] = (
     ("confidence", "float"),
     ("length_m", "float"),
     ("source", "str"),
+    ("sensor", "str"),
+    ("path_row", "str"),
+    ("cloud_cover", "float"),
 )
-"""Name and kind of each attribute, in layer order."""
+"""Name and kind of each attribute, in layer order; ``sensor`` (LC08, S2A...), ``path_row``
+(WRS path/row or MGRS tile) and ``cloud_cover`` (scene, percent) come from the product's
+metadata (``products``). Layers written before them lack the last three: readers must not
+require them."""
 
 
 def qual_flag(confidence: float) -> int:

@@ -10,7 +10,7 @@ from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
 from qgis.PyQt.QtGui import QIcon
 
 from .. import deps
-from ..core import contract  # constants only
+from ..core import bands, contract  # constants only
 from ..core.errors import Cancelled, InputError
 
 DEVICES = ["auto", "cpu", "cuda"]
@@ -26,11 +26,14 @@ CITATION = (
 )
 
 BAND_HELP = (
-    "<p><b>Band</b>: the bundled model was trained on Landsat panchromatic (L7/8/9 B8) and "
-    "B2 scenes (green on Landsat 4-7, blue on Landsat 8): use one of those where you can. "
-    "CALFIN itself used near-infrared (Landsat 8/9 B5, Landsat 4-7 B4, Sentinel-2 B8), "
-    "where ice and water also differ "
-    "strongly; this model has not been measured on it.</p>"
+    "<p><b>Band</b>: the bundled model was trained on Landsat green (B2 on Landsat 5/7) and "
+    "panchromatic (B8) bands. Give each sensor's band as the table says: load that band's "
+    "file (BAND picks a band of a multi-band raster); the command line picks it from a "
+    "product by itself. A band file inside its product (next to its MTL, inside its .SAFE) "
+    "gives the fronts the product id, date, sensor, path/row and cloud cover.</p>"
+    + bands.band_table_html()
+    + "<p>CALFIN itself used near-infrared (Landsat 8/9 B5, Landsat 4-7 B4, Sentinel-2 B8), "
+    "where ice and water also differ strongly; this model has not been measured on it.</p>"
 )
 
 INFERENCE_HELP = (

@@ -114,11 +114,18 @@ def run_segmentation(alg, parameters, context, feedback, **options):
     adds DetectOptions fields (glacier id, extraction settings) to those read here.
     """
     from ..core import io
-    from ..core.pipeline import DetectOptions, averaging_text, scene_warnings, segment
+    from ..core.pipeline import (
+        DetectOptions,
+        averaging_text,
+        scene_metadata,
+        scene_warnings,
+        segment,
+    )
 
     layer, path, band = scene_inputs(alg, parameters, context)
     model = load_model(device(alg, parameters, context), feedback)
     scene = io.open_scene(path, band)
+    feedback.pushInfo(scene_metadata(scene).summary)
     detect_options = DetectOptions(
         band=band,
         clip=clip_geometry(alg, parameters, context, layer.crs()),

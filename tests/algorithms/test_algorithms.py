@@ -17,7 +17,10 @@ from qgis.core import (
 
 from tests.conftest import ROOT, SAMPLE_CLIP, SAMPLE_FRONT
 
-FRONT_FIELDS = ["glacier_id", "image_id", "date", "qual_flag", "confidence", "length_m", "source"]
+FRONT_FIELDS = [
+    *("glacier_id", "image_id", "date", "qual_flag", "confidence", "length_m", "source"),
+    *("sensor", "path_row", "cloud_cover"),
+]
 
 pytestmark = pytest.mark.usefixtures("plugin")
 
@@ -84,7 +87,51 @@ def test_detect_fronts_writes_attributed_lines(sample_scene, tmp_path) -> None:
     assert 0.33 < front["confidence"] <= 1.0
     assert 1000 < front["length_m"] < 12000
     assert front["source"].startswith("calfin_unet")
+    assert (front["sensor"], front["path_row"]) == ("LE07", "009011")  # from the file name
+    assert front["cloud_cover"] is None or front["cloud_cover"].isNull()  # no metadata file
     assert QgsRasterLayer(out["PROBABILITIES"]).bandCount() == 2
+
+
+def test_band_files_of_a_product_give_the_fronts_its_metadata(tmp_path) -> None:
+    """A band inside a product (a tar read through /vsitar/, an extracted folder beside its
+    MTL) gets the product's id, date, sensor, path/row and cloud cover; a 20 m band is
+    averaged to 40 m through the tar. segment's probabilities remember the product for
+    extract_fronts."""
+    from tests import products as made
+
+    folder = made.landsat_folder(tmp_path, made.C1_ETM, {2: 40.0, 8: 20.0}, cloud=8.5, collection=1)
+    tar = made.landsat_tar(tmp_path, folder)
+    feedback = Log()
+    pan = QgsRasterLayer(f"/vsitar/{tar}/{made.C1_ETM}_B8.TIF", "B8", "gdal")  # as QGIS opens it
+    assert pan.isValid()
+    detected = run(
+        "calfin:detect_fronts",
+        {
+            "INPUT": pan,
+            "FLOW": 1,
+            "OUTPUT": str(tmp_path / "detected.gpkg"),
+        },
+        feedback,
+    )["OUTPUT"]
+    band = folder / f"{made.C1_ETM}_B2.TIF"
+    probs = run(
+        "calfin:segment", {"INPUT": str(band), "FLOW": 1, "OUTPUT": str(tmp_path / "p.tif")}
+    )["OUTPUT"]
+    extracted = run(
+        "calfin:extract_fronts", {"INPUT": probs, "OUTPUT": str(tmp_path / "extracted.gpkg")}
+    )["OUTPUT"]
+    log = "\n".join(feedback.lines)
+    assert "averaged from 20 m to 40 m" in log
+    assert f"Scene {made.C1_ETM} (2001-07-07, cloud cover 8.5 %) LE07 009011" in log
+    for fronts in (detected, extracted):
+        front = next(QgsVectorLayer(fronts).getFeatures())
+        assert front["image_id"] == made.C1_ETM
+        assert front["date"].toString("yyyy-MM-dd") == "2001-07-07"
+        assert (front["sensor"], front["path_row"], front["cloud_cover"]) == (
+            "LE07",
+            "009011",
+            8.5,
+        )
 
 
 def test_evaluate_fronts_against_the_manual_front(sample_scene, tmp_path) -> None:
