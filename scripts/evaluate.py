@@ -4,7 +4,10 @@ Runs the plugin's own pipeline on every raw image of a FrontLearning-style folde
 (`images/*.png`, `labels_1px/*_Front.png`, matched by the name before `_Subset`/`_Front`),
 writes one predicted 1-px front PNG per image (255 on 0, on the image's grid) named like
 its label, and `metrics.csv` with one row per image and the pooled figures (distances
-pooled over the images with a front, their mean line IoU, the no-front count). Images are
+pooled over the images with a front, their mean line IoU, the no-front count), and
+`breakdown.csv` with the same pooled figures per glacier, sensor, season and Landsat 7
+SLC state, read from the image ids (``core.breakdown``; a file of its own, so that every
+row of metrics.csv stays one image or the pool). Images are
 read as grey values (band 1, or a palette's grey levels; 8 or 16 bit); a label without a
 front is skipped with a message. TURN rotates every image and label by k quarter turns
 (counter-clockwise) first, to measure orientation robustness; FLOW then still names the
@@ -30,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from calfin_qgis.core import io  # noqa: E402
+from calfin_qgis.core.breakdown import GroupSummary, breakdown  # noqa: E402
 from calfin_qgis.core.metrics import rasterize_lines, score_image, summarize  # noqa: E402
 from calfin_qgis.core.model import load_model  # noqa: E402
 from calfin_qgis.core.naming import scene_id  # noqa: E402
@@ -85,6 +89,22 @@ def write_png(path: Path, image: np.ndarray) -> None:
     mem = gdal.GetDriverByName("MEM").Create("", image.shape[1], image.shape[0], 1, gdal.GDT_Byte)
     mem.GetRasterBand(1).WriteArray(image)
     gdal.GetDriverByName("PNG").CreateCopy(str(path), mem)
+
+
+def write_breakdown(path: Path, groups: list[GroupSummary]) -> None:
+    """One row per group (key, value) with its pooled figures; printed as a table too."""
+    header = ["key", "value", "images", "no_front", "mean_px", "median_px", "line_iou"]
+    rows = [
+        [g.key, g.value, g.summary.n_images, g.summary.n_no_front]
+        + [f"{v:.3f}" for v in (g.summary.mean_px, g.summary.median_px, g.summary.line_iou)]
+        for g in groups
+    ]
+    with open(path, "w", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    print("breakdown (distances pooled per group):")
+    print(f"  {'key':8}{'value':15}{'images':>7}{'no front':>9}{'mean px':>9}{'median px':>10}")
+    for key, value, n, no_front, mean, median, _ in rows:
+        print(f"  {key:8}{value:15}{n:>7}{no_front:>9}{mean:>9}{median:>10}")
 
 
 def main() -> int:
@@ -178,6 +198,7 @@ def main() -> int:
                 sum(s.n_pixels for s in scores),
             ]
         )
+    write_breakdown(args.out / "breakdown.csv", breakdown(scores))
     if earlier:
         print(
             f"note: {args.out} still holds {len(earlier)} prediction(s) of an earlier run that "
