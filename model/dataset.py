@@ -29,21 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from calfin_qgis.core.breakdown import glacier_of  # noqa: E402
 from calfin_qgis.core.preprocess import model_input  # noqa: E402
 
 DATA_DIR = ROOT.parent / "shared" / "data" / "frontlearning" / "train"
-
-GLACIERS = ("jakobshavn", "kangerlussuaq", "sverdrup")
-
-
-def glacier_of(name: str) -> str:
-    """Glacier of a FrontLearning file name from its WRS path/row (third ``_`` field)."""
-    pathrow = name.split("_")[2]
-    if pathrow in ("008011", "009011", "010011"):
-        return "jakobshavn"
-    if pathrow in ("229012", "230012", "231012"):
-        return "kangerlussuaq"
-    return "sverdrup"
 
 
 def load_grey(path: Path) -> np.ndarray:

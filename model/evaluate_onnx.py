@@ -23,10 +23,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from dataset import GLACIERS, ValSet, list_scenes  # noqa: E402
+from dataset import ValSet, list_scenes  # noqa: E402
 from train import front_distances  # noqa: E402
 
 from calfin_qgis.core import contract  # noqa: E402
+from calfin_qgis.core.breakdown import GLACIERS  # noqa: E402
 
 
 def main(argv=None):

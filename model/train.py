@@ -36,10 +36,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from dataset import DATA_DIR, GLACIERS, TrainSet, ValSet, list_scenes  # noqa: E402
+from dataset import DATA_DIR, TrainSet, ValSet, list_scenes  # noqa: E402
 from unet import UNet, count_parameters  # noqa: E402
 
 from calfin_qgis.core import contract  # noqa: E402
+from calfin_qgis.core.breakdown import GLACIERS  # noqa: E402
 
 EDGE_WEIGHT = 25.0
 

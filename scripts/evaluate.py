@@ -4,7 +4,10 @@ Runs the plugin's own pipeline on every raw image of a FrontLearning-style folde
 (`images/*.png`, `labels_1px/*_Front.png`, matched by the name before `_Subset`/`_Front`),
 writes one predicted 1-px front PNG per image (255 on 0, on the image's grid) named like
 its label, and `metrics.csv` with one row per image and the pooled figures (distances
-pooled over the images with a front, their mean line IoU, the no-front count). Images are
+pooled over the images with a front, their mean line IoU, the no-front count), and
+`breakdown.csv` with the same pooled figures per glacier, sensor, season and Landsat 7
+SLC state, read from the image ids (``core.breakdown``; a file of its own, so that every
+row of metrics.csv stays one image or the pool). Images are
 read as grey values (band 1, or a palette's grey levels; 8 or 16 bit); a label without a
 front is skipped with a message. TURN rotates every image and label by k quarter turns
 (counter-clockwise) first, to measure orientation robustness; FLOW then still names the
@@ -30,8 +33,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from calfin_qgis.core import io  # noqa: E402
-from calfin_qgis.core.metrics import rasterize_lines, score_image, summarize  # noqa: E402
-from calfin_qgis.core.model import load_model  # noqa: E402
+from calfin_qgis.core.breakdown import GroupSummary, breakdown  # noqa: E402
+from calfin_qgis.core.metrics import (  # noqa: E402
+    ImageScore,
+    Summary,
+    rasterize_lines,
+    score_image,
+    summarize,
+)
+from calfin_qgis.core.model import Model, load_model  # noqa: E402
 from calfin_qgis.core.naming import scene_id  # noqa: E402
 from calfin_qgis.core.pipeline import DetectOptions, extract, segment  # noqa: E402
 
@@ -87,69 +97,81 @@ def write_png(path: Path, image: np.ndarray) -> None:
     gdal.GetDriverByName("PNG").CreateCopy(str(path), mem)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("data", type=Path)
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--flow", choices=["up", "down", "left", "right"])
-    parser.add_argument("--turn", type=int, default=0, help="quarter turns applied first")
-    parser.add_argument("--match", default="", help="only images whose name matches (regex)")
-    parser.add_argument("--threshold", type=float, default=DetectOptions.threshold)
-    parser.add_argument(
-        "--low-threshold", type=float, default=DetectOptions.low_threshold, help="0 = off"
-    )
-    parser.add_argument("--scale", type=float, default=1.0, help="upsample images this much")
-    parser.add_argument("--keep-resolution", action="store_true", help="no resampling")
-    parser.add_argument("--no-flip", action="store_true", help="no mirrored pass")
-    args = parser.parse_args()
-    images = sorted(
-        p for p in (args.data / "images").glob("*.png") if re.search(args.match, p.name)
-    )
-    if not (args.data / "images").is_dir():
+def write_breakdown(path: Path, groups: list[GroupSummary]) -> None:
+    """One row per group (key, value) with its pooled figures; printed as a table too."""
+    header = ["key", "value", "images", "no_front", "mean_px", "median_px", "line_iou"]
+    rows = [
+        [g.key, g.value, g.summary.n_images, g.summary.n_no_front]
+        + [f"{v:.3f}" for v in (g.summary.mean_px, g.summary.median_px, g.summary.line_iou)]
+        for g in groups
+    ]
+    with open(path, "w", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    print("breakdown (distances pooled per group):")
+    print(f"  {'key':8}{'value':15}{'images':>7}{'no front':>9}{'mean px':>9}{'median px':>10}")
+    for key, value, n, no_front, mean, median, _ in rows:
+        print(f"  {key:8}{value:15}{n:>7}{no_front:>9}{mean:>9}{median:>10}")
+
+
+def score_folder(
+    model: Model,
+    data: Path,
+    out: Path,
+    options: DetectOptions,
+    match: str = "",
+    turn: int = 0,
+    scale: float = 1.0,
+) -> list[ImageScore]:
+    """Detect the front of every matching image of ``data`` through the plugin's pipeline,
+    write each as a PNG into ``out`` and score it against its label (the one evaluation loop
+    of `make evaluate` and `model/folds.py`)."""
+    if not (data / "images").is_dir():
         sys.exit(
-            f"evaluate: {args.data} has no images/ folder; DATA must be laid out like "
+            f"evaluate: {data} has no images/ folder; DATA must be laid out like "
             "FrontLearning's train folder (images/*.png, labels_1px/*_Front.png)"
         )
+    images = sorted(p for p in (data / "images").glob("*.png") if re.search(match, p.name))
     if not images:
-        matching = f" matching MATCH='{args.match}'" if args.match else ""
-        sys.exit(f"evaluate: no images/*.png{matching} in {args.data}")
-    args.out.mkdir(parents=True, exist_ok=True)
-    earlier = {p.name for p in args.out.glob("*_Front.png")}
-    model, messages = load_model()
-    print("\n".join(messages))
-    options = DetectOptions(
-        flow=args.flow,
-        threshold=args.threshold,
-        low_threshold=args.low_threshold,
-        resample=not args.keep_resolution,
-        flip=not args.no_flip,
-    )
-    grid = io.PIXEL_GEOTRANSFORM if args.scale == 1 else label_grid(LABEL_PIXEL_M)
+        matching = f" matching MATCH='{match}'" if match else ""
+        sys.exit(f"evaluate: no images/*.png{matching} in {data}")
+    out.mkdir(parents=True, exist_ok=True)
+    earlier = {p.name for p in out.glob("*_Front.png")}
+    grid = io.PIXEL_GEOTRANSFORM if scale == 1 else label_grid(LABEL_PIXEL_M)
     scores = []
     for path in images:
         name = scene_id(path.name)
-        label_path = args.data / "labels_1px" / f"{name}_Front.png"
+        label_path = data / "labels_1px" / f"{name}_Front.png"
         if not label_path.exists():
             print(f"skip {path.name}: no label {label_path.name}")
             continue
-        image = np.rot90(read_grey(path), args.turn)
-        reference = np.rot90(io.open_scene(label_path).read()[0] < 128, args.turn)
+        image = np.rot90(read_grey(path), turn)
+        reference = np.rot90(io.open_scene(label_path).read()[0] < 128, turn)
         if not reference.any():
             print(f"skip {path.name}: its label {label_path.name} holds no front")
             continue
-        scene = io.open_scene(to_vsimem(np.ascontiguousarray(image), name, args.scale))
+        scene = io.open_scene(to_vsimem(np.ascontiguousarray(image), name, scale))
         result = segment(model, scene, options)
         fronts = extract(result, options, result.timer)
         predicted = rasterize_lines([f.line for f in fronts], image.shape, grid)
         gdal.Unlink(scene.path)
-        as_given = np.rot90(predicted, -args.turn)  # the PNG lies on the image's own grid
-        write_png(args.out / label_path.name, as_given.astype(np.uint8) * 255)
+        as_given = np.rot90(predicted, -turn)  # the PNG lies on the image's own grid
+        write_png(out / label_path.name, as_given.astype(np.uint8) * 255)
         earlier.discard(label_path.name)
         scores.append(score_image(name, predicted, reference))
         s = scores[-1]
         print(f"{name}: mean {s.mean_px:.2f} px, median {s.median_px:.2f} px, found {s.found}")
+    if earlier:
+        print(
+            f"note: {out} still holds {len(earlier)} prediction(s) of an earlier run that "
+            f"this run did not write (e.g. {min(earlier)}); metrics.csv covers this run only"
+        )
+    return scores
+
+
+def write_results(out: Path, scores: list[ImageScore]) -> Summary:
+    """metrics.csv (one row per image, then the pool) and breakdown.csv; prints the figures."""
     summary = summarize(scores)
-    with open(args.out / "metrics.csv", "w", newline="") as handle:
+    with open(out / "metrics.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(
             ["image_id", "found", "no_front", "mean_px", "median_px", "line_iou", "n_pixels"]
@@ -178,16 +200,41 @@ def main() -> int:
                 sum(s.n_pixels for s in scores),
             ]
         )
-    if earlier:
-        print(
-            f"note: {args.out} still holds {len(earlier)} prediction(s) of an earlier run that "
-            f"this run did not write (e.g. {min(earlier)}); metrics.csv covers this run only"
-        )
+    write_breakdown(out / "breakdown.csv", breakdown(scores))
     print(
         f"images {summary.n_images}, no front {summary.n_no_front}, line IoU {summary.line_iou:.3f}"
     )
     print(f"pooled mean distance: {summary.mean_px:.2f} px")
     print(f"pooled median distance: {summary.median_px:.2f} px")
+    return summary
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("data", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--flow", choices=["up", "down", "left", "right"])
+    parser.add_argument("--turn", type=int, default=0, help="quarter turns applied first")
+    parser.add_argument("--match", default="", help="only images whose name matches (regex)")
+    parser.add_argument("--threshold", type=float, default=DetectOptions.threshold)
+    parser.add_argument(
+        "--low-threshold", type=float, default=DetectOptions.low_threshold, help="0 = off"
+    )
+    parser.add_argument("--scale", type=float, default=1.0, help="upsample images this much")
+    parser.add_argument("--keep-resolution", action="store_true", help="no resampling")
+    parser.add_argument("--no-flip", action="store_true", help="no mirrored pass")
+    args = parser.parse_args()
+    model, messages = load_model()
+    print("\n".join(messages))
+    options = DetectOptions(
+        flow=args.flow,
+        threshold=args.threshold,
+        low_threshold=args.low_threshold,
+        resample=not args.keep_resolution,
+        flip=not args.no_flip,
+    )
+    scores = score_folder(model, args.data, args.out, options, args.match, args.turn, args.scale)
+    write_results(args.out, scores)
     return 0
 
 

@@ -16,7 +16,8 @@ LABELS = sorted((DATA / "frontlearning" / "labels_1px").glob("*_Front.png"))
 
 
 def evaluate(out: Path, *options: str) -> tuple[list[str], list[dict]]:
-    """Run scripts/evaluate.py; its last two printed lines and the rows of metrics.csv."""
+    """Run scripts/evaluate.py; its last two printed lines and the rows of metrics.csv
+    (breakdown.csv and the whole output are left in ``out``)."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "evaluate.py"), str(DATA / "frontlearning")]
         + [str(out), "--flow", "up", *options],
@@ -25,6 +26,7 @@ def evaluate(out: Path, *options: str) -> tuple[list[str], list[dict]]:
         timeout=300,
         check=True,
     )
+    (out / "stdout.txt").write_text(result.stdout)
     rows = list(csv.DictReader((out / "metrics.csv").read_text().splitlines()))
     return result.stdout.strip().splitlines()[-2:], rows
 
@@ -55,6 +57,24 @@ def test_pooled_row_turned_predictions_and_other_png_kinds(tmp_path: Path) -> No
     pooled = rows[-1]
     assert pooled["no_front"] == str(sum(r["found"] == "0" for r in rows[:-1]))
     assert int(pooled["n_pixels"]) == sum(int(r["n_pixels"]) for r in rows[:-1])
+    groups = list(csv.DictReader((tmp_path / "plain" / "breakdown.csv").open()))
+    # the three fixture scenes: Jakobshavn, two Landsat 7 (2000, 2001: SLC-on) and one Landsat 5
+    # of July 2001, September 2000 and October 1997
+    assert [(g["key"], g["value"], g["images"]) for g in groups] == [
+        ("glacier", "jakobshavn", "3"),
+        ("sensor", "LE07", "2"),
+        ("sensor", "LT05", "1"),
+        ("season", "autumn", "2"),
+        ("season", "summer", "1"),
+        ("slc", "on", "2"),
+    ]
+    whole = groups[0]  # one glacier: its group is the pool
+    assert [whole[k] for k in ("no_front", "mean_px", "median_px", "line_iou")] == [
+        pooled[k] for k in ("no_front", "mean_px", "median_px", "line_iou")
+    ]
+    assert (
+        "breakdown (distances pooled per group):" in (tmp_path / "plain" / "stdout.txt").read_text()
+    )
     _, turned = evaluate(tmp_path / "turned", "--turn", "1")
     assert gdal.Open(str(tmp_path / "turned" / LABELS[0].name)).RasterXSize == 200
     assert len(turned) == len(rows)
