@@ -5,7 +5,8 @@ a *plausible, not true* grid: EPSG:3413 (NSIDC polar stereographic north), 40 m 
 centred on Jakobshavn Isbræ's front (Loebel et al.'s front centre coordinate). The subset
 was rotated by its authors so that the ice flows up the image, so map north on this grid
 is not real north. The reference front is the manual 1 px label turned into a line on the
-same grid. ``timeseries/`` holds more scenes of the same path/row (WRS 009011, 1994-2002),
+same grid. ``glacier_polygons.gpkg`` is all 27 search polygons as one layer with a
+``glacier_id``. ``timeseries/`` holds more scenes of the same path/row (WRS 009011, 1994-2002),
 put on the *same* plausible grid (the FrontLearning subsets of one path/row cover the same
 fjord window), with a terminus box and a centreline drawn on that grid: the demo's time
 series. Run once: ``python scripts/make_sample_data.py``.
@@ -118,6 +119,23 @@ def write_glacier_layer(path: Path, name: str, geometry) -> None:
     gdal.Unlink(source)
 
 
+def write_glacier_polygons(path: Path) -> None:
+    """Loebel et al.'s 27 search polygons as one layer with a ``glacier_id`` field (the
+    shapefile's name): the batch's CLIP input, one polygon per glacier."""
+    path.unlink(missing_ok=True)
+    for shapefile in sorted((SHARED / "clip_polygons").glob("*.shp")):
+        gdal.VectorTranslate(
+            str(path),
+            str(shapefile),
+            format="GPKG",
+            accessMode="append" if path.exists() else None,
+            layerName="glaciers",
+            SQLStatement=f"SELECT '{shapefile.stem}' AS glacier_id FROM \"{shapefile.stem}\"",
+            geometryType="MULTIPOLYGON",
+            dstSRS="EPSG:3413",
+        )
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     scene = OUT / f"{SCENE}_Subset.tif"
@@ -154,6 +172,7 @@ def main() -> None:
             TRAIN / "labels_1px" / f"{name}_Front.png", OUT / "frontlearning" / "labels_1px"
         )
     write_time_series(gt)
+    write_glacier_polygons(OUT / "glacier_polygons.gpkg")
     print(
         f"wrote {scene.name}, its reference front, the clip polygon, 3 evaluation scenes and "
         f"{len(TIME_SERIES)} time-series scenes with a terminus box and centreline"
