@@ -143,17 +143,22 @@ def check_front_fields(names: Sequence[str], glacier_field: str, layer: str) -> 
         )
 
 
-def by_glacier(items: Sequence[tuple[str | None, BaseGeometry]], kind: str, layer: str) -> dict:
-    """Glacier id → one geometry; a lone feature without an id serves every glacier."""
+def by_glacier(
+    items: Sequence[tuple[str | None, BaseGeometry]], kind: str, layer: str, field_name: str
+) -> dict:
+    """Glacier id → one geometry (``kind``: box or centreline). A lone feature without a glacier
+    id serves every glacier; several need an id each."""
+    if not items:
+        raise InputError(f"{layer} holds no {kind}. Draw one per glacier.")
     if len(items) == 1 and items[0][0] is None:
         return {EVERY_GLACIER: items[0][1]}
     out: dict = {}
     for glacier, geometry in items:
         if glacier is None:
             raise InputError(
-                f"{layer} holds several {kind}s and no glacier id on some of them. Fill its "
-                "glacier id field (GLACIER_FIELD) so that each front finds its glacier's "
-                f"{kind}."
+                f"{layer} holds {len(items)} features, not all with a glacier id in a field "
+                f"'{field_name}'. Add or fill that field (GLACIER_FIELD, --glacier-field) so that "
+                f"each front finds its glacier's {kind}, or keep a single {kind}."
             )
         if glacier in out:
             raise InputError(

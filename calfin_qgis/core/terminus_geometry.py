@@ -81,12 +81,15 @@ class Box:
         """The box-averaged position of ``front`` (lines), in map units from the upstream edge."""
         if self.width <= 0:
             return Measure(None, "the box has no width: draw it as a polygon with 4+ corners")
-        inside = [
-            part
-            for part in shapely.get_parts(front.intersection(self.polygon))
-            if part.geom_type == "LineString"
+        # The whole front, not its clipped copy: unary_union nodes it with the outline
+        # exactly, where clipped ends would miss a reprojected outline by a rounding error.
+        lines = [p for p in shapely.get_parts(front) if p.geom_type.endswith("LineString")]
+        faces = [
+            face
+            for face in polygonize(unary_union([self.polygon.exterior, *lines]))
+            if self.polygon.contains(face.representative_point())
         ]
-        faces = list(polygonize(unary_union([self.polygon.exterior, *inside])))
+        inside = front.intersection(self.polygon).length > 0
         tolerance = 1e-9 * max(self.width, 1.0)
         upstream = [f for f in faces if f.boundary.intersection(self.upstream).length > tolerance]
         cut = unary_union(upstream) if upstream else None

@@ -77,23 +77,15 @@ def read_fronts(path: str | os.PathLike, glacier_field: str = "glacier_id") -> L
 
 
 def read_references(path: str | os.PathLike, glacier_field: str, kind: str) -> Layer:
-    """Boxes or centrelines (``kind``) by glacier id; one feature without the field serves all."""
-    ds, layer, names = _open(path, f"{kind}s")
-    has_id = glacier_field in names
-    items = [
-        (str(_value(feature, names, glacier_field) or "") if has_id else None, _geometry(feature))
-        for feature in layer
-        if feature.GetGeometryRef() is not None
-    ]
-    if not items:
-        raise InputError(f"{path} holds no {kind}. Draw one per glacier.")
-    if not has_id and len(items) > 1:
-        raise InputError(
-            f"{Path(path).name} holds {len(items)} {kind}s but no field '{glacier_field}'. "
-            f"Add that field with each {kind}'s glacier id, or keep a single {kind}."
-        )
-    crs = _crs(layer)
-    return Layer(by_glacier(items, kind, Path(path).name), crs, Path(path).name)
+    """Boxes or centrelines (``kind``) by glacier id; one feature without an id serves all."""
+    ds, layer, names = _open(path, f"{kind} features")
+    items = []
+    for feature in layer:
+        if feature.GetGeometryRef() is not None:
+            glacier = _value(feature, names, glacier_field)
+            items.append((None if glacier is None else str(glacier), _geometry(feature)))
+    name = Path(path).name
+    return Layer(by_glacier(items, kind, name, glacier_field), _crs(layer), name)
 
 
 def _csv_value(value) -> str:
