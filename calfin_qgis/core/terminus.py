@@ -329,30 +329,50 @@ def terminus_change(
         )
         glacier_rows = [_row(glacier, k[1], groups[k]) for k in keys]
         rows.extend(glacier_rows)
-        for row in glacier_rows:
-            if row.date is None:
-                _warn(row, "no date: left out of the time series")
-        box, line = box_of(glacier), line_of(glacier)
-        if box is None and line is None:
-            for row in glacier_rows:
-                _warn(row, f"no box or centreline for glacier '{glacier}': left out")
-            continue
         unions = [unary_union([f.geometry for f in groups[k]]) for k in keys]
-        if line is not None:
-            line = _line(line, glacier)
-            if drawn_backwards(line, unary_union(unions)):
-                line = line.reverse()
-                text = "centreline reversed: its start lay much nearer the fronts than its end"
-                notes.append(f"Glacier '{glacier}': {text} (draw it upstream → ocean).")
-                for row in glacier_rows:
-                    _warn(row, text)
-        frame = Box(box, line) if box is not None else None
-        for row, front in zip(glacier_rows, unions, strict=True):
-            if frame is not None:
-                measure = frame.measure(front)
-                row.box_position_m, row.cut = _metres(row, measure, metres), measure.cut
-            if line is not None:
-                row.centreline_position_m = _metres(row, centreline_position(line, front), metres)
-        methods[glacier] = "box" if frame else "centreline"
-        _add_change(glacier_rows, f"{methods[glacier]}_position_m")
+        method = _measure(glacier_rows, unions, box_of(glacier), line_of(glacier), metres, notes)
+        if method:
+            methods[glacier] = method
     return Result(rows, crs_wkt, notes, methods)
+
+
+def _measure(
+    rows: Sequence[Row],
+    fronts: Sequence[BaseGeometry],
+    box: BaseGeometry | None,
+    line: BaseGeometry | None,
+    metres_per_unit: float,
+    notes: list[str],
+) -> str | None:
+    """Fill one glacier's ``rows`` (by date) from its ``fronts``; returns the method used for
+    the change ("box" or "centreline"), None when the glacier has neither."""
+    glacier = rows[0].glacier_id
+    for row in rows:
+        if row.date is None:
+            _warn(row, "no date: left out of the time series")
+    if box is None and line is None:
+        for row in rows:
+            _warn(row, f"no box or centreline for glacier '{glacier}': left out")
+        return None
+    if line is not None:
+        line = _line(line, glacier)
+        if drawn_backwards(line, unary_union(fronts)):
+            line = line.reverse()
+            text = "centreline reversed: its start lay much nearer the fronts than its end"
+            notes.append(f"Glacier '{glacier}': {text} (draw it upstream → ocean).")
+            for row in rows:
+                _warn(row, text)
+    try:
+        frame = Box(box, line) if box is not None else None
+    except ValueError as err:
+        raise InputError(f"The box of glacier '{glacier}': {err}. Keep one polygon.") from None
+    for row, front in zip(rows, fronts, strict=True):
+        if frame is not None:
+            measure = frame.measure(front)
+            row.box_position_m, row.cut = _metres(row, measure, metres_per_unit), measure.cut
+        if line is not None:
+            measure = centreline_position(line, front)
+            row.centreline_position_m = _metres(row, measure, metres_per_unit)
+    method = "box" if frame else "centreline"
+    _add_change(rows, f"{method}_position_m")
+    return method

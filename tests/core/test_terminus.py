@@ -224,6 +224,15 @@ def test_a_front_without_date_keeps_a_row_with_the_reason() -> None:
     assert undated.date is None and "no date" in undated.warning and undated.change_m is None
 
 
+def test_a_box_of_two_polygons_is_an_error_naming_the_glacier() -> None:
+    from shapely import affinity
+    from shapely.geometry import MultiPolygon
+
+    two = MultiPolygon([BOX, affinity.translate(BOX, 5000, 0)])
+    with pytest.raises(InputError, match="box of glacier 'g'.*Keep one polygon"):
+        terminus_change(fronts((D(2000, 1, 1), across(1000))), boxes(two))
+
+
 def test_empty_layer_missing_fields_and_missing_references_are_errors() -> None:
     with pytest.raises(InputError, match="holds no fronts"):
         terminus_change(Layer([], WKT, "fronts"), boxes())
