@@ -17,7 +17,14 @@ import pytest
 from calfin_qgis import deps
 
 ROOT = Path(__file__).resolve().parent.parent
-EXPECTED_ALGS = {"preprocess", "segment", "extract_fronts", "detect_fronts", "evaluate_fronts"}
+EXPECTED_ALGS = {
+    "preprocess",
+    "segment",
+    "extract_fronts",
+    "detect_fronts",
+    "evaluate_fronts",
+    "terminus_change",
+}
 
 
 def hide(monkeypatch, *modules: str) -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from qgis.core import QgsApplication
 
-EXPECTED = {"preprocess", "segment", "extract_fronts", "detect_fronts", "evaluate_fronts"}
+EXPECTED = {
+    "preprocess",
+    "segment",
+    "extract_fronts",
+    "detect_fronts",
+    "evaluate_fronts",
+    "terminus_change",
+}
 
 
 def test_class_factory_registers_and_unload_removes_provider(plugin) -> None:

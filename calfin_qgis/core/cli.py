@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import contract, io, products, schema
+from . import contract, io, products, schema, terminus_cli
 from .errors import Cancelled, InputError
 from .model import DEVICES, load_model
 from .pipeline import (
@@ -97,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     detect.add_argument("--model", help="ONNX model instead of the bundled one")
     detect.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    terminus_cli.add_parser(sub)
     return parser
 
 
@@ -176,7 +177,7 @@ def detect(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return detect(args)
+        return getattr(args, "handler", detect)(args)
     except (InputError, Cancelled) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

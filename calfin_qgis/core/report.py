@@ -6,7 +6,6 @@ Plain inline SVG, so it needs no plotting package and opens in any browser.
 from __future__ import annotations
 
 import html
-import math
 import os
 from collections.abc import Mapping, Sequence
 
@@ -14,12 +13,8 @@ import numpy as np
 import shapely
 
 from .metrics import ImageScore, Summary
-
-
-def _fmt(value: float | None, unit: str = "") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:.2f}{unit}"
+from .svg import fmt as _fmt
+from .svg import polyline, svg
 
 
 def histogram_svg(distances: np.ndarray, width: int = 480, height: int = 180) -> str:
@@ -34,10 +29,11 @@ def histogram_svg(distances: np.ndarray, width: int = 480, height: int = 180) ->
         f'width="{bar - 1:.1f}" height="{c / peak * (height - 30):.1f}" fill="#1f77b4"/>'
         for i, c in enumerate(counts)
     )
-    return (
-        f'<svg width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">{bars}'
-        f'<text x="0" y="{height - 4}" font-size="11">0 px</text>'
-        f'<text x="{width - 60}" y="{height - 4}" font-size="11">{edges[-1]:.1f} px</text></svg>'
+    return svg(
+        width,
+        height,
+        f'{bars}<text x="0" y="{height - 4}" font-size="11">0 px</text>'
+        f'<text x="{width - 60}" y="{height - 4}" font-size="11">{edges[-1]:.1f} px</text>',
     )
 
 
@@ -50,17 +46,13 @@ def pair_svg(detected: Sequence, reference: Sequence, size: int = 220) -> str:
     scale = (size - 10) / max(maxx - minx, maxy - miny, 1e-9)
 
     def path(geometry, colour: str) -> str:
-        out = []
-        for part in shapely.get_parts(geometry):
-            xy = shapely.get_coordinates(part)
-            pts = " ".join(
-                f"{5 + (x - minx) * scale:.1f},{5 + (maxy - y) * scale:.1f}" for x, y in xy
-            )
-            out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        return "".join(out)
+        return "".join(
+            polyline(((5 + (x - minx) * scale, 5 + (maxy - y) * scale) for x, y in xy), colour)
+            for xy in map(shapely.get_coordinates, shapely.get_parts(geometry))
+        )
 
     body = "".join(path(g, "black") for g in reference) + "".join(path(g, "red") for g in detected)
-    return f'<svg width="{size}" height="{size}" xmlns="http://www.w3.org/2000/svg">{body}</svg>'
+    return svg(size, size, body)
 
 
 def write_report(

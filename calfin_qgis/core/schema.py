@@ -8,6 +8,9 @@ QUAL_MANUAL_EDITED = 3
 QUAL_AUTO = 10
 QUAL_AUTO_LOW_CONFIDENCE = 13
 
+REJECTED = "rejected"
+"""The review dock's status of a front judged wrong: it is never measured or exported."""
+
 LOW_CONFIDENCE = 0.5
 """Automatic picks whose mean edge probability is below this get flag 13."""
 

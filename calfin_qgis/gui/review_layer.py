@@ -20,8 +20,9 @@ from qgis.core import (
     QgsVectorDataProvider,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
+from qgis.PyQt.QtCore import QVariant
 
+from ..processing.layers import plain
 from .review_model import (
     EDITED,
     REDRAWN,
@@ -50,13 +51,8 @@ def default_reviewer() -> str:
 
 
 def _py(value):
-    """A Python value from a QGIS attribute: NULL becomes None, QDate a date."""
-    if value is None or (isinstance(value, QVariant) and value.isNull()):
-        return None
-    if isinstance(value, QDate):
-        return value.toPyDate() if value.isValid() else None
-    if isinstance(value, QDateTime):
-        return value.toPyDateTime().date() if value.isValid() else None
+    """A Python value from a QGIS attribute: NULL becomes None, QDate and ISO text a date."""
+    value = plain(value)
     if isinstance(value, str) and len(value) >= 10:
         try:
             return datetime.date.fromisoformat(value[:10])

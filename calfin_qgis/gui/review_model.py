@@ -12,11 +12,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from calfin_qgis.core.schema import QUAL_MANUAL, QUAL_MANUAL_EDITED
+from calfin_qgis.core.schema import QUAL_MANUAL, QUAL_MANUAL_EDITED, REJECTED
 
 UNREVIEWED = "unreviewed"
 ACCEPTED = "accepted"
-REJECTED = "rejected"
 EDITED = "edited"
 REDRAWN = "redrawn"
 STATUSES = (UNREVIEWED, ACCEPTED, REJECTED, EDITED, REDRAWN)

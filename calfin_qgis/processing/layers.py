@@ -18,7 +18,7 @@ from qgis.core import (
     QgsRasterLayer,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QDate, QVariant
+from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
 
 _QVARIANT = {
     "str": QVariant.String,
@@ -161,3 +161,24 @@ def overwritten_input(alg, parameters, context) -> str | None:
                     "replace your input. Choose another output file."
                 )
     return None
+
+
+def plain(value):
+    """A feature attribute as plain Python: NULL → None, QDate/QDateTime → date."""
+    if value is None or (isinstance(value, QVariant) and value.isNull()):
+        return None
+    if isinstance(value, QDate):
+        return value.toPyDate() if value.isValid() else None
+    if isinstance(value, QDateTime):
+        return value.date().toPyDate() if value.isValid() else None
+    return value
+
+
+def shapely_geometry(feature):
+    """A feature's geometry as shapely (an empty line when it has none)."""
+    from shapely import wkb
+    from shapely.geometry import LineString
+
+    if not feature.hasGeometry() or feature.geometry().isEmpty():
+        return LineString()
+    return wkb.loads(bytes(feature.geometry().asWkb()))

@@ -18,6 +18,7 @@ def algorithm_classes() -> list[type]:
     from .extract_fronts import ExtractFrontsAlgorithm
     from .preprocess import PreprocessAlgorithm
     from .segment import SegmentAlgorithm
+    from .terminus_change import TerminusChangeAlgorithm
 
     return [
         PreprocessAlgorithm,
@@ -25,6 +26,7 @@ def algorithm_classes() -> list[type]:
         ExtractFrontsAlgorithm,
         DetectFrontsAlgorithm,
         EvaluateFrontsAlgorithm,
+        TerminusChangeAlgorithm,
     ]
 
 

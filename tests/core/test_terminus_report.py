@@ -1,0 +1,136 @@
+"""The terminus-change report and the ``terminus`` CLI on files written with GDAL."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from pathlib import Path
+
+import pytest
+from osgeo import ogr
+
+from calfin_qgis.core import io, schema
+from calfin_qgis.core.cli import main
+from calfin_qgis.core.terminus import Result, Row
+from calfin_qgis.core.terminus_report import date_ticks, summarize, write_terminus_report
+from tests.core.test_terminus import BOX, CENTRELINE, WKT, across
+
+D = datetime.date
+
+
+def rows(*items) -> list[Row]:
+    return [
+        Row("g", date, f"img{i}", flag, 1, box_position_m=p)
+        for i, (date, p, flag) in enumerate(items)
+    ]
+
+
+SERIES = rows(
+    (D(2000, 1, 1), 3000.0, 0),
+    (D(2000, 7, 1), 2400.0, 10),  # retreat 600 m
+    (D(2001, 1, 1), 2900.0, 13),
+    (D(2002, 1, 1), 2100.0, 3),  # retreat 800 m: the largest
+)
+
+
+def test_summary_gives_total_change_mean_rate_and_largest_retreat() -> None:
+    summary = summarize(SERIES, "box_position_m")
+    assert summary.total_m == -900.0
+    assert summary.rate_m_per_yr == pytest.approx(-900 / (731 / 365.25))
+    before, after, metres = summary.retreat
+    assert (before.date, after.date, metres) == (D(2001, 1, 1), D(2002, 1, 1), -800.0)
+    advancing = rows((D(2000, 1, 1), 1.0, 0), (D(2001, 1, 1), 2.0, 0))
+    assert summarize(advancing, "box_position_m").retreat is None
+    assert summarize(rows((None, 1.0, 0)), "box_position_m") is None
+
+
+def test_date_ticks_are_years_or_months() -> None:
+    assert [label for _, label in date_ticks(D(2001, 7, 7), D(2003, 7, 7))] == [
+        "2001",
+        "2002",
+        "2003",
+        "2004",
+    ]
+    months = [label for _, label in date_ticks(D(2000, 1, 15), D(2000, 12, 1))]
+    assert months[0] == "2000-01" and "2000-07" in months and len(months) <= 9
+
+
+def test_report_plots_each_glacier_with_labelled_axes_and_flag_colours(tmp_path) -> None:
+    path = tmp_path / "report.html"
+    result = Result(SERIES, WKT, ["1 rejected front(s) left out"], {"g": "box"})
+    write_terminus_report(str(path), result)
+    page = path.read_text()
+    assert page.count("<svg") == 1 and "position (m)" in page and ">date<" in page
+    assert ">2000<" in page and ">2002<" in page  # tick labels
+    for colour in ("#08306b", "#4292c6", "#f16913", "#fdae6b"):  # qual_flag 0, 3, 10, 13
+        assert f'fill="{colour}"' in page
+    assert "-900.00 m" in page and "-800.00 m (2001-01-01 → 2002-01-01)" in page
+    assert "Moon &amp; Joughin 2008" in page and "1 rejected front(s) left out" in page
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # nothing half-written left
+
+
+def _write_inputs(folder: Path, date_field: bool = True) -> dict[str, Path]:
+    fields = (
+        schema.FRONT_FIELDS if date_field else [f for f in schema.FRONT_FIELDS if f[0] != "date"]
+    )
+    fronts = [
+        {
+            "glacier_id": "g",
+            "image_id": f"img{i}",
+            "date": d,
+            "qual_flag": flag,
+            "geometry": across(y),
+        }
+        for i, (d, y, flag) in enumerate(
+            [(D(2000, 1, 1), 3000, 0), (D(2001, 1, 1), 2000, 10), (D(2001, 6, 1), 1000, 13)]
+        )
+    ]
+    paths = {name: folder / f"{name}.gpkg" for name in ("fronts", "box", "centreline")}
+    io.write_fronts(paths["fronts"], fronts, fields, WKT)
+    for name, geometry in (("box", BOX), ("centreline", CENTRELINE)):
+        ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(paths[name]))
+        srs = ogr.osr.SpatialReference(wkt=WKT)
+        layer = ds.CreateLayer(name, srs, ogr.wkbUnknown)
+        layer.CreateField(ogr.FieldDefn("glacier_id", ogr.OFTString))
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetField("glacier_id", "g")
+        feature.SetGeometry(ogr.CreateGeometryFromWkb(geometry.wkb))
+        layer.CreateFeature(feature)
+        ds = None
+    return paths
+
+
+def test_cli_writes_the_table_and_the_report(tmp_path, capsys) -> None:
+    paths = _write_inputs(tmp_path)
+    table, report = tmp_path / "t.csv", tmp_path / "r.html"
+    args = [str(paths["fronts"]), "--box", str(paths["box"]), "--centreline"]
+    args += [str(paths["centreline"]), "--output", str(table), "--report", str(report)]
+    assert main(["terminus", *args]) == 0
+    with open(table, newline="") as handle:
+        lines = list(csv.DictReader(handle))
+    assert [r["box_position_m"] for r in lines] == ["3000.000", "2000.000"]  # 13 left out
+    assert [r["centreline_position_m"] for r in lines] == ["6000.000", "5000.000"]
+    assert (
+        lines[1]["change_m"] == "-1000.000" and lines[1]["rate_m_per_yr"] == "-997.951"
+    )  # 366 days
+    assert "QUAL_FLAGS 0,3,10" in capsys.readouterr().err
+    assert "<svg" in report.read_text()
+    assert main(["terminus", *args]) == 2  # exists: not overwritten without --overwrite
+    assert main(["terminus", *args, "--overwrite", "--qual-flags", "0,10,13"]) == 0
+    with open(table, newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == 3
+
+
+def test_cli_names_the_fix_for_a_layer_without_dates(tmp_path, capsys) -> None:
+    paths = _write_inputs(tmp_path, date_field=False)
+    table = tmp_path / "t.csv"
+    assert (
+        main(["terminus", str(paths["fronts"]), "--box", str(paths["box"]), "--output", str(table)])
+        == 2
+    )
+    assert "no 'date' field" in capsys.readouterr().err
+    assert not table.exists()
+    (tmp_path / "dated").mkdir()
+    dated = _write_inputs(tmp_path / "dated")["fronts"]
+    assert main(["terminus", str(dated), "--output", str(table)]) == 2
+    assert "box layer" in capsys.readouterr().err
