@@ -47,7 +47,7 @@ TIME_SERIES = (
     "LE07_L1TP_009011_20020827_20170128_01_T1_B2",
 )
 """Jakobshavn scenes of the sample's path/row; the sample scene (2001) joins them in the demo."""
-BOX_COLUMNS = (50, 140)
+BOX_COLUMNS = (72, 122)
 BOX_ROWS = (30, 190)
 """The terminus box in pixels of the subsets (ice flows up: row 190 is its upstream edge)."""
 
