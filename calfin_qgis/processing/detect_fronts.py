@@ -99,8 +99,10 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
         "neural network in overlapping tiles, threshold the front-edge probability, "
         "skeletonize, keep the longest path of each piece's minimum spanning tree, and write "
         "the fronts as lines in the scene's CRS with the attributes glacier_id, image_id, "
-        "date (from Landsat/Sentinel-2 product names), qual_flag (10 automatic, 13 automatic "
-        "low confidence), confidence, length_m and source.</p>"
+        "date, qual_flag (10 automatic, 13 automatic low confidence), confidence, length_m, "
+        "source, sensor, path_row and cloud_cover. Ids, dates and the last three come from "
+        "the product's metadata file when the band file lies in its product (beside its "
+        "MTL, inside its .SAFE or .tar), else from Landsat/Sentinel-2 file names.</p>"
         "<p>A search-area polygon (the fjord, in any CRS) restricts both the processing "
         "window and the fronts; without it the whole scene is processed.</p>"
         + FLOW_HELP

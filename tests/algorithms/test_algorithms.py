@@ -92,6 +92,16 @@ def test_detect_fronts_writes_attributed_lines(sample_scene, tmp_path) -> None:
     assert QgsRasterLayer(out["PROBABILITIES"]).bandCount() == 2
 
 
+def test_band_help_is_the_band_table() -> None:
+    from qgis.core import QgsApplication
+
+    from calfin_qgis.core.bands import band_table_html
+
+    for name in ("detect_fronts", "segment", "preprocess"):
+        alg = QgsApplication.processingRegistry().algorithmById(f"calfin:{name}")
+        assert band_table_html() in alg.shortHelpString()
+
+
 def test_band_files_of_a_product_give_the_fronts_its_metadata(tmp_path) -> None:
     """A band inside a product (a tar read through /vsitar/, an extracted folder beside its
     MTL) gets the product's id, date, sensor, path/row and cloud cover; a 20 m band is

@@ -189,6 +189,11 @@ def test_fine_band_inside_a_tar_is_averaged_to_the_model_grid(oli_tar) -> None:
     assert scene_metadata(averaged) == C2_OLI  # the averaged grid remembers its product
 
 
+def test_readme_shows_the_band_table() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert bands.band_table_markdown() in readme  # one source: regenerate it from bands.py
+
+
 def test_metadata_round_trips_through_json() -> None:
     assert products.SceneMetadata.from_json(C2_OLI.to_json()) == C2_OLI
     undated = products.SceneMetadata("x", None, "", "", None)
