@@ -1,15 +1,19 @@
 """Finding the scene of a front: a loaded raster layer or a file in the scenes folder.
 
 Names are compared through ``naming.scene_id``, so ``X_Subset.tif``, a layer named ``X`` and
-an image_id ``X_Subset`` all match.
+an image_id ``X_Subset`` all match. Fronts detected on a product carry its product id: a
+band file inside its product (beside its MTL, inside its .SAFE) answers to that id too.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from qgis.core import QgsProject, QgsRasterLayer
 
+from calfin_qgis.core import products
+from calfin_qgis.core.errors import InputError
 from calfin_qgis.core.naming import scene_id
 
 RASTER_SUFFIXES = (".tif", ".tiff", ".png", ".jp2", ".vrt", ".img")
@@ -17,7 +21,25 @@ RASTER_SUFFIXES = (".tif", ".tiff", ".png", ".jp2", ".vrt", ".img")
 
 def _layer_keys(layer: QgsRasterLayer) -> set[str]:
     source = layer.source().split("|")[0]
-    return {scene_id(layer.name()), scene_id(source)}
+    keys = {scene_id(layer.name()), scene_id(source)}
+    with contextlib.suppress(InputError):  # a folder source (an ESRI grid): its name is its key
+        keys.add(products.scene_metadata(source).image_id)
+    return keys
+
+
+def _product_bands(folder: Path) -> dict[str, Path]:
+    """Product id → the band file the detection used (``products.open_source``), for the
+    extracted products and .SAFE folders under ``folder`` (not inside archives)."""
+    found = {}
+    for source in products.find_sources(str(folder)):
+        if source.lower().endswith((*products.TAR_SUFFIXES, ".zip", *RASTER_SUFFIXES)):
+            continue
+        try:
+            scene = products.open_source(source)
+        except InputError:
+            continue  # an incomplete product: its fronts show without a scene
+        found.setdefault(scene.metadata.image_id, Path(scene.path))
+    return found
 
 
 class SceneFinder:
@@ -35,6 +57,7 @@ class SceneFinder:
                 for path in sorted(self.folder.rglob("*")):
                     if path.suffix.lower() in RASTER_SUFFIXES:
                         self._files.setdefault(scene_id(path.name), path)
+                self._files.update(_product_bands(self.folder))
         return self._files
 
     def layer_for(self, image_id: str) -> QgsRasterLayer | None:
