@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .metrics import ImageScore, Summary, summarize
-from .naming import scene_date
+from .naming import scene_date, scene_sensor
 
 GLACIER_PATH_ROWS = {
     "jakobshavn": ("008011", "009011", "010011"),
@@ -40,12 +40,6 @@ Antarctic scene gets the label of its calendar month, not of its own season."""
 
 GROUP_KEYS = ("glacier", "sensor", "season", "slc")
 
-_START = r"(?<![A-Za-z0-9])"
-_COLLECTION = re.compile(_START + r"(L[COTEM]0\d)_L[0-9A-Z]{3}_(\d{6})_\d{8}_")
-_CALFIN = re.compile(_START + r"(L[COTEM]0\d)_L[0-9A-Z]{3}_\d{4}-\d{2}-\d{2}_(\d{3})-(\d{3})_")
-_PRE_COLLECTION = re.compile(_START + r"(L[COTEM])(\d)(\d{6})\d{7}[A-Z]{3}\d{2}")
-_SENTINEL = re.compile(_START + r"(S[12][A-D])_")
-_SENTINEL2_TILE = re.compile(_START + r"T\d{2}[A-Z]{3}_\d{8}T\d{6}")
 _PREFIX = re.compile(r"^([A-Za-z][A-Za-z0-9-]*?)_(?:L[COTEM]0\d|S[12][A-D])_")
 
 
@@ -60,33 +54,18 @@ class ImageGroups:
     slc: str
 
 
-def _sensor_and_path_row(image_id: str) -> tuple[str, str]:
-    """(sensor such as LE07 or S2A, WRS-2 path/row as 6 digits or "")."""
-    if match := _COLLECTION.search(image_id):
-        return match.group(1), match.group(2)
-    if match := _CALFIN.search(image_id):
-        return match.group(1), match.group(2) + match.group(3)
-    if match := _PRE_COLLECTION.search(image_id):
-        return f"{match.group(1)}0{match.group(2)}", match.group(3)
-    if match := _SENTINEL.search(image_id):
-        return match.group(1), ""
-    if _SENTINEL2_TILE.search(image_id):
-        return "S2", ""
-    return "", ""
-
-
 def glacier_of(image_id: str) -> str:
     """The glacier: a CALFIN-style name prefix (lower case), else the FrontLearning glacier of
     the id's WRS-2 path/row, else ""."""
     if match := _PREFIX.match(image_id):
         return match.group(1).lower()
-    _, path_row = _sensor_and_path_row(image_id)
+    _, path_row = scene_sensor(image_id)
     return next((g for g, rows in GLACIER_PATH_ROWS.items() if path_row in rows), "")
 
 
 def groups_of(image_id: str) -> ImageGroups:
     """Glacier, sensor (LT05, LE07, LC08, S2A, ...), season and SLC state ("on"/"off") of an id."""
-    sensor, _ = _sensor_and_path_row(image_id)
+    sensor, _ = scene_sensor(image_id)
     date = scene_date(image_id)
     slc = ""
     if sensor == "LE07" and date is not None:

@@ -63,18 +63,19 @@ def scene_date(name: str) -> datetime.date | None:
 _PRODUCT_SENSOR = re.compile(_START + r"(L[COTEM]0\d)_L[0-9A-Z]{3}_(\d{6})_\d{8}_")
 _CALFIN_SENSOR = re.compile(_START + r"(L[COTEM]0\d)_L[0-9A-Z]{3}_" + _DAY + r"_(\d{3})-(\d{3})_")
 _SCENE_SENSOR = re.compile(_START + r"L([COTEM])(\d)(\d{6})\d{7}[A-Z]{3}\d{2}")
-_S2_UNIT = re.compile(_START + r"(S2[A-D])_MSI")
-_S2_TILE = re.compile(_START + r"(T\d{2}[A-Z]{3})_")
+_SENTINEL_UNIT = re.compile(_START + r"(S[12][A-D])_")
+_S2_TILE = re.compile(_START + r"(T\d{2}[A-Z]{3})_\d{8}T\d{6}")
 
 
 def scene_sensor(name: str) -> tuple[str, str]:
-    """(sensor, WRS path/row or MGRS tile) from a Landsat or Sentinel-2 name in ``name``:
-    ``("LC08", "008011")``, ``("S2A", "T22WEV")``; ``""`` for what the name does not say."""
+    """(sensor, WRS path/row or MGRS tile) from a Landsat or Sentinel name in ``name``:
+    ``("LC08", "008011")``, ``("S2A", "T22WEV")``, ``("S2", "T22WEV")`` for a Sentinel-2
+    band file (its name has no unit); ``""`` for what the name does not say."""
     if match := _PRODUCT_SENSOR.search(name):
         return match[1], match[2]
     if match := _CALFIN_SENSOR.search(name):
         return match[1], match[3] + match[4]
     if match := _SCENE_SENSOR.search(name):
         return f"L{match[1]}0{match[2]}", match[3]
-    unit, tile = _S2_UNIT.search(name), _S2_TILE.search(name)
-    return (unit[1] if unit else ""), (tile[1] if tile else "")
+    unit, tile = _SENTINEL_UNIT.search(name), _S2_TILE.search(name)
+    return (unit[1] if unit else "S2" if tile else ""), (tile[1] if tile else "")

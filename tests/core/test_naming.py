@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from calfin_qgis.core.naming import scene_date, scene_id
+from calfin_qgis.core.naming import scene_date, scene_id, scene_sensor
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,19 @@ def test_scene_id_strips_folder_extension_and_suffix() -> None:
         "Helheim_LC08_L1TP_2018-06-06_232-013_T1_B5"
     )
     assert scene_id("LC80200072014213LGN00") == "LC80200072014213LGN00"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("LC08_L1TP_020007_20140801_20170420_01_T1_B8.TIF", ("LC08", "020007")),
+        ("Helheim_LC08_L1TP_2018-06-06_232-013_T1_B5_Subset.png", ("LC08", "232013")),
+        ("LE70200072000366ASN01_B4.tif", ("LE07", "020007")),
+        ("S2A_MSIL1C_20190726T151911_N0208_R068_T22WEV_20190727T171621.SAFE", ("S2A", "T22WEV")),
+        ("T22WEV_20190726T151911_B08.jp2", ("S2", "T22WEV")),
+        ("Helheim_S1B_EW_GRDM_1SDH_2018-06-26_011542_01536C_EB6F", ("S1B", "")),
+        ("front.tif", ("", "")),
+    ],
+)
+def test_scene_sensor_and_path_row_from_each_format(name: str, expected: tuple) -> None:
+    assert scene_sensor(name) == expected
