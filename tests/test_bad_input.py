@@ -38,11 +38,11 @@ SAMPLE_CLIP = DATA / "jakobshavn_isbrae.gpkg"
 @pytest.fixture()
 def fresh_models():
     """The Processing algorithms keep models open between runs; start and end clean."""
-    from calfin_qgis.processing.base import _cached_model
+    from calfin_qgis.core.jobs import cached_model
 
-    _cached_model.cache_clear()
+    cached_model.cache_clear()
     yield
-    _cached_model.cache_clear()
+    cached_model.cache_clear()
 
 
 class Recorder:

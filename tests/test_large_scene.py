@@ -33,11 +33,11 @@ def big_scene(tmp_path_factory) -> Path:
 
 @pytest.fixture()
 def fresh_models():
-    from calfin_qgis.processing.base import _cached_model
+    from calfin_qgis.core.jobs import cached_model
 
-    _cached_model.cache_clear()
+    cached_model.cache_clear()
     yield
-    _cached_model.cache_clear()
+    cached_model.cache_clear()
 
 
 def fjord_polygon(path: Path, col0: int, row0: int, size: int) -> Path:

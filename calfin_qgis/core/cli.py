@@ -8,17 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import contract, io, products, schema, terminus_cli
+from . import contract, io, schema, terminus_cli
 from .errors import Cancelled, InputError
-from .model import DEVICES, load_model
-from .pipeline import (
-    DetectOptions,
-    extract,
-    front_records,
-    scene_warnings,
-    segment,
-    write_probabilities,
-)
+from .jobs import DetectJob, run
+from .model import DEVICES
+from .pipeline import DetectOptions, write_probabilities
 
 
 def _number(kind: type, low: float, high: float = float("inf"), high_open: bool = False):
@@ -135,14 +129,8 @@ def check_outputs(args: argparse.Namespace) -> None:
 
 def detect(args: argparse.Namespace) -> int:
     check_outputs(args)
-    source = products.open_source(args.scene, args.band)
-    print(f"{source.metadata.summary}; reading {source.path}: {source.note}", file=sys.stderr)
-    scene = io.open_scene(source.path, source.band)
-    model, messages = load_model(args.model, args.device)
-    for message in messages:
-        print(message, file=sys.stderr)
     options = DetectOptions(
-        band=source.band,
+        band=args.band,
         clip=args.clip,
         flow=args.flow,
         glacier_id=args.glacier_id,
@@ -154,23 +142,30 @@ def detect(args: argparse.Namespace) -> int:
         flip=not args.no_flip,
         resample=not args.keep_resolution,
     )
-    for warning in scene_warnings(scene, model.info.pixel_size_m, options.resample):
-        print(warning, file=sys.stderr)
-    result = segment(model, scene, options, progress=ProgressPrinter())
-    for warning in result.warnings:
-        print(warning, file=sys.stderr)
-    fronts = extract(result, options, result.timer)
-    records = front_records(fronts, scene, model.info.source, args.glacier_id, source.metadata)
+    job = DetectJob(
+        args.scene,
+        options,
+        model=args.model,
+        device=args.device,
+        keep_segmentation=bool(args.probabilities),
+    )
+    result = run(
+        job, progress=ProgressPrinter(), log=lambda kind, text: print(text, file=sys.stderr)
+    )
     # The probabilities reach their name only once the fronts are written too.
     with io.optional_output(args.probabilities, args.overwrite) as tmp:
         if tmp:
-            write_probabilities(tmp, result, model.info, overwrite=True)
+            write_probabilities(tmp, result.segmentation, result.model_info, overwrite=True)
         io.write_fronts(
-            args.output, records, schema.FRONT_FIELDS, scene.crs_wkt, overwrite=args.overwrite
+            args.output,
+            result.records,
+            schema.FRONT_FIELDS,
+            result.crs_wkt,
+            overwrite=args.overwrite,
         )
-    if not fronts:
+    if not result.records:
         print(f"No calving front found in {args.scene}; wrote an empty layer.", file=sys.stderr)
-    print(f"{len(fronts)} front(s) written to {args.output} in {result.seconds:.1f} s")
+    print(f"{len(result.records)} front(s) written to {args.output} in {result.seconds:.1f} s")
     return 0
 
 

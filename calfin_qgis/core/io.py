@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from osgeo import gdal, ogr, osr
 
-from . import contract
+from . import contract, reproject
 from .errors import InputError
 
 gdal.UseExceptions()
@@ -389,23 +389,14 @@ def read_polygons(path: str | os.PathLike, target_crs_wkt: str):
             "(GeoPackage, shapefile, GeoJSON) with the fjord polygon."
         )
     layer = ds.GetLayer(0)
-    transform = None
     source_srs = layer.GetSpatialRef()
-    if source_srs is not None and target_crs_wkt:
-        target_srs = osr.SpatialReference(wkt=target_crs_wkt)
-        for srs in (source_srs, target_srs):
-            srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-        if not source_srs.IsSame(target_srs):
-            transform = osr.CoordinateTransformation(source_srs, target_srs)
+    source_wkt = source_srs.ExportToWkt() if source_srs is not None else ""
+    transform = reproject.transformation(source_wkt, target_crs_wkt)
     parts = []
     for feature in layer:
         geom = feature.GetGeometryRef()
-        if geom is None:
-            continue
-        geom = geom.Clone()
-        if transform is not None:
-            geom.Transform(transform)
-        parts.append(wkb.loads(bytes(geom.ExportToWkb())))
+        if geom is not None:
+            parts.append(wkb.loads(reproject.transformed(geom.ExportToWkb(), transform)))
     return search_area(unary_union(parts), Path(path).name)  # also says when there is none
 
 
@@ -503,7 +494,8 @@ def write_fronts(
     layer_name: str = "fronts",
     overwrite: bool = False,
 ) -> None:
-    """Write line ``records`` (dicts with a shapely ``geometry`` and ``fields``) atomically."""
+    """Write line ``records`` (dicts with a ``geometry``, shapely or WKB, and ``fields``)
+    atomically."""
     check_vector_name(path)
     with atomic_output(path, overwrite) as tmp:
         ds = ogr.GetDriverByName(_DRIVERS[Path(path).suffix.lower()]).CreateDataSource(tmp)
@@ -521,6 +513,11 @@ def write_fronts(
                     feature.SetField(name, value.year, value.month, value.day, 0, 0, 0, 0)
                 else:
                     feature.SetField(name, value)
-            feature.SetGeometry(ogr.CreateGeometryFromWkb(record["geometry"].wkb))
+            feature.SetGeometry(ogr.CreateGeometryFromWkb(geometry_wkb(record["geometry"])))
             layer.CreateFeature(feature)
         ds = None
+
+
+def geometry_wkb(geometry) -> bytes:
+    """A record's geometry as WKB: jobs return WKB, the single-scene stages shapely."""
+    return geometry if isinstance(geometry, bytes) else geometry.wkb

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import contract, io, products, schema
+from . import contract, io, products, reproject, schema
 from .errors import Cancelled, InputError
 from .extract import Front, extract_fronts, front_regions, fronts_in_mask, side_contrast
 from .infer import IsCancelled, Progress, estimate_flow, flow_turns, predict_scene
@@ -27,11 +27,17 @@ EXTRACT_WHOLE_LIMIT = 16_000_000
 (a full Landsat scene) one region above the threshold at a time, in bounded memory."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class DetectOptions:
-    band: int = 1
+    """How to detect: plain values only, so that a job carrying them can go to a worker."""
+
+    band: int | None = None
+    """None: a product's band from the sensor table (``products.open_source``), a raster's 1."""
     clip: object | None = None
-    """Search area: a vector file path, or a shapely geometry in the scene's CRS."""
+    """Search area: a vector file path, WKB bytes in ``clip_crs_wkt``, or a shapely geometry
+    in the scene's CRS."""
+    clip_crs_wkt: str = ""
+    """The CRS of a WKB ``clip`` ('' = the scene's)."""
     flow: str | float | None = None
     glacier_id: str = ""
     threshold: float = contract.EDGE_THRESHOLD
@@ -78,12 +84,18 @@ class SegmentResult:
         return self.window.geotransform(self.scene.geotransform)
 
 
-def resolve_clip(clip, scene: io.Scene):
+def resolve_clip(options: DetectOptions, scene: io.Scene):
     """The clip polygon as a shapely geometry in the scene's CRS (reprojected if needed)."""
+    clip = options.clip
     if clip is None or clip == "":
         return None
     if isinstance(clip, str | os.PathLike):
         return io.read_polygons(clip, scene.crs_wkt)
+    if isinstance(clip, bytes):
+        from shapely import wkb
+
+        transform = reproject.transformation(options.clip_crs_wkt, scene.crs_wkt)
+        clip = wkb.loads(reproject.transformed(clip, transform))
     return io.search_area(clip)
 
 
@@ -199,7 +211,7 @@ def segment(
     start = time.perf_counter()
     if options.resample:
         scene = model_grid(scene, model.info.pixel_size_m)
-    geometry = resolve_clip(options.clip, scene)
+    geometry = resolve_clip(options, scene)
     tile = options.tile or model.info.tile_size
     window = (
         io.polygon_window(geometry, scene, margin=tile // 2)
@@ -446,7 +458,7 @@ def extract_from_raster(
     timer = timer or StageTimer()
     scene = io.open_scene(path, band)
     check_edge_band(scene)
-    geometry = resolve_clip(options.clip, scene)
+    geometry = resolve_clip(options, scene)
     window = io.polygon_window(geometry, scene, 0) if geometry is not None else scene.full_window
     with timer.stage("read"):
         values, valid = scene.read(window)

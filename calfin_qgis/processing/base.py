@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from functools import lru_cache
 from pathlib import Path
 
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
@@ -139,19 +138,10 @@ def progress_callbacks(feedback):
     return (lambda fraction: feedback.setProgress(100.0 * fraction)), feedback.isCanceled
 
 
-@lru_cache(maxsize=2)
-def _cached_model(device: str):
-    from ..core.model import load_model
+def feedback_log(feedback):
+    """The core's log callable (``core.jobs.Log``) for a QgsProcessingFeedback."""
 
-    return load_model(None, device)
+    def log(kind: str, text: str) -> None:
+        (feedback.pushWarning if kind == "warning" else feedback.pushInfo)(text)
 
-
-def load_model(device: str, feedback):
-    """The bundled model (kept open between runs, e.g. across batch rows); logs the provider."""
-    model, messages = _cached_model(device)
-    for message in messages:
-        if message.startswith("Model "):
-            feedback.pushInfo(message)
-        else:
-            feedback.reportError(message)
-    return model
+    return log

@@ -126,29 +126,27 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
 
     def compute(self, parameters, context, feedback) -> dict:
         from ..core import io
-        from ..core.pipeline import extract, front_records, write_probabilities
+        from ..core.pipeline import write_probabilities
 
         probabilities = self.parameterAsOutputLayer(parameters, "PROBABILITIES", context)
         check_file_destinations(destination(parameters, "OUTPUT"))
         check_file_destinations(probabilities, geotiff=True)
-        glacier_id = self.parameterAsString(parameters, "GLACIER_ID", context)
-        layer, scene, model, result, options = params.run_segmentation(
+        layer, result = params.run_job(
             self,
             parameters,
             context,
             feedback,
-            glacier_id=glacier_id,
+            keep_segmentation=bool(probabilities),
+            glacier_id=self.parameterAsString(parameters, "GLACIER_ID", context),
             **extraction_options(self, parameters, context),
         )
-        fronts = extract(result, options, result.timer)
-        records = front_records(fronts, scene, model.info.source, glacier_id)
         results = {}
         # The probabilities reach their name only once the fronts are written too.
         with io.optional_output(probabilities, overwrite=True) as tmp:
             if tmp:
-                write_probabilities(tmp, result, model.info, overwrite=True)
+                write_probabilities(tmp, result.segmentation, result.model_info, overwrite=True)
                 results["PROBABILITIES"] = probabilities
             results["OUTPUT"] = write_fronts(
-                self, parameters, context, feedback, records, layer.crs(), layer.name()
+                self, parameters, context, feedback, result.records, layer.crs(), layer.name()
             )
         return results

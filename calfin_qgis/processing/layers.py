@@ -43,11 +43,15 @@ def _value(value):
 
 
 def add_records(sink, fields: QgsFields, records, geometry: bool = True) -> None:
-    """Add dicts (shapely ``geometry`` + attributes) to a feature sink."""
+    """Add dicts (``geometry``, shapely or WKB, + attributes) to a feature sink."""
+    from ..core import io
+
     for record in records:
         feature = QgsFeature(fields)
         if geometry:
-            feature.setGeometry(QgsGeometry.fromWkt(record["geometry"].wkt))
+            geom = QgsGeometry()
+            geom.fromWkb(io.geometry_wkb(record["geometry"]))
+            feature.setGeometry(geom)
         for name in fields.names():
             feature[name] = _value(record.get(name))
         sink.addFeature(feature, QgsFeatureSink.FastInsert)

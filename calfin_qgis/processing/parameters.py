@@ -15,7 +15,7 @@ from qgis.core import (
 )
 
 from ..core import contract  # constants only: no heavy imports at QGIS start-up
-from .base import DEVICES, FLOWS, load_model, progress_callbacks
+from .base import DEVICES, FLOWS, feedback_log, progress_callbacks
 from .layers import raster_path, source_geometry
 
 
@@ -107,39 +107,29 @@ def device(alg, parameters, context) -> str:
     return DEVICES[alg.parameterAsEnum(parameters, "DEVICE", context)]
 
 
-def run_segmentation(alg, parameters, context, feedback, **options):
-    """The scene parameters through ``core.pipeline.segment``, shared by segment and detect.
+def run_job(
+    alg, parameters, context, feedback, extract: bool = True, keep_segmentation=False, **options
+):
+    """The scene parameters as a ``core.jobs.DetectJob``, run with QGIS's progress, cancel
+    and log; shared by segment and detect. Returns (scene layer, ``JobResult``).
 
-    Returns (scene layer, core scene, model, segment result, DetectOptions); ``options``
-    adds DetectOptions fields (glacier id, extraction settings) to those read here.
+    ``options`` adds DetectOptions fields (glacier id, extraction settings) to those read here.
     """
-    from ..core import io
-    from ..core.pipeline import (
-        DetectOptions,
-        averaging_text,
-        scene_metadata,
-        scene_warnings,
-        segment,
-    )
+    from ..core.jobs import DetectJob, run
+    from ..core.pipeline import DetectOptions
 
     layer, path, band = scene_inputs(alg, parameters, context)
-    model = load_model(device(alg, parameters, context), feedback)
-    scene = io.open_scene(path, band)
-    feedback.pushInfo(scene_metadata(scene).summary)
-    detect_options = DetectOptions(
-        band=band,
-        clip=clip_geometry(alg, parameters, context, layer.crs()),
-        **inference_options(alg, parameters, context),
-        **options,
+    clip = clip_geometry(alg, parameters, context, layer.crs())
+    job = DetectJob(
+        path,
+        DetectOptions(
+            band=band,
+            clip=None if clip is None else clip.wkb,  # in the scene's CRS
+            **inference_options(alg, parameters, context),
+            **options,
+        ),
+        device=device(alg, parameters, context),
+        extract=extract,
+        keep_segmentation=keep_segmentation,
     )
-    for warning in scene_warnings(scene, model.info.pixel_size_m, detect_options.resample):
-        feedback.pushWarning(warning)
-    result = segment(model, scene, detect_options, *progress_callbacks(feedback))
-    averaged = averaging_text(scene, result.scene)
-    if averaged:
-        feedback.pushInfo(averaged)
-    for warning in result.warnings:
-        feedback.pushWarning(warning)
-    feedback.pushInfo(f"Inference took {result.seconds:.1f} s on {model.provider}")
-    feedback.pushInfo(result.flow_text.capitalize())
-    return layer, scene, model, result, detect_options
+    return layer, run(job, *progress_callbacks(feedback), log=feedback_log(feedback))

@@ -35,6 +35,8 @@ class SegmentAlgorithm(CalfinAlgorithm):
 
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         check_file_destinations(output, geotiff=True)
-        _, _, model, result, _ = params.run_segmentation(self, parameters, context, feedback)
-        write_probabilities(output, result, model.info, overwrite=True)
+        _, result = params.run_job(
+            self, parameters, context, feedback, extract=False, keep_segmentation=True
+        )
+        write_probabilities(output, result.segmentation, result.model_info, overwrite=True)
         return {"OUTPUT": output}
