@@ -500,22 +500,34 @@ def write_fronts(
     with atomic_output(path, overwrite) as tmp:
         ds = ogr.GetDriverByName(_DRIVERS[Path(path).suffix.lower()]).CreateDataSource(tmp)
         srs = osr.SpatialReference(wkt=crs_wkt) if crs_wkt else None
-        layer = ds.CreateLayer(layer_name, srs, ogr.wkbLineString)
-        for name, kind in fields:
-            layer.CreateField(ogr.FieldDefn(name, _OGR_TYPES[kind]))
+        layer = create_layer(ds, layer_name, fields, srs, ogr.wkbLineString)
         for record in records:
-            feature = ogr.Feature(layer.GetLayerDefn())
-            for name, kind in fields:
-                value = record.get(name)
-                if value is None:
-                    continue
-                if kind == "date":
-                    feature.SetField(name, value.year, value.month, value.day, 0, 0, 0, 0)
-                else:
-                    feature.SetField(name, value)
-            feature.SetGeometry(ogr.CreateGeometryFromWkb(geometry_wkb(record["geometry"])))
-            layer.CreateFeature(feature)
+            add_feature(layer, fields, record)
         ds = None
+
+
+def create_layer(ds, name: str, fields: Sequence[tuple[str, str]], srs, geometry_type):
+    """A new OGR layer with ``fields`` (``(name, kind)`` pairs as in ``core.schema``)."""
+    layer = ds.CreateLayer(name, srs, geometry_type)
+    for field_name, kind in fields:
+        layer.CreateField(ogr.FieldDefn(field_name, _OGR_TYPES[kind]))
+    return layer
+
+
+def add_feature(layer, fields: Sequence[tuple[str, str]], record: dict) -> None:
+    """Add a dict (``fields`` values, and a ``geometry``, shapely or WKB, if any) to a layer."""
+    feature = ogr.Feature(layer.GetLayerDefn())
+    for name, kind in fields:
+        value = record.get(name)
+        if value is None:
+            continue
+        if kind == "date":
+            feature.SetField(name, value.year, value.month, value.day, 0, 0, 0, 0)
+        else:
+            feature.SetField(name, value)
+    if record.get("geometry") is not None:
+        feature.SetGeometry(ogr.CreateGeometryFromWkb(geometry_wkb(record["geometry"])))
+    layer.CreateFeature(feature)
 
 
 def geometry_wkb(geometry) -> bytes:

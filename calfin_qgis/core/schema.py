@@ -31,6 +31,16 @@ FRONT_FIELDS: tuple[tuple[str, str], ...] = (
 metadata (``products``). Layers written before them lack the last three: readers must not
 require them."""
 
+STATUS_FIELDS: tuple[tuple[str, str], ...] = (
+    ("image_id", "str"),
+    ("glacier_id", "str"),
+    ("source", "str"),
+    ("status", "str"),
+    ("fronts", "int"),
+    ("seconds", "float"),
+)
+"""The batch's status table: one row per scene × glacier polygon (``core.batch``)."""
+
 
 def qual_flag(confidence: float) -> int:
     return QUAL_AUTO if confidence >= LOW_CONFIDENCE else QUAL_AUTO_LOW_CONFIDENCE

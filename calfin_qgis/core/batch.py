@@ -1,0 +1,359 @@
+"""Many scenes × glacier polygons → one fronts layer and a status table (``calfin:
+detect_fronts_batch`` and ``python -m calfin_qgis.core batch``).
+
+Every scene is paired with every glacier polygon its footprint overlaps (from the grid
+alone, no pixels read); filters on date, sensor and cloud cover skip scenes by their
+metadata. Each pair is one ``jobs.DetectJob``; an executor runs them (here in turn, in this
+process) and yields (job, outcome) pairs; this process alone writes the outcomes, one
+transaction per job (``batch_output``), so a cancel or a kill keeps every finished job, and
+a rerun with the same output resumes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from osgeo import gdal, ogr
+
+from . import io, naming, reproject
+from .batch_output import BatchOutput, write_status_csv
+from .errors import Cancelled, InputError
+from .infer import IsCancelled, Progress
+from .jobs import DetectJob, JobResult, Log, run
+
+
+@dataclass(frozen=True)
+class Glacier:
+    glacier_id: str
+    wkb: bytes
+    """The polygon in the glacier layer's CRS."""
+    flow: str | None = None
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    sensors: frozenset[str] = frozenset()
+    """Sensor codes to keep (e.g. LC08, LE07); empty: all."""
+    max_cloud: float | None = None
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """One scene × glacier: the detection job plus what its status row needs."""
+
+    source: str
+    image_id: str
+    detect: DetectJob
+
+    @property
+    def glacier_id(self) -> str:
+        return self.detect.options.glacier_id
+
+
+@dataclass(frozen=True)
+class Failure:
+    reason: str
+    seconds: float = 0.0
+
+
+Outcome = JobResult | Failure
+Executor = Callable[[Iterable[BatchJob], IsCancelled], Iterator[tuple[BatchJob, Outcome]]]
+
+
+@dataclass
+class Summary:
+    jobs: int
+    """Jobs to run in this call (pairs not finished by an earlier run)."""
+    statuses: Counter
+    """Rows written in this call, by status (``failed: ...`` counted as ``failed``)."""
+    cancelled: bool = False
+
+
+def read_glaciers(
+    path: str, id_field: str = "glacier_id", flow_field: str | None = None
+) -> tuple[list[Glacier], str]:
+    """The glacier polygons of a vector file's first layer and its CRS (WKT); features
+    sharing an id are one glacier (their union)."""
+    from shapely import wkb
+    from shapely.ops import unary_union
+
+    try:
+        ds = ogr.Open(str(path))
+    except RuntimeError as err:
+        raise InputError(f"Cannot read glacier polygons from {path} ({err}).") from err
+    layer = ds.GetLayer(0) if ds is not None else None
+    if layer is None:
+        raise InputError(f"{path} holds no vector layer. Choose the glacier polygon file.")
+    names = [field.GetName() for field in layer.schema]
+    for field in filter(None, (id_field, flow_field)):
+        if field not in names:
+            raise InputError(
+                f"{Path(path).name} has no field '{field}' (fields: {', '.join(names)}). "
+                "Name the field that holds each polygon's glacier id (or flow direction)."
+            )
+    parts: dict[str, list] = {}
+    flows: dict[str, str | None] = {}
+    for feature in layer:
+        geometry = feature.GetGeometryRef()
+        if geometry is None or geometry.IsEmpty():
+            continue
+        glacier_id = str(feature[id_field])
+        parts.setdefault(glacier_id, []).append(wkb.loads(bytes(geometry.ExportToWkb())))
+        flow = feature[flow_field] if flow_field else None
+        flows[glacier_id] = flows.get(glacier_id) or (str(flow) if flow not in (None, "") else None)
+    if not parts:
+        raise InputError(f"{Path(path).name} holds no polygon. Choose the glacier polygon file.")
+    glaciers = [
+        Glacier(
+            glacier_id, io.search_area(unary_union(shapes), Path(path).name).wkb, flows[glacier_id]
+        )
+        for glacier_id, shapes in parts.items()
+    ]
+    srs = layer.GetSpatialRef()
+    if srs is None:
+        raise InputError(
+            f"{Path(path).name} has no CRS. Assign the polygons' CRS (e.g. EPSG:3413) first."
+        )
+    return glaciers, srs.ExportToWkt()
+
+
+# --- until core.products lands: plain rasters, metadata from the file name ---------------
+RASTER_SUFFIXES = (".tif", ".tiff", ".png", ".jp2", ".img", ".vrt")
+
+
+@dataclass(frozen=True)
+class SceneMetadata:
+    image_id: str
+    date: datetime.date | None
+    sensor: str
+    path_row: str
+    cloud_cover: float | None
+
+
+def find_sources(folder: str) -> Iterator[str]:
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file() and path.suffix.lower() in RASTER_SUFFIXES:
+            yield str(path)
+
+
+def scene_metadata(path: str) -> SceneMetadata:
+    name = Path(path).name
+    image_id = naming.scene_id(name)
+    parts = image_id.split("_")
+    sensor = parts[0] if parts[0][:1] in "LS" and len(parts[0]) == 4 else ""
+    path_row = parts[2] if sensor.startswith("L") and len(parts) > 2 else ""
+    return SceneMetadata(image_id, naming.scene_date(name), sensor, path_row, None)
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def expand_sources(inputs: Iterable[str]) -> Iterator[str]:
+    """Each input path, a folder searched recursively for scenes."""
+    for given in inputs:
+        if Path(given).is_dir():
+            yield from find_sources(given)
+        elif Path(given).exists() or given.startswith("/vsi"):
+            yield given
+        else:
+            raise InputError(f"Scene or folder not found: {given}. Check the path.")
+
+
+def skip_reason(metadata: SceneMetadata, filters: Filters) -> str | None:
+    """Why the scene's metadata leaves it out, or None."""
+    if filters.start or filters.end:
+        date = metadata.date
+        if (
+            date is None
+            or (filters.start and date < filters.start)
+            or (filters.end and date > filters.end)
+        ):
+            return "skipped: outside dates"
+    if filters.sensors and metadata.sensor not in filters.sensors:
+        return "skipped: other sensor"
+    cloud = metadata.cloud_cover
+    if filters.max_cloud is not None and cloud is not None and cloud > filters.max_cloud:
+        return "skipped: too cloudy"
+    return None
+
+
+def footprint(scene: io.Scene, crs_wkt: str):
+    """The scene's grid outline (densified) as a shapely polygon in ``crs_wkt``."""
+    from shapely import wkb
+    from shapely.geometry import Polygon
+
+    if not scene.crs_wkt:
+        raise InputError(
+            f"{Path(scene.path).name} has no CRS, so it cannot be placed against the glacier "
+            "polygons. Assign its CRS (gdal_edit.py -a_srs EPSG:<code>) or leave it out."
+        )
+    gt, w, h = scene.geotransform, scene.width, scene.height
+    corners = [(0, 0), (w, 0), (w, h), (0, h)]
+    outline = Polygon([gdal.ApplyGeoTransform(gt, col, row) for col, row in corners])
+    outline = outline.segmentize(max(outline.length / 64, 1e-9))
+    transform = reproject.transformation(scene.crs_wkt, crs_wkt)
+    return wkb.loads(reproject.transformed(outline.wkb, transform))
+
+
+def plan(
+    sources: Iterable[str],
+    glaciers: list[Glacier],
+    glaciers_crs: str,
+    filters: Filters,
+    template: DetectJob,
+    done: set[tuple[str, str]],
+) -> Iterator[tuple[list[dict], list[BatchJob]]]:
+    """Per scene: status rows of the pairs it skips (or fails before any job) and a job for
+    every glacier its footprint overlaps; pairs in ``done`` are left out."""
+    from shapely import wkb
+
+    shapes = [wkb.loads(glacier.wkb) for glacier in glaciers]
+    for source in sources:
+        metadata = scene_metadata(source)
+        pending = [
+            (glacier, shape)
+            for glacier, shape in zip(glaciers, shapes, strict=True)
+            if (metadata.image_id, glacier.glacier_id) not in done
+        ]
+        if not pending:
+            continue
+        reason = skip_reason(metadata, filters)
+        if reason is None:
+            try:
+                outline = footprint(io.open_scene(source, template.options.band), glaciers_crs)
+            except InputError as err:
+                reason = f"failed: {err}"
+        rows, jobs = [], []
+        for glacier, shape in pending:
+            if reason or not outline.intersects(shape):
+                rows.append(status_row(source, metadata.image_id, glacier.glacier_id, reason))
+                continue
+            options = dataclasses.replace(
+                template.options,
+                clip=glacier.wkb,
+                clip_crs_wkt=glaciers_crs,
+                flow=glacier.flow or template.options.flow,
+                glacier_id=glacier.glacier_id,
+            )
+            detect = dataclasses.replace(template, scene=source, options=options)
+            jobs.append(BatchJob(source, metadata.image_id, detect))
+        yield rows, jobs
+
+
+def status_row(
+    source: str, image_id: str, glacier_id: str, status: str | None, fronts=0, seconds=0.0
+) -> dict:
+    return {
+        "image_id": image_id,
+        "glacier_id": glacier_id,
+        "source": source,
+        "status": status or "skipped: no overlap",
+        "fronts": fronts,
+        "seconds": round(seconds, 2),
+    }
+
+
+def detect(job: BatchJob, cancelled: IsCancelled = lambda: False) -> JobResult:
+    """The job function an executor runs (top level, so that it pickles)."""
+    return run(job.detect, cancelled=cancelled)
+
+
+def run_in_turn(
+    batch_jobs: Iterable[BatchJob], cancelled: IsCancelled
+) -> Iterator[tuple[BatchJob, Outcome]]:
+    """The plain executor: each job in this process, in turn; a failure is an outcome, a
+    cancel ends the iteration (the job in flight is dropped)."""
+    for job in batch_jobs:
+        if cancelled():
+            return
+        start = time.perf_counter()
+        try:
+            yield job, detect(job, cancelled)
+        except Cancelled:
+            return
+        except Exception as err:  # noqa: BLE001 - one bad scene never stops the run
+            yield job, Failure(failure_reason(err), time.perf_counter() - start)
+
+
+def failure_reason(err: Exception) -> str:
+    """The status text of a failed job: InputError messages already name problem and fix."""
+    return str(err) if isinstance(err, InputError) else f"{type(err).__name__}: {err}"
+
+
+def run_batch(
+    inputs: Iterable[str],
+    clip: str,
+    output: str,
+    template: DetectJob,
+    status_csv: str | None = None,
+    glacier_field: str = "glacier_id",
+    flow_field: str | None = None,
+    filters: Filters = Filters(),
+    progress: Progress = lambda f: None,
+    cancelled: IsCancelled = lambda: False,
+    log: Log | None = None,
+    executor: Executor = run_in_turn,
+) -> Summary:
+    """Detect the fronts of every scene × glacier into ``output`` (appending, resuming) and
+    export the status table to ``status_csv``. ``template`` holds the settings of every
+    job (options, model, device, threads, out_crs_wkt: '' = the glaciers' CRS)."""
+    say = log or (lambda kind, text: None)
+    glaciers, glaciers_crs = read_glaciers(clip, glacier_field, flow_field)
+    template = dataclasses.replace(template, out_crs_wkt=template.out_crs_wkt or glaciers_crs)
+    sources = list(expand_sources(inputs))
+    if not sources:
+        raise InputError("No scene found in the inputs. Give scene files or a folder of them.")
+    for source in sources:
+        if io.same_file(source, output) or (status_csv and io.same_file(source, status_csv)):
+            raise InputError(f"{source} is an input scene: choose other output files.")
+    if status_csv:
+        from .batch_output import check_status_csv
+
+        check_status_csv(status_csv)
+    out = BatchOutput(output, template.out_crs_wkt)
+    statuses: Counter = Counter()
+    try:
+        pending: list[BatchJob] = []
+        for rows, jobs in plan(sources, glaciers, glaciers_crs, filters, template, out.done()):
+            out.add(rows, [])
+            statuses.update(row["status"].split(":")[0] for row in rows)
+            pending += jobs
+        say(
+            "info",
+            f"{len(sources)} scene(s) × {len(glaciers)} glacier(s): {len(pending)} job(s) to run",
+        )
+        finished = 0
+        progress(0.0)
+        for job, outcome in executor(pending, cancelled):
+            row = outcome_row(job, outcome)
+            out.add([row], outcome.records if isinstance(outcome, JobResult) else [])
+            statuses[row["status"].split(":")[0]] += 1
+            finished += 1
+            progress(finished / max(len(pending), 1))
+            say("warning" if isinstance(outcome, Failure) else "info", job_line(row))
+        summary = Summary(len(pending), statuses, cancelled=finished < len(pending))
+        if status_csv:
+            write_status_csv(out, status_csv)
+    finally:
+        out.close()
+    return summary
+
+
+def outcome_row(job: BatchJob, outcome: Outcome) -> dict:
+    if isinstance(outcome, Failure):
+        status, fronts = f"failed: {outcome.reason}", 0
+    else:
+        status, fronts = outcome.status, len(outcome.records)
+    return status_row(job.source, job.image_id, job.glacier_id, status, fronts, outcome.seconds)
+
+
+def job_line(row: dict) -> str:
+    return f"{row['image_id']} × {row['glacier_id']}: {row['status']} ({row['seconds']:.1f} s)"
