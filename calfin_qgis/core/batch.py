@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -157,12 +158,14 @@ def scene_metadata(path: str) -> SceneMetadata:
 
 
 def expand_sources(inputs: Iterable[str]) -> Iterator[str]:
-    """Each input path, a folder searched recursively for scenes."""
+    """Each input path (absolute), a folder searched recursively for scenes."""
     for given in inputs:
         if Path(given).is_dir():
-            yield from find_sources(given)
-        elif Path(given).exists() or given.startswith("/vsi"):
+            yield from find_sources(os.path.abspath(given))
+        elif given.startswith("/vsi"):
             yield given
+        elif Path(given).exists():
+            yield os.path.abspath(given)
         else:
             raise InputError(f"Scene or folder not found: {given}. Check the path.")
 

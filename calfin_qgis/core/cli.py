@@ -1,4 +1,5 @@
-"""Command line: ``python -m calfin_qgis.core detect scene.tif fronts.gpkg``.
+"""Command line: ``python -m calfin_qgis.core detect scene.tif fronts.gpkg`` for one scene,
+``python -m calfin_qgis.core batch FOLDER --clip glaciers.gpkg --output fronts.gpkg`` for many.
 
 The same pipeline as the Processing algorithms, for scripts and for machines without QGIS.
 """
@@ -8,27 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import contract, io, schema, terminus_cli
+from . import cli_batch, io, schema, terminus_cli
+from .cli_args import ProgressPrinter, add_detection, detection_options
 from .errors import Cancelled, InputError
 from .jobs import DetectJob, run
-from .model import DEVICES
-from .pipeline import DetectOptions, write_probabilities
-
-
-def _number(kind: type, low: float, high: float = float("inf"), high_open: bool = False):
-    """An argparse type: ``kind`` within [low, high] (or [low, high)), with a clear error."""
-
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-        if not (low <= value < high if high_open else low <= value <= high):
-            upper = f"below {high:g}" if high_open else f"at most {high:g}"
-            raise argparse.ArgumentTypeError(f"{text} must be at least {low:g} and {upper}")
-        return value
-
-    return parse
+from .pipeline import write_probabilities
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,68 +30,14 @@ def _parser() -> argparse.ArgumentParser:
         "(.tar, folder or *_MTL.txt) or Sentinel-2 L1C/L2A product (.SAFE folder or .zip)",
     )
     detect.add_argument("output", help="fronts file (.gpkg or .geojson)")
-    detect.add_argument(
-        "--band",
-        type=_number(int, 1),
-        help="band number (of a product: the sensor's, 8 for B8); default: a product's from "
-        "the sensor band table (README, 'Band'), a raster's band 1",
-    )
     detect.add_argument("--clip", help="search-area polygon file (any CRS; reprojected)")
-    detect.add_argument("--flow", help="ice flow direction: up/down/left/right or azimuth°")
     detect.add_argument("--glacier-id", default="", help="written into every front")
-    detect.add_argument(
-        "--threshold",
-        type=_number(float, 0.01, 0.99),
-        default=contract.EDGE_THRESHOLD,
-        help="edge probability that seeds a front",
-    )
-    detect.add_argument(
-        "--low-threshold",
-        type=_number(float, 0.0, 1.0, high_open=True),
-        default=contract.EDGE_LOW_THRESHOLD,
-        help="hysteresis: weaker edge pixels joined to the front (0 or >= threshold: off)",
-    )
-    detect.add_argument("--min-length", type=_number(float, 0), default=10.0, help="pixels")
-    detect.add_argument(
-        "--max-fronts", type=_number(int, 0), default=0, help="most pieces (0: no limit)"
-    )
-    detect.add_argument(
-        "--min-contrast",
-        type=_number(float, 0.0, 1.0),
-        default=0.5,
-        help="keep pieces besides the longest that separate ice/ocean this well",
-    )
+    add_detection(detect)
     detect.add_argument("--probabilities", help="also write the probability GeoTIFF here")
-    detect.add_argument(
-        "--device", choices=DEVICES, default="auto", help="auto: CUDA when available, else CPU"
-    )
-    detect.add_argument(
-        "--no-flip", action="store_true", help="skip the mirrored pass (2x faster, less accurate)"
-    )
-    detect.add_argument(
-        "--keep-resolution",
-        action="store_true",
-        help="do not average pixels much finer than the model's (e.g. 15 m) to its "
-        f"{contract.TRAIN_PIXEL_SIZE_M:g} m",
-    )
-    detect.add_argument("--model", help="ONNX model instead of the bundled one")
     detect.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    cli_batch.add_parser(sub)
     terminus_cli.add_parser(sub)
     return parser
-
-
-class ProgressPrinter:
-    """The core's progress callable for a terminal: one line per 10 % on stderr."""
-
-    def __init__(self, step: int = 10) -> None:
-        self.step = step
-        self.shown = 0
-
-    def __call__(self, fraction: float) -> None:
-        percent = int(100 * fraction) // self.step * self.step
-        if percent > self.shown:
-            self.shown = percent
-            print(f"inference {percent} %", file=sys.stderr, flush=True)
 
 
 def check_outputs(args: argparse.Namespace) -> None:
@@ -129,19 +60,7 @@ def check_outputs(args: argparse.Namespace) -> None:
 
 def detect(args: argparse.Namespace) -> int:
     check_outputs(args)
-    options = DetectOptions(
-        band=args.band,
-        clip=args.clip,
-        flow=args.flow,
-        glacier_id=args.glacier_id,
-        threshold=args.threshold,
-        low_threshold=args.low_threshold,
-        min_length_px=args.min_length,
-        max_fronts=args.max_fronts or None,
-        min_contrast=args.min_contrast,
-        flip=not args.no_flip,
-        resample=not args.keep_resolution,
-    )
+    options = detection_options(args, clip=args.clip, glacier_id=args.glacier_id)
     job = DetectJob(
         args.scene,
         options,
@@ -177,5 +96,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("cancelled: no output was written", file=sys.stderr)
+        done = cli_batch.RESUME if args.command == "batch" else "no output was written"
+        print(f"cancelled: {done}", file=sys.stderr)
         return 130
