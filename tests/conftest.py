@@ -45,3 +45,24 @@ def model_path() -> Path:
 def sample_scene(tmp_path: Path) -> Path:
     """A private copy of the sample scene, so that tests cannot touch the shipped one."""
     return Path(shutil.copy(SAMPLE_SCENE, tmp_path / SAMPLE_SCENE.name))
+
+
+@pytest.fixture(scope="session")
+def batch_reference(tmp_path_factory, model_path) -> dict[str, Path]:
+    """An uninterrupted batch run of ``tests/batch_scenes.py``'s scenes and polygons through
+    the shell's entry point (``python -m calfin_qgis.core batch``): the folder, the polygons,
+    the fronts GeoPackage and the status CSV."""
+    from calfin_qgis.core import cli
+    from tests.batch_scenes import glacier_polygons, scene_folder
+
+    root = tmp_path_factory.mktemp("batch")
+    paths = {
+        "folder": scene_folder(root / "scenes"),
+        "clip": glacier_polygons(root / "glaciers.gpkg"),
+        "output": root / "fronts.gpkg",
+        "status": root / "status.csv",
+    }
+    argv = ["batch", str(paths["folder"]), "--clip", str(paths["clip"]), "--no-flip"]
+    argv += ["--output", str(paths["output"]), "--status", str(paths["status"])]
+    assert cli.main(argv) == 0
+    return paths

@@ -20,21 +20,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from osgeo import gdal, ogr
+from osgeo import gdal
 
 from . import io, naming, reproject
 from .batch_output import BatchOutput, write_status_csv
 from .errors import Cancelled, InputError
+from .glaciers import Glacier
 from .infer import IsCancelled, Progress
 from .jobs import DetectJob, JobResult, Log, run
-
-
-@dataclass(frozen=True)
-class Glacier:
-    glacier_id: str
-    wkb: bytes
-    """The polygon in the glacier layer's CRS."""
-    flow: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,54 +69,6 @@ class Summary:
     statuses: Counter
     """Rows written in this call, by status (``failed: ...`` counted as ``failed``)."""
     cancelled: bool = False
-
-
-def read_glaciers(
-    path: str, id_field: str = "glacier_id", flow_field: str | None = None
-) -> tuple[list[Glacier], str]:
-    """The glacier polygons of a vector file's first layer and its CRS (WKT); features
-    sharing an id are one glacier (their union)."""
-    from shapely import wkb
-    from shapely.ops import unary_union
-
-    try:
-        ds = ogr.Open(str(path))
-    except RuntimeError as err:
-        raise InputError(f"Cannot read glacier polygons from {path} ({err}).") from err
-    layer = ds.GetLayer(0) if ds is not None else None
-    if layer is None:
-        raise InputError(f"{path} holds no vector layer. Choose the glacier polygon file.")
-    names = [field.GetName() for field in layer.schema]
-    for field in filter(None, (id_field, flow_field)):
-        if field not in names:
-            raise InputError(
-                f"{Path(path).name} has no field '{field}' (fields: {', '.join(names)}). "
-                "Name the field that holds each polygon's glacier id (or flow direction)."
-            )
-    parts: dict[str, list] = {}
-    flows: dict[str, str | None] = {}
-    for feature in layer:
-        geometry = feature.GetGeometryRef()
-        if geometry is None or geometry.IsEmpty():
-            continue
-        glacier_id = str(feature[id_field])
-        parts.setdefault(glacier_id, []).append(wkb.loads(bytes(geometry.ExportToWkb())))
-        flow = feature[flow_field] if flow_field else None
-        flows[glacier_id] = flows.get(glacier_id) or (str(flow) if flow not in (None, "") else None)
-    if not parts:
-        raise InputError(f"{Path(path).name} holds no polygon. Choose the glacier polygon file.")
-    glaciers = [
-        Glacier(
-            glacier_id, io.search_area(unary_union(shapes), Path(path).name).wkb, flows[glacier_id]
-        )
-        for glacier_id, shapes in parts.items()
-    ]
-    srs = layer.GetSpatialRef()
-    if srs is None:
-        raise InputError(
-            f"{Path(path).name} has no CRS. Assign the polygons' CRS (e.g. EPSG:3413) first."
-        )
-    return glaciers, srs.ExportToWkt()
 
 
 # --- until core.products lands: plain rasters, metadata from the file name ---------------
@@ -168,6 +113,19 @@ def expand_sources(inputs: Iterable[str]) -> Iterator[str]:
             yield os.path.abspath(given)
         else:
             raise InputError(f"Scene or folder not found: {given}. Check the path.")
+
+
+def parse_date(text: str, name: str) -> datetime.date | None:
+    """A YYYY-MM-DD date ('' = none); ``name`` is the option, for the message."""
+    try:
+        return datetime.date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        raise InputError(f"{name}: '{text}' is not a date. Give it as YYYY-MM-DD.") from None
+
+
+def parse_sensors(text: str) -> frozenset[str]:
+    """'LC08, le07' → {'LC08', 'LE07'}."""
+    return frozenset(part.strip().upper() for part in text.split(",") if part.strip())
 
 
 def skip_reason(metadata: SceneMetadata, filters: Filters) -> str | None:
@@ -293,23 +251,22 @@ def failure_reason(err: Exception) -> str:
 
 def run_batch(
     inputs: Iterable[str],
-    clip: str,
+    glaciers: list[Glacier],
+    glaciers_crs: str,
     output: str,
     template: DetectJob,
     status_csv: str | None = None,
-    glacier_field: str = "glacier_id",
-    flow_field: str | None = None,
     filters: Filters = Filters(),
     progress: Progress = lambda f: None,
     cancelled: IsCancelled = lambda: False,
     log: Log | None = None,
     executor: Executor = run_in_turn,
 ) -> Summary:
-    """Detect the fronts of every scene × glacier into ``output`` (appending, resuming) and
-    export the status table to ``status_csv``. ``template`` holds the settings of every
+    """Detect the fronts of every scene × glacier (``glaciers.read_glaciers``; polygons in
+    ``glaciers_crs``) into ``output`` (appending, resuming) and export the status table to
+    ``status_csv``. ``template`` holds the settings of every
     job (options, model, device, threads, out_crs_wkt: '' = the glaciers' CRS)."""
     say = log or (lambda kind, text: None)
-    glaciers, glaciers_crs = read_glaciers(clip, glacier_field, flow_field)
     template = dataclasses.replace(template, out_crs_wkt=template.out_crs_wkt or glaciers_crs)
     sources = list(expand_sources(inputs))
     if not sources:
@@ -343,10 +300,10 @@ def run_batch(
             progress(finished / max(len(pending), 1))
             say("warning" if isinstance(outcome, Failure) else "info", job_line(row))
         summary = Summary(len(pending), statuses, cancelled=finished < len(pending))
-        if status_csv:
-            write_status_csv(out, status_csv)
     finally:
         out.close()
+    if status_csv:
+        write_status_csv(output, status_csv)
     return summary
 
 

@@ -71,12 +71,6 @@ class BatchOutput:
             raise
         self.ds.CommitTransaction()
 
-    def rows(self) -> Iterator[dict]:
-        """The status table, in the order written."""
-        self.status.ResetReading()
-        for feature in self.status:
-            yield {name: feature[name] for name, _ in schema.STATUS_FIELDS}
-
     def close(self) -> None:
         self.ds = self.fronts = self.status = None
 
@@ -144,8 +138,15 @@ def check_status_csv(path: str | os.PathLike) -> None:
             )
 
 
-def write_status_csv(output: BatchOutput, path: str | os.PathLike) -> None:
-    """The whole status table (earlier runs' rows too) as CSV, written atomically."""
+def read_status(path: str | os.PathLike) -> Iterator[dict]:
+    """The status table of a batch output, in the order written (earlier runs' rows too)."""
+    ds = ogr.Open(str(path))
+    for feature in ds.GetLayerByName(STATUS_LAYER):
+        yield {name: feature[name] for name, _ in schema.STATUS_FIELDS}
+
+
+def write_status_csv(output: str | os.PathLike, path: str | os.PathLike) -> None:
+    """The status table of the ``output`` GeoPackage as CSV, written atomically."""
     check_status_csv(path)
     with (
         io.atomic_output(path, overwrite=True) as tmp,
@@ -153,4 +154,4 @@ def write_status_csv(output: BatchOutput, path: str | os.PathLike) -> None:
     ):
         writer = csv.DictWriter(file, status_header())
         writer.writeheader()
-        writer.writerows(output.rows())
+        writer.writerows(read_status(output))

@@ -8,21 +8,18 @@ import datetime
 import signal
 import sys
 
+from .batch import Filters, parse_date, parse_sensors, run_batch
 from .cli_args import add_detection, detection_options, number
 from .errors import InputError
 
 RESUME = "the finished jobs are in the output; run the same command again to resume"
 
 
-def _date(text: str) -> datetime.date:
+def _date(text: str) -> datetime.date | None:
     try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
-
-
-def _sensors(text: str) -> frozenset[str]:
-    return frozenset(part.strip().upper() for part in text.split(",") if part.strip())
+        return parse_date(text, "date")
+    except InputError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def crs_wkt(text: str) -> str:
@@ -53,7 +50,7 @@ def add_parser(sub) -> None:
     batch.add_argument("--flow-field", help="field of --clip with each glacier's flow direction")
     batch.add_argument("--start-date", type=_date, help="first acquisition date (YYYY-MM-DD)")
     batch.add_argument("--end-date", type=_date, help="last acquisition date (YYYY-MM-DD)")
-    batch.add_argument("--sensors", type=_sensors, default=frozenset(), help="e.g. LC08,LE07")
+    batch.add_argument("--sensors", type=parse_sensors, default=frozenset(), help="e.g. LC08,LE07")
     batch.add_argument(
         "--max-cloud", type=number(float, 0, 100), help="most scene cloud cover (%%)"
     )
@@ -80,7 +77,7 @@ class StopBetweenJobs:
 
 
 def batch_command(args: argparse.Namespace) -> int:
-    from .batch import Filters, run_batch
+    from .glaciers import read_glaciers
     from .jobs import DetectJob
 
     template = DetectJob(
@@ -96,12 +93,10 @@ def batch_command(args: argparse.Namespace) -> int:
     try:
         summary = run_batch(
             args.inputs,
-            args.clip,
+            *read_glaciers(args.clip, args.glacier_field, args.flow_field),
             args.output,
             template,
             status_csv=args.status,
-            glacier_field=args.glacier_field,
-            flow_field=args.flow_field,
             filters=filters,
             cancelled=stop.cancelled,
             log=lambda kind, text: print(text, file=sys.stderr, flush=True),

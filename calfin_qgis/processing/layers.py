@@ -186,3 +186,14 @@ def shapely_geometry(feature):
     if not feature.hasGeometry() or feature.geometry().isEmpty():
         return LineString()
     return wkb.loads(bytes(feature.geometry().asWkb()))
+
+
+def glacier_features(source, id_field: str, flow_field: str | None):
+    """(glacier id, flow, polygon WKB) of a feature source, for ``core.glaciers``."""
+    for feature in source.getFeatures():
+        geometry = feature.geometry()
+        if geometry.isEmpty():
+            continue
+        flow = plain(feature[flow_field]) if flow_field else None
+        flow = None if flow in (None, "") else str(flow)
+        yield str(feature[id_field]), flow, bytes(geometry.asWkb())

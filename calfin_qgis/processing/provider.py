@@ -14,6 +14,7 @@ from .base import ICON
 
 def algorithm_classes() -> list[type]:
     from .detect_fronts import DetectFrontsAlgorithm
+    from .detect_fronts_batch import DetectFrontsBatchAlgorithm
     from .evaluate_fronts import EvaluateFrontsAlgorithm
     from .extract_fronts import ExtractFrontsAlgorithm
     from .preprocess import PreprocessAlgorithm
@@ -25,6 +26,7 @@ def algorithm_classes() -> list[type]:
         SegmentAlgorithm,
         ExtractFrontsAlgorithm,
         DetectFrontsAlgorithm,
+        DetectFrontsBatchAlgorithm,
         EvaluateFrontsAlgorithm,
         TerminusChangeAlgorithm,
     ]

@@ -1,0 +1,193 @@
+"""calfin:detect_fronts_batch — a folder of scenes × glacier polygons → one fronts
+GeoPackage (appended, resumable) and a status table."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsProcessing,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsWkbTypes,
+)
+
+from . import parameters as params
+from .base import (
+    EXTRACTION_HELP,
+    FLOW_HELP,
+    INFERENCE_HELP,
+    RESAMPLE_HELP,
+    CalfinAlgorithm,
+    feedback_log,
+    progress_callbacks,
+)
+from .detect_fronts import add_extraction, extraction_options
+from .layers import add_records, glacier_features, make_fields
+
+
+class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
+    _name = "detect_fronts_batch"
+    _display_name = "Detect calving fronts (batch: scenes × glaciers)"
+    _help = (
+        "<p>Runs calfin:detect_fronts for every scene in a folder (searched recursively) and "
+        "every glacier polygon of CLIP that the scene's footprint overlaps, inside that "
+        "polygon, and appends the fronts to one GeoPackage (layer <i>fronts</i>, in the "
+        "output CRS, default the polygons' CRS) with a <i>status</i> table: one row per scene "
+        "× glacier with image_id, glacier_id, source, status (ok, no front, skipped: no "
+        "overlap / outside dates / other sensor / too cloudy, failed: reason), fronts and "
+        "seconds. STATUS receives a copy of that table.</p>"
+        "<p>A scene that fails is a row with its reason and never stops the run. Each "
+        "scene × glacier is committed as it finishes: a cancelled or killed run keeps what it "
+        "wrote, and running again with the same OUTPUT skips what is done and does the "
+        "rest (resume). Progress counts jobs.</p>"
+        "<p>Filters: START_DATE and END_DATE (YYYY-MM-DD), SENSORS (e.g. LC08,LE07), "
+        "MAX_CLOUD (%, where the scene's metadata gives it). FLOW applies to every glacier "
+        "whose FLOW_FIELD value is empty.</p>"
+        + FLOW_HELP
+        + RESAMPLE_HELP
+        + INFERENCE_HELP
+        + EXTRACTION_HELP
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+        self.addParameter(
+            QgsProcessingParameterFile(
+                "FOLDER", "Folder of scenes", behavior=QgsProcessingParameterFile.Folder
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                "CLIP", "Glacier polygons (one per glacier)", [QgsProcessing.TypeVectorPolygon]
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField("GLACIER_FIELD", "Glacier id field", "glacier_id", "CLIP")
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                "FLOW_FIELD", "Flow direction field (optional)", None, "CLIP", optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "BAND", "Band", QgsProcessingParameterNumber.Integer, 1, False, 1
+            )
+        )
+        for name, label in (("START_DATE", "From date"), ("END_DATE", "To date")):
+            self.addParameter(
+                QgsProcessingParameterString(name, f"{label} (YYYY-MM-DD)", optional=True)
+            )
+        self.addParameter(
+            QgsProcessingParameterString("SENSORS", "Sensors (e.g. LC08,LE07)", optional=True)
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "MAX_CLOUD",
+                "Most cloud cover (%)",
+                QgsProcessingParameterNumber.Double,
+                None,
+                True,
+                0,
+                100,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterCrs(
+                "OUT_CRS", "CRS of the fronts (default: the polygons')", optional=True
+            )
+        )
+        params.add_inference(self)
+        add_extraction(self)
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                "OUTPUT",
+                "Calving fronts (GeoPackage; an existing batch output is resumed)",
+                "GeoPackage (*.gpkg)",
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink("STATUS", "Status table", QgsProcessing.TypeVector)
+        )
+
+    def compute(self, parameters, context, feedback) -> dict:
+        from ..core.batch import Filters, parse_date, parse_sensors, run_batch
+        from ..core.batch_output import FRONTS_LAYER
+        from ..core.glaciers import check_fields, group_glaciers
+        from ..core.jobs import DetectJob
+        from ..core.pipeline import DetectOptions
+
+        source = self.parameterAsSource(parameters, "CLIP", context)
+        id_field = self.parameterAsString(parameters, "GLACIER_FIELD", context) or "glacier_id"
+        flow_field = self.parameterAsString(parameters, "FLOW_FIELD", context) or None
+        name = source.sourceName()
+        check_fields(name, source.fields().names(), id_field, flow_field)
+        glaciers = group_glaciers(glacier_features(source, id_field, flow_field), name)
+        if not source.sourceCrs().isValid():
+            raise QgsProcessingException(f"CLIP: {name} has no CRS. Assign the polygons' CRS.")
+        out_crs = self.parameterAsCrs(parameters, "OUT_CRS", context)
+        template = DetectJob(
+            "",
+            DetectOptions(
+                band=self.parameterAsInt(parameters, "BAND", context),
+                **params.inference_options(self, parameters, context),
+                **extraction_options(self, parameters, context),
+            ),
+            out_crs_wkt=out_crs.toWkt() if out_crs.isValid() else "",
+            device=params.device(self, parameters, context),
+        )
+        text = lambda key: self.parameterAsString(parameters, key, context)  # noqa: E731
+        given_cloud = parameters.get("MAX_CLOUD") not in (None, "")
+        filters = Filters(
+            parse_date(text("START_DATE"), "START_DATE"),
+            parse_date(text("END_DATE"), "END_DATE"),
+            parse_sensors(text("SENSORS")),
+            self.parameterAsDouble(parameters, "MAX_CLOUD", context) if given_cloud else None,
+        )
+        output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        progress, cancelled = progress_callbacks(feedback)
+        summary = run_batch(
+            [self.parameterAsFile(parameters, "FOLDER", context)],
+            glaciers,
+            source.sourceCrs().toWkt(),
+            output,
+            template,
+            filters=filters,
+            progress=progress,
+            cancelled=cancelled,
+            log=feedback_log(feedback),
+        )
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(summary.statuses.items()))
+        feedback.pushInfo(f"{output}: {counts or 'nothing new'}")
+        if summary.cancelled:
+            feedback.pushWarning(
+                "Cancelled: the finished jobs are in OUTPUT; run again with the same OUTPUT "
+                "to resume."
+            )
+        details = QgsProcessingContext.LayerDetails("Calving fronts", context.project(), "OUTPUT")
+        context.addLayerToLoadOnCompletion(f"{output}|layername={FRONTS_LAYER}", details)
+        return {"OUTPUT": output, "STATUS": self.write_status(parameters, context, output)}
+
+    def write_status(self, parameters, context, output: str) -> str:
+        """The output's whole status table (earlier runs' rows too) into the STATUS sink."""
+        from ..core import schema
+        from ..core.batch_output import read_status
+
+        fields = make_fields(schema.STATUS_FIELDS)
+        sink, dest = self.parameterAsSink(
+            parameters,
+            "STATUS",
+            context,
+            fields,
+            QgsWkbTypes.NoGeometry,
+            QgsCoordinateReferenceSystem(),
+        )
+        add_records(sink, fields, read_status(output), geometry=False)
+        return dest

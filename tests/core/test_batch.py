@@ -1,0 +1,130 @@
+"""The batch on real scenes: status rows, fronts, a damaged scene, cancel and resume,
+filters, and the checks that protect an output (no QGIS: the core and its CLI)."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from osgeo import ogr
+
+from calfin_qgis.core import reproject
+from calfin_qgis.core.batch import Filters, parse_date, run_batch
+from calfin_qgis.core.errors import InputError
+from calfin_qgis.core.glaciers import read_glaciers
+from calfin_qgis.core.jobs import DetectJob
+from calfin_qgis.core.pipeline import DetectOptions
+from tests.batch_scenes import PLACED, TRUNCATED, fronts, glacier_polygons, scene_folder
+
+NO_FLIP = DetectJob("", DetectOptions(flip=False))  # the settings of batch_reference
+
+
+def status_rows(path: Path) -> dict[tuple[str, str], dict]:
+    with open(path, newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    keyed = {(row["image_id"], row["glacier_id"]): row for row in rows}
+    assert len(keyed) == len(rows)  # one row per scene × glacier
+    return keyed
+
+
+def test_batch_writes_a_row_per_scene_and_glacier_and_the_fronts(batch_reference) -> None:
+    rows = status_rows(batch_reference["status"])
+    assert len(rows) == 4 * 2
+    assert {rows[key]["status"] for key in rows if key[1] == "far"} == {"skipped: no overlap"}
+    failed = rows[(Path(TRUNCATED).stem, "jakobshavn")]
+    assert failed["status"].startswith("failed: Cannot read the pixels")
+    assert "damaged or incomplete" in failed["status"]
+    ok = [key for key, row in rows.items() if row["status"] == "ok"]
+    assert sorted(image for image, _ in ok) == sorted(
+        ["LE07_L1TP_009011_20010707_20170204_01_T1_B2"]
+        + [Path(name).stem.removesuffix("_Subset") for name in PLACED]
+    )
+    assert all(rows[key]["fronts"] == "1" and float(rows[key]["seconds"]) > 0 for key in ok)
+
+    ds = ogr.Open(str(batch_reference["output"]))
+    layer = ds.GetLayerByName("fronts")
+    assert layer.GetSpatialRef().GetAuthorityCode(None) == "3413"  # the polygons' CRS
+    assert layer.GetFeatureCount() == 3
+    dates = {f["image_id"]: f["date"] for f in layer}
+    assert dates["LT05_L1TP_008011_19971001_20161229_01_T1_B2"] == "1997/10/01"
+    assert {row[1] for row in fronts(batch_reference["output"])} == {"jakobshavn"}
+
+
+def test_cancel_then_resume_ends_with_the_uninterrupted_layer(batch_reference, tmp_path) -> None:
+    output, seen = tmp_path / "fronts.gpkg", []
+
+    def log(kind: str, text: str) -> None:
+        seen.append(text)
+
+    glaciers = read_glaciers(str(batch_reference["clip"]))
+    folder = [str(batch_reference["folder"])]
+    first = run_batch(
+        folder, *glaciers, str(output), NO_FLIP, log=log, cancelled=lambda: len(seen) > 1
+    )
+    assert first.cancelled and first.statuses["ok"] + first.statuses["failed"] == 1
+    assert len(fronts(output)) <= 1  # what finished is kept
+
+    second = run_batch(folder, *glaciers, str(output), NO_FLIP, status_csv=str(tmp_path / "s.csv"))
+    assert not second.cancelled and second.jobs == 3  # the finished job is not redone
+    assert fronts(output) == fronts(batch_reference["output"])
+    assert status_rows(tmp_path / "s.csv").keys() == status_rows(batch_reference["status"]).keys()
+
+
+def test_filters_skip_by_metadata_and_a_rerun_with_other_filters_redoes_them(
+    model_path, tmp_path
+) -> None:
+    folder = [str(scene_folder(tmp_path / "scenes", truncated=False))]
+    glaciers = read_glaciers(str(glacier_polygons(tmp_path / "glaciers.gpkg")))
+    output, status = str(tmp_path / "fronts.gpkg"), str(tmp_path / "status.csv")
+    only_1997 = Filters(end=parse_date("1999-12-31", "END_DATE"))
+    run_batch(folder, *glaciers, output, NO_FLIP, status_csv=status, filters=only_1997)
+    rows = status_rows(Path(status))
+    assert len(rows) == 6
+    assert [key for key, row in rows.items() if row["status"] == "ok"] == [
+        ("LT05_L1TP_008011_19971001_20161229_01_T1_B2", "jakobshavn")
+    ]
+    assert sum(row["status"] == "skipped: outside dates" for row in rows.values()) == 4
+
+    summary = run_batch(
+        folder, *glaciers, output, NO_FLIP, status_csv=status, filters=Filters(sensors={"LE07"})
+    )
+    assert summary.jobs == 2
+    rows = status_rows(Path(status))  # rows redone are replaced, not repeated
+    assert len(rows) == 6 and sum(row["status"] == "ok" for row in rows.values()) == 3
+    assert sum(row["status"] == "skipped: no overlap" for row in rows.values()) == 3
+    assert len(fronts(Path(output))) == 3
+
+
+def test_an_output_is_only_resumed_when_it_is_a_batch_output_in_the_same_crs(
+    batch_reference, tmp_path
+) -> None:
+    glaciers = read_glaciers(str(batch_reference["clip"]))
+    folder = [str(batch_reference["folder"])]
+    copy = Path(shutil.copy(batch_reference["output"], tmp_path / "fronts.gpkg"))
+    before = copy.read_bytes()
+    utm = DetectJob("", DetectOptions(flip=False), out_crs_wkt=reproject_wkt(32622))
+    with pytest.raises(InputError, match="Resume with the same output CRS"):
+        run_batch(folder, *glaciers, str(copy), utm)
+    assert copy.read_bytes() == before
+
+    foreign = tmp_path / "mine.gpkg"
+    shutil.copy(batch_reference["clip"], foreign)
+    with pytest.raises(InputError, match="is not a calfin batch output"):
+        run_batch(folder, *glaciers, str(foreign), NO_FLIP)
+    table = tmp_path / "table.csv"
+    table.write_text("a,b\n1,2\n")
+    with pytest.raises(InputError, match="is not a calfin status table"):
+        run_batch(folder, *glaciers, str(tmp_path / "new.gpkg"), NO_FLIP, status_csv=str(table))
+    assert not (tmp_path / "new.gpkg").exists()
+    with pytest.raises(InputError, match="no field 'name'.*glacier_id"):
+        read_glaciers(str(batch_reference["clip"]), "name")
+
+
+def reproject_wkt(epsg: int) -> str:
+    from osgeo import osr
+
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    return reproject.spatial_reference(srs.ExportToWkt()).ExportToWkt()
