@@ -68,8 +68,12 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
                 "CLIP", "Glacier polygons (one per glacier)", [QgsProcessing.TypeVectorPolygon]
             )
         )
+        # Optional so that a missing GLACIER_FIELD means glacier_id (QGIS 3.22 does not fall
+        # back to a field parameter's default when it checks the values).
         self.addParameter(
-            QgsProcessingParameterField("GLACIER_FIELD", "Glacier id field", "glacier_id", "CLIP")
+            QgsProcessingParameterField(
+                "GLACIER_FIELD", "Glacier id field", "glacier_id", "CLIP", optional=True
+            )
         )
         self.addParameter(
             QgsProcessingParameterField(
