@@ -22,7 +22,7 @@ from pathlib import Path
 
 from osgeo import gdal
 
-from . import io, naming, reproject
+from . import io, products, reproject
 from .batch_output import BatchOutput, write_status_csv
 from .errors import Cancelled, InputError
 from .glaciers import Glacier
@@ -70,43 +70,18 @@ class Summary:
     """Rows written in this call, by status (``failed: ...`` counted as ``failed``)."""
     cancelled: bool = False
 
-
-# --- until core.products lands: plain rasters, metadata from the file name ---------------
-RASTER_SUFFIXES = (".tif", ".tiff", ".png", ".jp2", ".img", ".vrt")
-
-
-@dataclass(frozen=True)
-class SceneMetadata:
-    image_id: str
-    date: datetime.date | None
-    sensor: str
-    path_row: str
-    cloud_cover: float | None
-
-
-def find_sources(folder: str) -> Iterator[str]:
-    for path in sorted(Path(folder).rglob("*")):
-        if path.is_file() and path.suffix.lower() in RASTER_SUFFIXES:
-            yield str(path)
-
-
-def scene_metadata(path: str) -> SceneMetadata:
-    name = Path(path).name
-    image_id = naming.scene_id(name)
-    parts = image_id.split("_")
-    sensor = parts[0] if parts[0][:1] in "LS" and len(parts[0]) == 4 else ""
-    path_row = parts[2] if sensor.startswith("L") and len(parts) > 2 else ""
-    return SceneMetadata(image_id, naming.scene_date(name), sensor, path_row, None)
-
-
-# ------------------------------------------------------------------------------------------
+    @property
+    def text(self) -> str:
+        """'3 ok, 1 failed, 4 skipped' for the log."""
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(self.statuses.items()))
+        return counts or "nothing new"
 
 
 def expand_sources(inputs: Iterable[str]) -> Iterator[str]:
     """Each input path (absolute), a folder searched recursively for scenes."""
     for given in inputs:
         if Path(given).is_dir():
-            yield from find_sources(os.path.abspath(given))
+            yield from products.find_sources(os.path.abspath(given))
         elif given.startswith("/vsi"):
             yield given
         elif Path(given).exists():
@@ -128,7 +103,7 @@ def parse_sensors(text: str) -> frozenset[str]:
     return frozenset(part.strip().upper() for part in text.split(",") if part.strip())
 
 
-def skip_reason(metadata: SceneMetadata, filters: Filters) -> str | None:
+def skip_reason(metadata: products.SceneMetadata, filters: Filters) -> str | None:
     """Why the scene's metadata leaves it out, or None."""
     if filters.start or filters.end:
         date = metadata.date
@@ -178,7 +153,13 @@ def plan(
 
     shapes = [wkb.loads(glacier.wkb) for glacier in glaciers]
     for source in sources:
-        metadata = scene_metadata(source)
+        try:
+            metadata = products.scene_metadata(source)
+        except InputError as err:  # a damaged product's metadata file
+            metadata = products.name_metadata(source)
+            failure = f"failed: {err}"
+        else:
+            failure = None
         pending = [
             (glacier, shape)
             for glacier, shape in zip(glaciers, shapes, strict=True)
@@ -186,10 +167,11 @@ def plan(
         ]
         if not pending:
             continue
-        reason = skip_reason(metadata, filters)
+        reason = failure or skip_reason(metadata, filters)
         if reason is None:
             try:
-                outline = footprint(io.open_scene(source, template.options.band), glaciers_crs)
+                scene = products.open_source(source, template.options.band)
+                outline = footprint(io.open_scene(scene.path, scene.band), glaciers_crs)
             except InputError as err:
                 reason = f"failed: {err}"
         rows, jobs = [], []

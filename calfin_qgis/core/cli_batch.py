@@ -103,8 +103,7 @@ def batch_command(args: argparse.Namespace) -> int:
         )
     finally:
         signal.signal(signal.SIGINT, previous)
-    counts = ", ".join(f"{n} {status}" for status, n in sorted(summary.statuses.items()))
-    print(f"{args.output}: {counts or 'nothing new'}")
+    print(f"{args.output}: {summary.text}")
     if summary.cancelled:
         print(f"cancelled: {RESUME}", file=sys.stderr)
         return 130

@@ -180,7 +180,9 @@ def open_source(path: str, band: int | None = None) -> SceneSource:
     if kind == "raster":
         chosen = 1 if band is None else band  # band 0 gets open_scene's error
         io.open_scene(path, chosen)
-        how = "as given" if band is not None else "a single raster: band 1 unless BAND / --band says"
+        how = (
+            "as given" if band is not None else "a single raster: band 1 unless BAND / --band says"
+        )
         return SceneSource(path, chosen, scene_metadata(path), path, f"band {chosen} ({how})")
     product = _product(path, kind)
     meta = product.metadata

@@ -82,7 +82,12 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
         )
         self.addParameter(
             QgsProcessingParameterNumber(
-                "BAND", "Band", QgsProcessingParameterNumber.Integer, 1, False, 1
+                "BAND",
+                "Band (empty: a product's from the sensor band table, a raster's band 1)",
+                QgsProcessingParameterNumber.Integer,
+                None,
+                True,
+                1,
             )
         )
         for name, label in (("START_DATE", "From date"), ("END_DATE", "To date")):
@@ -122,54 +127,24 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
         )
 
     def compute(self, parameters, context, feedback) -> dict:
-        from ..core.batch import Filters, parse_date, parse_sensors, run_batch
+        from ..core.batch import run_batch
         from ..core.batch_output import FRONTS_LAYER
-        from ..core.glaciers import check_fields, group_glaciers
-        from ..core.jobs import DetectJob
-        from ..core.pipeline import DetectOptions
 
         source = self.parameterAsSource(parameters, "CLIP", context)
-        id_field = self.parameterAsString(parameters, "GLACIER_FIELD", context) or "glacier_id"
-        flow_field = self.parameterAsString(parameters, "FLOW_FIELD", context) or None
-        name = source.sourceName()
-        check_fields(name, source.fields().names(), id_field, flow_field)
-        glaciers = group_glaciers(glacier_features(source, id_field, flow_field), name)
-        if not source.sourceCrs().isValid():
-            raise QgsProcessingException(f"CLIP: {name} has no CRS. Assign the polygons' CRS.")
-        out_crs = self.parameterAsCrs(parameters, "OUT_CRS", context)
-        template = DetectJob(
-            "",
-            DetectOptions(
-                band=self.parameterAsInt(parameters, "BAND", context),
-                **params.inference_options(self, parameters, context),
-                **extraction_options(self, parameters, context),
-            ),
-            out_crs_wkt=out_crs.toWkt() if out_crs.isValid() else "",
-            device=params.device(self, parameters, context),
-        )
-        text = lambda key: self.parameterAsString(parameters, key, context)  # noqa: E731
-        given_cloud = parameters.get("MAX_CLOUD") not in (None, "")
-        filters = Filters(
-            parse_date(text("START_DATE"), "START_DATE"),
-            parse_date(text("END_DATE"), "END_DATE"),
-            parse_sensors(text("SENSORS")),
-            self.parameterAsDouble(parameters, "MAX_CLOUD", context) if given_cloud else None,
-        )
         output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
         progress, cancelled = progress_callbacks(feedback)
         summary = run_batch(
             [self.parameterAsFile(parameters, "FOLDER", context)],
-            glaciers,
+            self.glaciers(parameters, context, source),
             source.sourceCrs().toWkt(),
             output,
-            template,
-            filters=filters,
+            self.template(parameters, context),
+            filters=self.filters(parameters, context),
             progress=progress,
             cancelled=cancelled,
             log=feedback_log(feedback),
         )
-        counts = ", ".join(f"{n} {status}" for status, n in sorted(summary.statuses.items()))
-        feedback.pushInfo(f"{output}: {counts or 'nothing new'}")
+        feedback.pushInfo(f"{output}: {summary.text}")
         if summary.cancelled:
             feedback.pushWarning(
                 "Cancelled: the finished jobs are in OUTPUT; run again with the same OUTPUT "
@@ -178,6 +153,50 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
         details = QgsProcessingContext.LayerDetails("Calving fronts", context.project(), "OUTPUT")
         context.addLayerToLoadOnCompletion(f"{output}|layername={FRONTS_LAYER}", details)
         return {"OUTPUT": output, "STATUS": self.write_status(parameters, context, output)}
+
+    def glaciers(self, parameters, context, source) -> list:
+        """CLIP's polygons as ``core.glaciers.Glacier`` values."""
+        from ..core.glaciers import check_fields, group_glaciers
+
+        id_field = self.parameterAsString(parameters, "GLACIER_FIELD", context) or "glacier_id"
+        flow_field = self.parameterAsString(parameters, "FLOW_FIELD", context) or None
+        name = source.sourceName()
+        if not source.sourceCrs().isValid():
+            raise QgsProcessingException(f"CLIP: {name} has no CRS. Assign the polygons' CRS.")
+        check_fields(name, source.fields().names(), id_field, flow_field)
+        return group_glaciers(glacier_features(source, id_field, flow_field), name)
+
+    def template(self, parameters, context):
+        """The settings every job shares, as a ``core.jobs.DetectJob`` without a scene."""
+        from ..core.jobs import DetectJob
+        from ..core.pipeline import DetectOptions
+
+        given = parameters.get("BAND") not in (None, "")
+        out_crs = self.parameterAsCrs(parameters, "OUT_CRS", context)
+        return DetectJob(
+            "",
+            DetectOptions(
+                band=self.parameterAsInt(parameters, "BAND", context) if given else None,
+                **params.inference_options(self, parameters, context),
+                **extraction_options(self, parameters, context),
+            ),
+            out_crs_wkt=out_crs.toWkt() if out_crs.isValid() else "",
+            device=params.device(self, parameters, context),
+        )
+
+    def filters(self, parameters, context):
+        from ..core.batch import Filters, parse_date, parse_sensors
+
+        def text(name: str) -> str:
+            return self.parameterAsString(parameters, name, context)
+
+        cloud = parameters.get("MAX_CLOUD") not in (None, "")
+        return Filters(
+            parse_date(text("START_DATE"), "START_DATE"),
+            parse_date(text("END_DATE"), "END_DATE"),
+            parse_sensors(text("SENSORS")),
+            self.parameterAsDouble(parameters, "MAX_CLOUD", context) if cloud else None,
+        )
 
     def write_status(self, parameters, context, output: str) -> str:
         """The output's whole status table (earlier runs' rows too) into the STATUS sink."""

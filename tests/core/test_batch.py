@@ -128,3 +128,42 @@ def reproject_wkt(epsg: int) -> str:
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(epsg)
     return reproject.spatial_reference(srs.ExportToWkt()).ExportToWkt()
+
+
+def test_products_in_a_folder_by_their_metadata(model_path, tmp_path) -> None:
+    """Landsat products as downloaded (tests/products.py: real layouts around the sample's
+    pixels): a good tar is detected with its metadata, a tar whose band was cut short is a
+    failed row, a cloudy extracted product is skipped by MAX_CLOUD."""
+    from tests import products as made
+
+    folder = tmp_path / "downloads"
+    made.landsat_tar(folder, made.landsat_folder(tmp_path / "a"))
+    damaged = made.landsat_folder(tmp_path / "b", made.C1_ETM, {2: 30.0}, collection=1)
+    made.landsat_tar(folder, damaged, truncate="_B2.TIF")
+    cloudy = "LC08_L1TP_008011_20190702_20190718_02_T1"
+    made.landsat_folder(folder, cloudy, cloud=80.0)
+    glaciers = read_glaciers(str(glacier_polygons(tmp_path / "glaciers.gpkg")))
+    output, status = tmp_path / "fronts.gpkg", tmp_path / "status.csv"
+    run_batch(
+        [str(folder)],
+        *glaciers,
+        str(output),
+        NO_FLIP,
+        status_csv=str(status),
+        filters=Filters(max_cloud=40.0),
+    )
+    rows = status_rows(status)
+    assert len(rows) == 3 * 2
+    assert rows[(made.C2_OLI, "jakobshavn")]["status"] == "ok"
+    assert rows[(made.C1_ETM, "jakobshavn")]["status"].startswith("failed: Cannot read")
+    assert "damaged or incomplete" in rows[(made.C1_ETM, "jakobshavn")]["status"]
+    assert rows[(cloudy, "far")]["status"] == "skipped: too cloudy"
+    ds = ogr.Open(str(output))
+    (front,) = list(ds.GetLayerByName("fronts"))
+    assert (front["image_id"], front["sensor"], front["path_row"]) == (
+        made.C2_OLI,
+        "LC08",
+        "008011",
+    )
+    assert front["cloud_cover"] == pytest.approx(12.34)
+    assert front["date"] == "2020/08/15"
