@@ -15,16 +15,9 @@ from pathlib import Path
 import pytest
 
 from calfin_qgis import deps
+from tests.test_plugin import EXPECTED as EXPECTED_ALGS
 
 ROOT = Path(__file__).resolve().parent.parent
-EXPECTED_ALGS = {
-    "preprocess",
-    "segment",
-    "extract_fronts",
-    "detect_fronts",
-    "evaluate_fronts",
-    "terminus_change",
-}
 
 
 def hide(monkeypatch, *modules: str) -> None:

@@ -9,9 +9,12 @@ EXPECTED = {
     "segment",
     "extract_fronts",
     "detect_fronts",
+    "detect_fronts_batch",
     "evaluate_fronts",
     "terminus_change",
 }
+SCENE_BAND = {"preprocess", "segment", "detect_fronts", "detect_fronts_batch"}
+"""The algorithms whose user picks a scene band."""
 
 
 def test_class_factory_registers_and_unload_removes_provider(plugin) -> None:
@@ -26,7 +29,7 @@ def test_class_factory_registers_and_unload_removes_provider(plugin) -> None:
         assert "Cheng" in alg.shortHelpString()
         assert alg.group() == "Calving fronts"
         # band advice only where the user picks a scene band
-        scene_band = alg.name() in ("preprocess", "segment", "detect_fronts")
+        scene_band = alg.name() in SCENE_BAND
         assert ("<b>Band</b>" in alg.shortHelpString()) == scene_band, alg.name()
     detect = registry.algorithmById("calfin:detect_fronts").shortHelpString()
     assert all(name in detect for name in ("LOW_THRESHOLD", "MIN_CONTRAST", "DEVICE", "FLIP"))
@@ -42,8 +45,8 @@ def test_class_factory_registers_and_unload_removes_provider(plugin) -> None:
 def test_every_algorithm_has_input_and_output(plugin) -> None:
     for alg in QgsApplication.processingRegistry().providerById("calfin").algorithms():
         names = {p.name() for p in alg.parameterDefinitions()}
-        assert {"INPUT", "OUTPUT"} <= names, alg.id()
-        if alg.name() in {"preprocess", "segment", "detect_fronts"}:
+        assert "OUTPUT" in names and names & {"INPUT", "FOLDER"}, alg.id()
+        if alg.name() in SCENE_BAND:
             assert "BAND" in names
 
 
