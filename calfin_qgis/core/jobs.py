@@ -134,7 +134,9 @@ def run(
     records = []
     if job.extract:
         fronts = extract(result, options, result.timer)
-        records = front_records(fronts, scene, model.info.source, options.glacier_id, metadata)
+        records = front_records(
+            fronts, scene, model.info.source, options.glacier_id, metadata, result.suspect
+        )
         transform = reproject.transformation(scene.crs_wkt, job.out_crs_wkt)
         for record in records:
             record["geometry"] = reproject.transformed(record["geometry"].wkb, transform)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import contract, io, products, reproject, schema
+from . import contract, io, products, reproject, sanity, schema
 from .errors import Cancelled, InputError
 from .extract import Front, extract_fronts, front_regions, fronts_in_mask, side_contrast
 from .infer import IsCancelled, Progress, estimate_flow, flow_turns, predict_scene
@@ -70,6 +70,8 @@ class SegmentResult:
     """The ice flow direction used: given, estimated (an azimuth) or None (not turned)."""
     warnings: list[str] = field(default_factory=list)
     """What the user should know about the result (a constant band...)."""
+    suspect: bool = False
+    """The input does not look like a satellite band (``sanity``): fronts get qual_flag 13."""
 
     @property
     def flow_text(self) -> str:
@@ -209,6 +211,7 @@ def segment(
     """
     timer = StageTimer()
     start = time.perf_counter()
+    doubts = sanity.input_warnings(scene)
     if options.resample:
         scene = model_grid(scene, model.info.pixel_size_m)
     geometry = resolve_clip(options, scene)
@@ -265,8 +268,12 @@ def segment(
     mask = None
     if geometry is not None:
         mask = io.polygon_mask(geometry, window, scene.geotransform)
+    if len(probs) > 1:
+        doubts += filter(None, [sanity.mask_warning(probs[1], mask)])
     seconds = time.perf_counter() - start
-    return SegmentResult(scene, window, probs, mask, seconds, timer, flow=flow, warnings=warnings)
+    return SegmentResult(
+        scene, window, probs, mask, seconds, timer, flow, warnings + doubts, suspect=bool(doubts)
+    )
 
 
 SCENE_KEY = "CALFIN_SCENE"
@@ -322,11 +329,14 @@ def front_records(
     source: str,
     glacier_id: str = "",
     metadata: products.SceneMetadata | None = None,
+    suspect: bool = False,
 ) -> list[dict]:
     """Attach the CALFIN attributes (``schema.FRONT_FIELDS``) to extracted fronts.
 
     ``metadata``: the scene's (``products.open_source``); None: ``scene_metadata(scene)``,
     which for a plain raster is what its file name says, as before products were read.
+    ``suspect`` fronts (``SegmentResult.suspect``) are low confidence whatever their edge
+    probability.
     """
     metres = scene.units_are_metres
     metadata = metadata or scene_metadata(scene)
@@ -336,7 +346,9 @@ def front_records(
             "glacier_id": glacier_id,
             "image_id": metadata.image_id,
             "date": metadata.date,
-            "qual_flag": schema.qual_flag(front.confidence),
+            "qual_flag": schema.QUAL_AUTO_LOW_CONFIDENCE
+            if suspect
+            else schema.qual_flag(front.confidence),
             "confidence": round(float(front.confidence), 4),
             "length_m": round(float(front.length_m), 1) if metres else None,
             "source": source,

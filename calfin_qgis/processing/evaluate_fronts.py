@@ -12,6 +12,7 @@ from qgis.core import (
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
+    QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsUnitTypes,
@@ -21,7 +22,14 @@ from qgis.PyQt.QtCore import QVariant
 
 from ..core.naming import strip_suffix
 from .base import CalfinAlgorithm
-from .layers import add_records, check_file_destinations, destination, make_fields
+from .layers import (
+    add_records,
+    check_file_destinations,
+    destination,
+    file_path,
+    make_fields,
+    unquote_csv,
+)
 
 TABLE_FIELDS = (
     ("image_id", "str"),
@@ -87,6 +95,14 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
                 40.0,
                 False,
                 0.0001,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                "SCENES",
+                "Scenes folder (for the report's front plots)",
+                QgsProcessingParameterFile.Folder,
+                optional=True,
             )
         )
         self.addParameter(
@@ -187,6 +203,9 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
             ],
             geometry=False,
         )
+        del sink  # closed, so that a CSV can be rewritten
+        if file_path(dest).lower().endswith(".csv"):
+            unquote_csv(file_path(dest))
         feedback.pushInfo(
             f"{summary.n_images} images, {summary.n_no_front} without a front; pooled mean "
             f"{summary.mean_px:.2f} px, median {summary.median_px:.2f} px, line IoU "
@@ -199,6 +218,13 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
             "NO_FRONT": summary.n_no_front,
         }
         if report:
-            write_report(report, scores, summary, detected, reference)
+            from .evaluate_report import report_inputs
+
+            given = parameters.get("PIXEL_SIZE") not in (None, "")
+            source = "PIXEL_SIZE parameter" if given else "default: PIXEL_SIZE not given"
+            info, scenes = report_inputs(self, parameters, context, crs, pixel_size, source)
+            write_report(
+                report, scores, summary, detected, reference, info, scenes, crs.toWkt(), notes
+            )
             results["REPORT"] = report
         return results

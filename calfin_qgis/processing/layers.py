@@ -197,3 +197,16 @@ def glacier_features(source, id_field: str, flow_field: str | None):
         flow = plain(feature[flow_field]) if flow_field else None
         flow = None if flow in (None, "") else str(flow)
         yield str(feature[id_field]), flow, bytes(geometry.asWkb())
+
+
+def unquote_csv(path: str) -> None:
+    """Rewrite a CSV written by GDAL < 3.8, whose CSV driver quotes integer fields ("1"),
+    so that only text that needs them keeps quotes (as GDAL 3.8 and later write it)."""
+    import csv
+
+    from ..core import io
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    with io.atomic_output(path, overwrite=True) as tmp, open(tmp, "w", newline="") as out:
+        csv.writer(out, lineterminator="\n").writerows(rows)
