@@ -15,13 +15,13 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
-    QgsUnitTypes,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QVariant
 
 from ..core.naming import strip_suffix
 from .base import CalfinAlgorithm
+from .evaluate_report import metres_per_unit, report_inputs
 from .layers import (
     add_records,
     check_file_destinations,
@@ -162,7 +162,7 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
                 "The reference layer is in a geographic CRS (degrees). Reproject both layers "
                 "to a projected CRS in metres (e.g. EPSG:3413 for Greenland) first."
             )
-        metres = QgsUnitTypes.fromUnitToUnitFactor(crs.mapUnits(), QgsUnitTypes.DistanceMeters)
+        metres = metres_per_unit(crs)
         detected = self._lines(
             detected_src,
             self.parameterAsString(parameters, "ID_FIELD", context) or "image_id",
@@ -218,8 +218,6 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
             "NO_FRONT": summary.n_no_front,
         }
         if report:
-            from .evaluate_report import report_inputs
-
             given = parameters.get("PIXEL_SIZE") not in (None, "")
             source = "PIXEL_SIZE parameter" if given else "default: PIXEL_SIZE not given"
             info, scenes = report_inputs(self, parameters, context, crs, pixel_size, source)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from qgis.core import QgsUnitTypes
 
-from ..core.report import RunInfo
 from ..gui.review_scenes import SceneFinder
 from .layers import file_path
 
@@ -26,18 +25,26 @@ def model_sources(source) -> tuple[str, ...]:
     return tuple(sorted(v for v in values if isinstance(v, str) and v))
 
 
+def metres_per_unit(crs) -> float | None:
+    """Metres per map unit of a projected CRS; None without one (pixel coordinates, or the
+    'Undefined geographic SRS' a GeoPackage gives layers that have no CRS)."""
+    units = crs.mapUnits() if crs.isValid() else QgsUnitTypes.DistanceUnknownUnit
+    if units in (QgsUnitTypes.DistanceUnknownUnit, QgsUnitTypes.DistanceDegrees):
+        return None
+    return QgsUnitTypes.fromUnitToUnitFactor(units, QgsUnitTypes.DistanceMeters)
+
+
 def report_inputs(alg, parameters, context, crs, pixel_size: float, pixel_source: str):
     """(RunInfo, image id -> scene file or None) for ``core.report.write_report``: scenes are the
     project's raster layers and the files of the SCENES folder, matched by image id as the
     review dock matches them."""
+    from ..core.report import RunInfo  # numpy, GDAL: not at QGIS start-up
+
     folder = alg.parameterAsFile(parameters, "SCENES", context)
     id_fields = [
         alg.parameterAsString(parameters, name, context) or "image_id"
         for name in ("ID_FIELD", "REFERENCE_ID_FIELD")
     ]
-    metres = None
-    if crs.isValid():
-        metres = QgsUnitTypes.fromUnitToUnitFactor(crs.mapUnits(), QgsUnitTypes.DistanceMeters)
     info = RunInfo(
         detected=describe_layer(alg, parameters, "INPUT", context),
         reference=describe_layer(alg, parameters, "REFERENCE", context),
@@ -46,7 +53,7 @@ def report_inputs(alg, parameters, context, crs, pixel_size: float, pixel_source
         pixel_size=pixel_size,
         pixel_source=pixel_source,
         crs=f"{crs.authid()} {crs.description()}".strip() if crs.isValid() else "",
-        metres_per_unit=metres,
+        metres_per_unit=metres_per_unit(crs),
         scenes=", ".join(filter(None, [folder, "raster layers of the project"])),
     )
     return info, SceneFinder(folder).path_for
