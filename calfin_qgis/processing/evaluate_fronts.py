@@ -64,6 +64,18 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         "(pixels and metres) and line IoU (3 px), and an HTML report with the pooled mean "
         "and median, the number of images with no detected front, a histogram of errors "
         "and a plot of each front pair.</p>"
+        "<p><b>Report</b>: what was compared (layers, model, pixel size, date), the errors by "
+        "glacier, sensor, season and Landsat 7 SLC state, the images worst first, and each "
+        "front pair over a grey thumbnail of its scene, found by image id among the "
+        "project's raster layers and in the <i>Scenes folder</i> (SCENES).</p>"
+        "<p><b>A reference from a label raster</b> (the front as a line of dark pixels, e.g. "
+        "FrontLearning's X_Front.png): Raster calculator (gdal:rastercalculator, FORMULA "
+        "A&lt;128, RTYPE 0 = Byte) to a 0/1 raster named after the scene (X_Front.tif), "
+        "then calfin:extract_fronts on it with THRESHOLD 0.5, MIN_LENGTH 0, SIMPLIFY 0: the "
+        "lines follow the label's pixels and carry its image_id. <b>A hand-drawn "
+        "reference</b>: a line layer in the scene's CRS with a text field image_id set to "
+        "the scene's id (file name without extension and _Subset), the front digitised from "
+        "fjord wall to fjord wall.</p>"
     )
     _band_help = False
 

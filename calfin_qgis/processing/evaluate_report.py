@@ -45,6 +45,7 @@ def report_inputs(alg, parameters, context, crs, pixel_size: float, pixel_source
         alg.parameterAsString(parameters, name, context) or "image_id"
         for name in ("ID_FIELD", "REFERENCE_ID_FIELD")
     ]
+    metres = metres_per_unit(crs)
     info = RunInfo(
         detected=describe_layer(alg, parameters, "INPUT", context),
         reference=describe_layer(alg, parameters, "REFERENCE", context),
@@ -52,8 +53,8 @@ def report_inputs(alg, parameters, context, crs, pixel_size: float, pixel_source
         models=model_sources(alg.parameterAsSource(parameters, "INPUT", context)),
         pixel_size=pixel_size,
         pixel_source=pixel_source,
-        crs=f"{crs.authid()} {crs.description()}".strip() if crs.isValid() else "",
-        metres_per_unit=metres_per_unit(crs),
+        crs=f"{crs.authid()} {crs.description()}".strip() if metres else "",
+        metres_per_unit=metres,
         scenes=", ".join(filter(None, [folder, "raster layers of the project"])),
     )
     return info, SceneFinder(folder).path_for
