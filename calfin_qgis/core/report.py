@@ -20,6 +20,7 @@ from . import io
 from .breakdown import GROUP_KEYS, breakdown, groups_of
 from .metrics import ImageScore, Summary
 from .report_plots import DETECTED_COLOUR, REFERENCE_COLOUR, front_svg, histogram_svg, plot_bounds
+from .svg import fmt
 from .thumbnail import thumbnail
 
 IMAGE_COLUMNS = ("image", "glacier", "sensor", "season", "front", "mean px", "median px")
@@ -82,12 +83,6 @@ class RunInfo:
     )
 
 
-def _fmt(value: float | None, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:.{digits}f}"
-
-
 def _metres(value: float, pixel_m: float | None) -> float | None:
     return value * pixel_m if pixel_m else None
 
@@ -110,9 +105,9 @@ def _about(info: RunInfo, n_thumbnails: int, n_images: int) -> str:
 
 def _summary_rows(summary: Summary) -> str:
     return (
-        f"<td>{summary.n_images}</td><td>{summary.n_no_front}</td><td>{_fmt(summary.mean_px)}"
-        f"</td><td>{_fmt(summary.median_px)}</td><td>{_fmt(summary.mean_m, 1)}</td>"
-        f"<td>{_fmt(summary.median_m, 1)}</td>"
+        f"<td>{summary.n_images}</td><td>{summary.n_no_front}</td><td>{fmt(summary.mean_px)}"
+        f"</td><td>{fmt(summary.median_px)}</td><td>{fmt(summary.mean_m)}</td>"
+        f"<td>{fmt(summary.median_m)}</td>"
     )
 
 
@@ -154,9 +149,9 @@ def _image_rows(scores: Sequence[ImageScore]) -> str:
         rows.append(
             f"<tr><td>{html.escape(s.image_id)}</td><td>{html.escape(g.glacier)}</td>"
             f"<td>{g.sensor}</td><td>{g.season}</td><td>{'yes' if s.found else 'NO FRONT'}</td>"
-            f'<td data-v="{mean}">{_fmt(s.mean_px)}</td><td>{_fmt(s.median_px)}</td>'
-            f"<td>{_fmt(_metres(s.mean_px, s.pixel_size_m), 1)}</td>"
-            f"<td>{_fmt(s.line_iou, 3)}</td><td>{s.n_pixels}</td></tr>"
+            f'<td data-v="{mean}">{fmt(s.mean_px)}</td><td>{fmt(s.median_px)}</td>'
+            f"<td>{fmt(_metres(s.mean_px, s.pixel_size_m))}</td>"
+            f"<td>{fmt(s.line_iou)}</td><td>{s.n_pixels}</td></tr>"
         )
     head = "".join(f"<th>{h}</th>" for h in IMAGE_COLUMNS)
     body = "".join(rows)
@@ -194,7 +189,7 @@ def write_report(
             info.metres_per_unit,
         )
         caption = f"{html.escape(s.image_id)}: " + (
-            f"mean {_fmt(s.mean_px)} px" if s.found else "no front detected"
+            f"mean {fmt(s.mean_px)} px" if s.found else "no front detected"
         )
         figures.append(f"<figure>{svg}<figcaption>{caption}</figcaption></figure>")
     pooled = np.concatenate([s.distances_px for s in scores if s.found] or [np.empty(0)])
@@ -210,7 +205,7 @@ def write_report(
 pooled both ways over all images with a detected front (Cheng et al. 2021); line IoU with a
 3 px tolerance.</p>
 <table><tr>{SUMMARY_HEAD}<th>line IoU</th></tr>
-<tr>{_summary_rows(summary)}<td>{_fmt(summary.line_iou, 3)}</td></tr></table>
+<tr>{_summary_rows(summary)}<td>{fmt(summary.line_iou)}</td></tr></table>
 <h2>Error histogram</h2>{histogram_svg(pooled, pixel_m)}
 <h2>Errors by glacier, sensor, season and SLC state</h2>
 <p>From the image ids; Landsat 7 scenes after 31 May 2003 are SLC-off (striped).</p>

@@ -38,8 +38,8 @@ MIN_TWO_SIDES = 0.70
 """Least share of the ice side, and of the ocean side, in its largest 8-connected piece.
 The same FrontLearning scenes 0.75-1.0, the held-out ones 0.78-1.0 (one ice side, one
 ocean side); the photographs with a "front" 0.27-0.92 (astronaut, brick, camera, chelsea,
-coffee, horse, logo, moon, rocket below this: ice and ocean scattered in pieces). Together the two catch 11 of those 12 photographs
-and none of the satellite scenes."""
+coffee, horse, logo, moon, rocket below this: ice and ocean scattered in pieces). Together
+the two catch 11 of those 12 photographs and none of the satellite scenes."""
 
 MASK_STATS_PIXELS = 4_000_000
 """Larger windows are decimated for the mask statistics."""
