@@ -98,6 +98,7 @@ def main() -> int:
             "INPUT": detected["OUTPUT"],
             "REFERENCE": str(REFERENCE),
             "PIXEL_SIZE": 40.0,
+            "SCENES": str(DATA),  # the report draws the fronts over their scene
             "OUTPUT": str(OUT / "metrics.csv"),
             "REPORT": str(OUT / "report.html"),
         },
