@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -154,6 +156,7 @@ def test_evaluate_fronts_against_the_manual_front(sample_scene, tmp_path) -> Non
             "INPUT": detected,
             "REFERENCE": str(SAMPLE_FRONT),
             "PIXEL_SIZE": 40.0,
+            "SCENES": str(tmp_path),  # holds the sample scene: drawn under the fronts
             "OUTPUT": str(tmp_path / "metrics.gpkg"),
             "REPORT": str(tmp_path / "report.html"),
         },
@@ -168,6 +171,13 @@ def test_evaluate_fronts_against_the_manual_front(sample_scene, tmp_path) -> Non
     assert out["MEAN_PX"] < 10.0  # the real model on a real scene of the validation glacier
     html = Path(out["REPORT"]).read_text()
     assert "<svg" in html and "no front" in html
+    # what was compared: the files, the model that ran, the pixel size and its source, when
+    assert f"({tmp_path / 'f.gpkg'})" in html and f"({SAMPLE_FRONT})" in html
+    assert re.search(r"<td>calfin_unet \d+\.\d+\.\d+</td>", html)
+    assert "40 m (PIXEL_SIZE parameter)" in html and "EPSG:3413" in html
+    assert datetime.date.today().isoformat() in html
+    assert html.count("data:image/png;base64,") == 1 and "1 of 1 found" in html
+    assert "<caption>Landsat 7 SLC</caption>" in html and "<td>jakobshavn</td>" in html
     from qgis.core import QgsApplication
 
     alg = QgsApplication.processingRegistry().algorithmById("calfin:evaluate_fronts")
@@ -308,15 +318,20 @@ def test_segment_accepts_preprocess_output(sample_scene, tmp_path) -> None:
 
 
 class Log(QgsProcessingFeedback):
-    """Feedback that keeps the info lines an algorithm logs."""
+    """Feedback that keeps the info lines and the warnings an algorithm logs."""
 
     def __init__(self) -> None:
         super().__init__()
         self.lines: list[str] = []
+        self.warnings: list[str] = []
 
     def pushInfo(self, info: str) -> None:  # noqa: N802 - QGIS API
         self.lines.append(info)
         super().pushInfo(info)
+
+    def pushWarning(self, warning: str) -> None:  # noqa: N802 - QGIS API
+        self.warnings.append(warning)
+        super().pushWarning(warning)
 
 
 def test_fine_scene_is_averaged_to_the_model_scale(sample_scene, tmp_path) -> None:
