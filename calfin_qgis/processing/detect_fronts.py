@@ -105,6 +105,9 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
         "MTL, inside its .SAFE or .tar), else from Landsat/Sentinel-2 file names.</p>"
         "<p>A search-area polygon (the fjord, in any CRS) restricts both the processing "
         "window and the fronts; without it the whole scene is processed.</p>"
+        "<p>An input that does not look like a satellite band (a colour photograph or "
+        "composite, a JPEG without georeference, an ice/ocean mask without one ice and one "
+        "ocean side) is warned about in the log, and its fronts get qual_flag 13.</p>"
         + FLOW_HELP
         + RESAMPLE_HELP
         + INFERENCE_HELP
