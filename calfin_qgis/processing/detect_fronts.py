@@ -95,20 +95,20 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
     _name = "detect_fronts"
     _display_name = "Detect calving fronts"
     _help = (
-        "<p>The whole CALFIN chain in one step: preprocess the scene band, run the bundled "
+        "The whole CALFIN chain in one step: preprocess the scene band, run the bundled "
         "neural network in overlapping tiles, threshold the front-edge probability, "
         "skeletonize, keep the longest path of each piece's minimum spanning tree, and write "
         "the fronts as lines in the scene's CRS with the attributes glacier_id, image_id, "
         "date, qual_flag (10 automatic, 13 automatic low confidence), confidence, length_m, "
         "source, sensor, path_row and cloud_cover. Ids, dates and the last three come from "
         "the product's metadata file when the band file lies in its product (beside its "
-        "MTL, inside its .SAFE or .tar), else from Landsat/Sentinel-2 file names.</p>"
-        "<p>A search-area polygon (the fjord, in any CRS) restricts both the processing "
-        "window and the fronts; without it the whole scene is processed.</p>"
-        + FLOW_HELP
-        + RESAMPLE_HELP
-        + INFERENCE_HELP
-        + EXTRACTION_HELP
+        "MTL, inside its .SAFE or .tar), else from Landsat/Sentinel-2 file names.",
+        "A search-area polygon (CLIP: the fjord, in any CRS) restricts both the processing "
+        "window and the fronts; without it the whole scene is processed.",
+        FLOW_HELP,
+        RESAMPLE_HELP,
+        INFERENCE_HELP,
+        EXTRACTION_HELP,
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API

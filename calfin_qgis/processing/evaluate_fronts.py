@@ -49,13 +49,13 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
     _name = "evaluate_fronts"
     _display_name = "Evaluate calving fronts"
     _help = (
-        "<p>Compares detected fronts with reference fronts matched by an id field (e.g. "
+        "Compares detected fronts with reference fronts matched by an id field (e.g. "
         "image_id). Both are rasterised on a grid of the given pixel size; the error is "
         "CALFIN's: for every pixel of each line the distance to the nearest pixel of the "
         "other, pooled both ways. Writes a table of per-image mean and median distance "
         "(pixels and metres) and line IoU (3 px), and an HTML report with the pooled mean "
         "and median, the number of images with no detected front, a histogram of errors "
-        "and a plot of each front pair.</p>"
+        "and a plot of each front pair.",
     )
     _band_help = False
 

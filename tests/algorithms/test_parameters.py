@@ -1,0 +1,120 @@
+"""Parameter values as a new user types them, through processing.run in real headless QGIS."""
+
+from __future__ import annotations
+
+import pytest
+from qgis.core import QgsApplication, QgsProcessingException, QgsProcessingFeedback
+
+pytestmark = pytest.mark.usefixtures("plugin")
+
+
+class Log(QgsProcessingFeedback):
+    """Feedback that keeps the info and warning lines an algorithm logs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.info: list[str] = []
+        self.warnings: list[str] = []
+
+    def pushInfo(self, info: str) -> None:  # noqa: N802 - QGIS API
+        self.info.append(info)
+        super().pushInfo(info)
+
+    def pushWarning(self, warning: str) -> None:  # noqa: N802 - QGIS API
+        self.warnings.append(warning)
+        super().pushWarning(warning)
+
+
+def run(algorithm: str, params: dict, feedback=None) -> dict:
+    import processing
+
+    return processing.run(algorithm, params, feedback=feedback)
+
+
+def calfin_algorithms():
+    return QgsApplication.processingRegistry().providerById("calfin").algorithms()
+
+
+@pytest.mark.parametrize(
+    ("flow", "device"), [("up", "cpu"), ("Up", "CPU"), (1, 1), ("1", "1"), (1.0, "auto")]
+)
+def test_enums_take_names_and_indices(model_path, sample_scene, tmp_path, flow, device) -> None:
+    log = Log()
+    out = run(
+        "calfin:segment",
+        {
+            "INPUT": str(sample_scene),
+            "FLOW": flow,
+            "DEVICE": device,
+            "OUTPUT": str(tmp_path / "p.tif"),
+        },
+        log,
+    )
+    assert out["OUTPUT"]
+    assert "Ice flow direction given: up" in log.info
+    assert any("CPUExecutionProvider" in line for line in log.info)
+
+
+def test_enum_left_out_is_its_default(model_path, sample_scene, tmp_path) -> None:
+    log = Log()
+    run("calfin:segment", {"INPUT": str(sample_scene), "OUTPUT": str(tmp_path / "p.tif")}, log)
+    assert any(line.startswith("Ice flow direction estimated") for line in log.info)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        (
+            "OVERLAP",
+            1000000,
+            "OVERLAP=1000000 is out of range: OVERLAP takes a whole number "
+            "from 0 to 224 (default 64).",
+        ),
+        (
+            "BATCH_SIZE",
+            "1e9",
+            "BATCH_SIZE=1e9 is out of range: BATCH_SIZE takes a whole "
+            "number from 1 to 64 (default 4).",
+        ),
+        (
+            "THRESHOLD",
+            99999,
+            "THRESHOLD=99999 is out of range: THRESHOLD takes a number from "
+            "0.01 to 0.99 (default 0.33).",
+        ),
+        ("THRESHOLD", "high", "THRESHOLD=high is not a number"),
+        (
+            "FLOW",
+            "sideways",
+            "FLOW=sideways is not one of the options: FLOW takes unknown, "
+            "up, down, left or right, or the option's number 0-4 (default unknown).",
+        ),
+        ("FLOW", 5, "FLOW=5 is out of range: FLOW takes unknown, up"),
+        (
+            "MIN_LENGTH",
+            -1,
+            "MIN_LENGTH=-1 is out of range: MIN_LENGTH takes a number of at least 0 (default 10).",
+        ),
+    ],
+)
+def test_bad_values_say_what_is_allowed(sample_scene, tmp_path, name, value, expected) -> None:
+    params = {"INPUT": str(sample_scene), "OUTPUT": str(tmp_path / "f.gpkg"), name: value}
+    with pytest.raises(QgsProcessingException) as raised:
+        run("calfin:detect_fronts", params)
+    assert expected in str(raised.value)
+    assert not (tmp_path / "f.gpkg").exists()
+
+
+def test_help_is_plain_text_and_says_what_to_type() -> None:
+    """qgis_process prints the help as it is, so no HTML; every enum and number parameter
+    says what it takes (qgis_process prints that under the parameter)."""
+    for alg in calfin_algorithms():
+        text = alg.shortHelpString()
+        assert "<" not in text and ">" not in text, alg.id()
+        for definition in alg.parameterDefinitions():
+            if definition.type() in ("enum", "number"):
+                assert definition.help().startswith("Type "), (alg.id(), definition.name())
+    detect = QgsApplication.processingRegistry().algorithmById("calfin:detect_fronts")
+    flow = "FLOW: unknown, up, down, left or right, or the option's number 0-4 (default unknown)"
+    assert flow in detect.shortHelpString().split("\n")
+    assert "up, down, left or right" in detect.parameterDefinition("FLOW").help()
