@@ -61,7 +61,10 @@ def write_report(
     summary: Summary,
     detected: Mapping[str, Sequence],
     reference: Mapping[str, Sequence],
+    pixel_size: str = "",
 ) -> None:
+    """``pixel_size`` says which pixel size the errors are counted in, and why."""
+    pixel_note = f"<p>Pixel size: {html.escape(pixel_size, quote=False)}</p>" if pixel_size else ""
     pooled = np.concatenate([s.distances_px for s in scores if s.found] or [np.empty(0)])
     rows = "".join(
         f"<tr><td>{html.escape(s.image_id)}</td><td>{'yes' if s.found else 'NO FRONT'}</td>"
@@ -81,6 +84,7 @@ figure{{display:inline-block;margin:4px}}figcaption{{font-size:11px}}</style></h
 <h1>Calving front evaluation</h1>
 <p>Distance: for every pixel of each line, the distance to the nearest pixel of the other,
 pooled both ways over all images (Cheng et al. 2021).</p>
+{pixel_note}
 <table><tr><th>images</th><th>no front</th><th>mean px</th><th>median px</th>
 <th>mean m</th><th>median m</th><th>line IoU</th></tr>
 <tr><td>{summary.n_images}</td><td>{summary.n_no_front}</td><td>{_fmt(summary.mean_px)}</td>

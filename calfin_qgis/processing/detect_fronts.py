@@ -123,6 +123,7 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
                 "PROBABILITIES", "Probabilities", optional=True, createByDefault=False
             )
         )
+        params.add_count_outputs(self)
 
     def compute(self, parameters, context, feedback) -> dict:
         from ..core import io
@@ -140,7 +141,7 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
             glacier_id=self.parameterAsString(parameters, "GLACIER_ID", context),
             **extraction_options(self, parameters, context),
         )
-        results = {}
+        results = params.count_results([len(result.records)])
         # The probabilities reach their name only once the fronts are written too.
         with io.optional_output(probabilities, overwrite=True) as tmp:
             if tmp:

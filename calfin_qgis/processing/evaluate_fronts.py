@@ -14,11 +14,13 @@ from qgis.core import (
     QgsProcessingParameterField,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
     QgsUnitTypes,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QVariant
 
+from ..core.contract import TRAIN_PIXEL_SIZE_M  # constants only
 from ..core.naming import strip_suffix
 from .base import CalfinAlgorithm
 from .layers import add_records, check_file_destinations, destination, make_fields
@@ -56,6 +58,12 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         "(pixels and metres) and line IoU (3 px), and an HTML report with the pooled mean "
         "and median, the number of images with no detected front, a histogram of errors "
         "and a plot of each front pair.",
+        "Pixel size (the grid the errors are counted in): PIXEL_SIZE when given; else that "
+        "of SCENE (a scene of the fronts, or calfin:segment's probabilities, whose grid "
+        "the fronts were traced on); else 1 when the layers have no CRS (fronts of scenes "
+        "without georeference are in pixel coordinates); else the model's "
+        f"{TRAIN_PIXEL_SIZE_M:g} m (the grid detect_fronts traces fronts on, scenes much "
+        "finer being averaged to it). The log and the report say which was used.",
     )
     _band_help = False
 
@@ -82,11 +90,17 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(
                 "PIXEL_SIZE",
-                "Pixel size of the scenes (in the reference layer's CRS units)",
+                "Pixel size of the scenes, in the reference layer's CRS units (empty: the "
+                "scene's below, else the model's)",
                 QgsProcessingParameterNumber.Double,
-                40.0,
-                False,
+                None,
+                True,
                 0.0001,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterRasterLayer(
+                "SCENE", "Scene or probability raster, for its pixel size", optional=True
             )
         )
         self.addParameter(
@@ -103,6 +117,7 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
             ("MEAN_PX", "Pooled mean distance (pixels)"),
             ("MEDIAN_PX", "Pooled median distance (pixels)"),
             ("NO_FRONT", "Images without a detected front"),
+            ("SCENES", "Images compared"),
         ):
             self.addOutput(QgsProcessingOutputNumber(name, description))
 
@@ -131,6 +146,39 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
                 f"{no_id} front(s) of '{source.sourceName()}' have no {field} and are left out."
             )
         return out
+
+    def _pixel_size(self, parameters, context, crs, metres: float) -> tuple[float, str]:
+        """The grid's pixel size in the reference CRS's units, and a line saying which."""
+        units = QgsUnitTypes.toAbbreviatedString(crs.mapUnits()) if crs.isValid() else "px"
+        if parameters.get("PIXEL_SIZE") not in (None, ""):
+            size = self.parameterAsDouble(parameters, "PIXEL_SIZE", context)
+            return size, f"{size:g} {units} (PIXEL_SIZE)"
+        scene = self.parameterAsRasterLayer(parameters, "SCENE", context)
+        if scene is not None:
+            return self._scene_pixel_size(scene, crs, metres, units)
+        if not crs.isValid():
+            return 1.0, "1 px (the layers have no CRS: pixel coordinates)"
+        size = TRAIN_PIXEL_SIZE_M / metres
+        return size, (
+            f"{size:g} {units}, the model's grid (neither PIXEL_SIZE nor SCENE given: give "
+            "one for errors in your scenes' pixels)"
+        )
+
+    @staticmethod
+    def _scene_pixel_size(scene, crs, metres: float, units: str) -> tuple[float, str]:
+        scene_crs = scene.crs()
+        if scene_crs.isValid() and scene_crs.isGeographic():
+            raise QgsProcessingException(
+                f"SCENE '{scene.name()}' is in a geographic CRS (degrees): give PIXEL_SIZE "
+                "in the reference layer's units instead."
+            )
+        size = (scene.rasterUnitsPerPixelX() + scene.rasterUnitsPerPixelY()) / 2
+        if scene_crs.isValid() and crs.isValid():
+            to_metres = QgsUnitTypes.fromUnitToUnitFactor(
+                scene_crs.mapUnits(), QgsUnitTypes.DistanceMeters
+            )
+            size *= to_metres / metres
+        return size, f"{size:g} {units}, from SCENE {scene.name()}"
 
     def compute(self, parameters, context, feedback) -> dict:
         from ..core.evaluation import evaluate
@@ -161,7 +209,8 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
             context,
             feedback,
         )
-        pixel_size = self.parameterAsDouble(parameters, "PIXEL_SIZE", context)
+        pixel_size, pixel_text = self._pixel_size(parameters, context, crs, metres)
+        feedback.pushInfo(f"Pixel size {pixel_text}")
         scores, summary, notes = evaluate(detected, reference, pixel_size, metres)
         for note in notes:
             feedback.pushWarning(note)
@@ -197,8 +246,9 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
             "MEAN_PX": summary.mean_px,
             "MEDIAN_PX": summary.median_px,
             "NO_FRONT": summary.n_no_front,
+            "SCENES": summary.n_images,
         }
         if report:
-            write_report(report, scores, summary, detected, reference)
+            write_report(report, scores, summary, detected, reference, pixel_size=pixel_text)
             results["REPORT"] = report
         return results

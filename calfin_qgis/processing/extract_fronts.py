@@ -34,6 +34,7 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
         params.add_glacier_id(self)
         add_extraction(self)
         self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", "Calving fronts"))
+        params.add_count_outputs(self)
 
     def compute(self, parameters, context, feedback) -> dict:
         from ..core import io
@@ -56,4 +57,4 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
         source = io.read_metadata(path).get(SOURCE_KEY, "calfin_qgis extract_fronts")
         records = front_records(fronts, scene, source, glacier_id)
         dest = write_fronts(self, parameters, context, feedback, records, layer.crs(), layer.name())
-        return {"OUTPUT": dest}
+        return {"OUTPUT": dest, **params.count_results([len(records)])}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingOutputNumber,
     QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterDefinition,
@@ -192,6 +193,28 @@ def add_resample(alg) -> None:
 
 def add_glacier_id(alg) -> None:
     alg.addParameter(QgsProcessingParameterString("GLACIER_ID", "Glacier id", "", optional=True))
+
+
+COUNT_OUTPUTS = (
+    ("FRONTS", "Fronts found"),
+    ("SCENES", "Scenes processed"),
+    ("NO_FRONT", "Scenes without a front"),
+)
+
+
+def add_count_outputs(alg) -> None:
+    """Counts in the results (`qgis_process run --json`, the modeler), besides the paths."""
+    for name, description in COUNT_OUTPUTS:
+        alg.addOutput(QgsProcessingOutputNumber(name, description))
+
+
+def count_results(fronts_per_scene: list[int]) -> dict:
+    """The COUNT_OUTPUTS values for the number of fronts found in each scene."""
+    return {
+        "FRONTS": sum(fronts_per_scene),
+        "SCENES": len(fronts_per_scene),
+        "NO_FRONT": sum(1 for n in fronts_per_scene if n == 0),
+    }
 
 
 def scene_inputs(alg, parameters, context):

@@ -118,3 +118,53 @@ def test_help_is_plain_text_and_says_what_to_type() -> None:
     flow = "FLOW: unknown, up, down, left or right, or the option's number 0-4 (default unknown)"
     assert flow in detect.shortHelpString().split("\n")
     assert "up, down, left or right" in detect.parameterDefinition("FLOW").help()
+
+
+def test_counts_are_in_the_results(model_path, sample_scene, tmp_path) -> None:
+    """qgis_process --json shows the results: counts as well as paths."""
+    out = run(
+        "calfin:detect_fronts", {"INPUT": str(sample_scene), "OUTPUT": str(tmp_path / "f.gpkg")}
+    )
+    assert (out["FRONTS"], out["SCENES"], out["NO_FRONT"]) == (1, 1, 0)
+    for alg in ("calfin:detect_fronts", "calfin:extract_fronts"):
+        declared = QgsApplication.processingRegistry().algorithmById(alg).outputDefinitions()
+        assert {"FRONTS", "SCENES", "NO_FRONT"} <= {o.name() for o in declared}
+
+
+def evaluate_front_against_itself(tmp_path, **params) -> tuple[dict, Log]:
+    """The manual front scored against itself (no model needed): only the grid matters."""
+    from tests.conftest import SAMPLE_FRONT
+
+    log = Log()
+    out = run(
+        "calfin:evaluate_fronts",
+        {
+            "INPUT": str(SAMPLE_FRONT),
+            "REFERENCE": str(SAMPLE_FRONT),
+            "OUTPUT": str(tmp_path / "metrics.gpkg"),
+            "REPORT": str(tmp_path / "report.html"),
+            **params,
+        },
+        log,
+    )
+    return out, log
+
+
+def test_evaluate_says_which_pixel_size_it_used(sample_scene, tmp_path) -> None:
+    from osgeo import gdal
+    from qgis.core import QgsVectorLayer
+
+    out, log = evaluate_front_against_itself(tmp_path)
+    default = "Pixel size 40 m, the model's grid (neither PIXEL_SIZE nor SCENE given"
+    assert any(line.startswith(default) for line in log.info)
+    assert "Pixel size: 40 m, the model's grid" in (tmp_path / "report.html").read_text()
+
+    out, log = evaluate_front_against_itself(tmp_path, PIXEL_SIZE=25)
+    assert "Pixel size 25 m (PIXEL_SIZE)" in log.info
+
+    scene_30m = tmp_path / "scene_30m.tif"
+    gdal.Translate(str(scene_30m), str(sample_scene), xRes=30, yRes=30)
+    out, log = evaluate_front_against_itself(tmp_path, SCENE=str(scene_30m))
+    assert "Pixel size 30 m, from SCENE scene_30m" in log.info
+    row = next(QgsVectorLayer(out["OUTPUT"]).getFeatures())
+    assert row["found"] == 1 and out["SCENES"] == 1
