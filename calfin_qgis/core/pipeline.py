@@ -298,14 +298,14 @@ def flow_warning(given: str | float, probs: np.ndarray) -> str | None:
 
 def identity_warning(scene: io.Scene, glacier_id: str) -> str | None:
     """A warning when the fronts will carry neither a date nor a glacier id, or None."""
-    name = scene_name(scene)
-    if glacier_id or naming.scene_date(name):
+    if glacier_id or scene_metadata(scene).date:
         return None
     return (
-        f"No acquisition date in the scene's name ({name}) and no glacier id: its fronts "
-        "cannot be placed in a time series or sorted for review. Give the glacier id "
-        "(GLACIER_ID, --glacier-id), or keep the Landsat/Sentinel product name in the file "
-        "name (e.g. LC08_L1TP_009011_20190714_20200827_02_T1_B8.TIF), which carries the date."
+        f"No acquisition date for {scene_name(scene)} (not in its name, no product metadata) "
+        "and no glacier id: its fronts cannot be placed in a time series or sorted for "
+        "review. Give the glacier id (GLACIER_ID, --glacier-id), or load the band file "
+        "inside its product (next to its MTL, inside its .SAFE), or keep the product name "
+        "in the file name (e.g. LC08_L1TP_009011_20190714_20200827_02_T1_B8.TIF)."
     )
 
 

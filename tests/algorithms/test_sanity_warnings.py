@@ -36,8 +36,8 @@ def test_no_date_and_no_glacier_id_is_said_once(model_path, sample_scene, tmp_pa
     log = Log()
     run("calfin:detect_fronts", {"INPUT": undated, "OUTPUT": str(tmp_path / "a.gpkg")}, log)
     (warning,) = [w for w in log.warnings if "no glacier id" in w]
-    assert "No acquisition date in the scene's name (jakobshavn.tif)" in warning
-    assert "GLACIER_ID" in warning and "product name" in warning
+    assert warning.startswith("No acquisition date for jakobshavn.tif (not in its name, no product")
+    assert "GLACIER_ID" in warning and "MTL" in warning and "product name" in warning
 
     quiet = Log()
     params = {"INPUT": undated, "GLACIER_ID": "jakobshavn", "OUTPUT": str(tmp_path / "b.gpkg")}
