@@ -89,4 +89,4 @@ def band_table_markdown() -> str:
 def band_table_text() -> str:
     """The table for the algorithms' help: one line a sensor, plain text (qgis_process
     prints the help as it is; the QGIS dialog makes each line a paragraph)."""
-    return "\n".join(f"{row.instrument}: {row.label} ({row.why})." for row in BANDS)
+    return "\n".join(f"{row.instrument}: {row.label}. Why: {row.why}." for row in BANDS)
