@@ -83,7 +83,7 @@ class CalfinAlgorithm(QgsProcessingAlgorithm):
     _display_name = ""
     _group = "Calving fronts"
     _help: tuple[str, ...] = ()
-    """Plain-text paragraphs (no HTML: `qgis_process help` prints them as they are)."""
+    """Plain-text paragraphs, or one (no HTML: `qgis_process help` prints them as they are)."""
     _band_help = True
     """The INPUT is a satellite scene whose BAND the user picks (BAND_HELP applies)."""
 
@@ -104,7 +104,8 @@ class CalfinAlgorithm(QgsProcessingAlgorithm):
         from .parameters import values_help
 
         band = (BAND_HELP,) if self._band_help else ()
-        paragraphs = (*self._help, *band, values_help(self), CITATION)
+        own = (self._help,) if isinstance(self._help, str) else self._help  # one paragraph
+        paragraphs = (*own, *band, values_help(self), CITATION)
         return "\n".join(paragraph for paragraph in paragraphs if paragraph)
 
     def icon(self) -> QIcon:
