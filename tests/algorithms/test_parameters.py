@@ -168,3 +168,22 @@ def test_evaluate_says_which_pixel_size_it_used(sample_scene, tmp_path) -> None:
     assert "Pixel size 30 m, from SCENE scene_30m" in log.info
     row = next(QgsVectorLayer(out["OUTPUT"]).getFeatures())
     assert row["found"] == 1 and out["SCENES"] == 1
+
+
+def test_help_in_the_dialog_is_paragraphs_without_tags(qgis_iface, monkeypatch) -> None:
+    """QGIS 3.22's own algorithm dialog shows each help line as a paragraph, no raw tags."""
+    from qgis.gui import QgsBrowserGuiModel
+    from qgis.PyQt.QtWidgets import QTextBrowser
+
+    browser = QgsBrowserGuiModel()  # the dialog asks the interface for it; the stub has none
+    monkeypatch.setattr(qgis_iface, "browserModel", lambda: browser, raising=False)
+    from processing.gui.AlgorithmDialog import AlgorithmDialog
+
+    for alg in calfin_algorithms():
+        dialog = AlgorithmDialog(alg.create(), False, None)
+        shown = dialog.findChild(QTextBrowser, "textShortHelp").toPlainText()
+        assert shown.startswith(alg.displayName()), alg.id()
+        assert "<" not in shown and ">" not in shown, alg.id()
+        paragraphs = alg.shortHelpString().split("\n")
+        assert all(p in shown for p in paragraphs), alg.id()
+        dialog.deleteLater()
