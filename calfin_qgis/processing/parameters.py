@@ -71,17 +71,24 @@ def as_option(value, options: list[str]) -> str | None:
 
 def option_value(alg, parameters, name: str, context) -> str:
     """The chosen option's name, whether the value was a name, an index or left out."""
-    option = as_option(parameters.get(name), alg.parameterDefinition(name).options())
-    return option or alg.parameterAsEnumString(parameters, name, context)
+    definition = alg.parameterDefinition(name)
+    option = as_option(parameters.get(name), definition.options())
+    if option:
+        return option
+    if definition.usesStaticStrings():
+        return alg.parameterAsEnumString(parameters, name, context)
+    return definition.options()[alg.parameterAsEnum(parameters, name, context)]
 
 
 def with_option_names(alg, parameters) -> dict:
-    """``parameters`` with enum indices turned into the names QGIS's own check expects."""
+    """``parameters`` with each enum value, a name or an index, as QGIS's own check expects
+    it: the name for ``option_parameter``'s enums, the index for plain ones."""
     named = dict(parameters)
     for definition in _single_enums(alg):
         option = as_option(parameters.get(definition.name()), definition.options())
         if option is not None:
-            named[definition.name()] = option
+            static = definition.usesStaticStrings()
+            named[definition.name()] = option if static else definition.options().index(option)
     return named
 
 
@@ -101,7 +108,7 @@ def allowed_text(definition) -> str | None:
     """What an enum or number parameter takes, with its default, for help and errors."""
     if isinstance(definition, QgsProcessingParameterEnum):
         options = definition.options()
-        names = ", ".join(options[:-1]) + f" or {options[-1]}"
+        names = " or ".join(filter(None, (", ".join(options[:-1]), options[-1])))
         default = as_option(definition.defaultValue(), options)
         return f"{names}, or the option's number 0-{len(options) - 1} (default {default})"
     if not isinstance(definition, QgsProcessingParameterNumber):
@@ -116,7 +123,7 @@ def allowed_text(definition) -> str | None:
     elif _bound(high):
         text += f" of at most {high:g}"
     default = definition.defaultValue()
-    return text if default is None else f"{text} (default {default:g})"
+    return text if default is None else f"{text} (default {float(default):g})"
 
 
 def value_problem(alg, parameters, context) -> str | None:
@@ -137,7 +144,8 @@ def value_problem(alg, parameters, context) -> str | None:
             float(value)
             what = "is out of range"
         except (TypeError, ValueError):
-            what = "is not one of the options" if "option" in allowed else "is not a number"
+            enum = isinstance(definition, QgsProcessingParameterEnum)
+            what = "is not one of the options" if enum else "is not a number"
         return f"{definition.name()}={value} {what}: {definition.name()} takes {allowed}."
     return None
 

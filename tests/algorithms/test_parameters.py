@@ -187,3 +187,29 @@ def test_help_in_the_dialog_is_paragraphs_without_tags(qgis_iface, monkeypatch) 
         paragraphs = alg.shortHelpString().split("\n")
         assert all(p in shown for p in paragraphs), alg.id()
         dialog.deleteLater()
+
+
+def test_plain_enums_take_names_too() -> None:
+    """An enum made without option_parameter (indices stored) reads names the same way."""
+    from qgis.core import QgsProcessingContext, QgsProcessingParameterEnum
+
+    from calfin_qgis.processing.base import CalfinAlgorithm
+    from calfin_qgis.processing.parameters import option_value
+
+    class Plain(CalfinAlgorithm):
+        def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+            options = ["fast", "exact"]
+            self.addParameter(QgsProcessingParameterEnum("MODE", "Mode", options, defaultValue=1))
+
+    alg = Plain()
+    alg.initAlgorithm()
+    context = QgsProcessingContext()
+    for value in ("fast", "FAST", 0, "0"):
+        assert alg.checkParameterValues({"MODE": value}, context) == (True, "")
+        assert option_value(alg, {"MODE": value}, "MODE", context) == "fast"
+    assert option_value(alg, {}, "MODE", context) == "exact"
+    ok, message = alg.checkParameterValues({"MODE": "slow"}, context)
+    assert not ok and message == (
+        "MODE=slow is not one of the options: MODE takes fast or exact, or the option's "
+        "number 0-1 (default exact)."
+    )
