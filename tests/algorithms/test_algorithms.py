@@ -95,11 +95,11 @@ def test_detect_fronts_writes_attributed_lines(sample_scene, tmp_path) -> None:
 def test_band_help_is_the_band_table() -> None:
     from qgis.core import QgsApplication
 
-    from calfin_qgis.core.bands import band_table_html
+    from calfin_qgis.core.bands import band_table_text
 
     for name in ("detect_fronts", "segment", "preprocess"):
         alg = QgsApplication.processingRegistry().algorithmById(f"calfin:{name}")
-        assert band_table_html() in alg.shortHelpString()
+        assert band_table_text() in alg.shortHelpString()
 
 
 def test_band_files_of_a_product_give_the_fronts_its_metadata(tmp_path) -> None:
