@@ -86,9 +86,7 @@ def band_table_markdown() -> str:
     return "\n".join(lines)
 
 
-def band_table_html() -> str:
-    """The table for the algorithms' help (BAND_HELP)."""
-    rows = "".join(
-        f"<tr><td>{row.instrument}</td><td>{row.label}</td><td>{row.why}</td></tr>" for row in BANDS
-    )
-    return f"<table><tr><th>Sensor</th><th>Band</th><th>Why</th></tr>{rows}</table>"
+def band_table_text() -> str:
+    """The table for the algorithms' help: one line a sensor, plain text (qgis_process
+    prints the help as it is; the QGIS dialog makes each line a paragraph)."""
+    return "\n".join(f"{row.instrument}: {row.label}. Why: {row.why}." for row in BANDS)

@@ -13,7 +13,7 @@ import numpy as np
 from . import contract, io, products, reproject, sanity, schema
 from .errors import Cancelled, InputError
 from .extract import Front, extract_fronts, front_regions, fronts_in_mask, side_contrast
-from .infer import IsCancelled, Progress, estimate_flow, flow_turns, predict_scene
+from .infer import FLOWS, IsCancelled, Progress, estimate_flow, flow_turns, predict_scene
 from .model import Model
 from .timing import StageTimer
 
@@ -69,7 +69,8 @@ class SegmentResult:
     flow: str | float | None = None
     """The ice flow direction used: given, estimated (an azimuth) or None (not turned)."""
     warnings: list[str] = field(default_factory=list)
-    """What the user should know about the result (a constant band...)."""
+    """What the user should know about the result (a constant band, a flow direction the
+    prediction contradicts, no date and no glacier id...)."""
     suspect: bool = False
     """The input does not look like a satellite band (``sanity``): fronts get qual_flag 13."""
 
@@ -265,6 +266,11 @@ def segment(
         progress(1.0)
     if cancelled():
         raise Cancelled("cancelled by the user")
+    checkable = len(probs) > 1 and window.width * window.height <= contract.AUTO_FLOW_LIMIT
+    if flow is not None and not auto_flow and checkable:
+        warnings.append(flow_warning(flow, probs))
+    warnings.append(identity_warning(scene, options.glacier_id))
+    warnings = [warning for warning in warnings if warning]
     mask = None
     if geometry is not None:
         mask = io.polygon_mask(geometry, window, scene.geotransform)
@@ -273,6 +279,40 @@ def segment(
     seconds = time.perf_counter() - start
     return SegmentResult(
         scene, window, probs, mask, seconds, timer, flow, warnings + doubts, suspect=bool(doubts)
+    )
+
+
+def flow_warning(given: str | float, probs: np.ndarray) -> str | None:
+    """A warning when the ice in the prediction flows more than 90° away from the direction
+    the user gave, or None. The estimate (``estimate_flow``) comes from the prediction made
+    with the given direction: two smoothings of the window, no second pass."""
+    estimated = estimate_flow(probs[0], probs[1])
+    if estimated is None:
+        return None
+    name = str(given).lower()
+    azimuth = FLOWS[name] * 90.0 if name in FLOWS else float(given)
+    apart = abs((estimated - azimuth + 180.0) % 360.0 - 180.0)
+    if apart <= 90.0:
+        return None
+    nearest = min(FLOWS, key=lambda flow: abs((estimated - FLOWS[flow] * 90.0 + 180) % 360 - 180))
+    return (
+        f"The ice flow direction given ({given}) is {apart:.0f}° from the one the prediction "
+        f"shows (about {estimated:.0f}° clockwise from up: {nearest}); the given direction "
+        f"was used. Check it (FLOW, --flow): if the ice flows {nearest}, run again with "
+        "that direction, or leave it unknown to have it estimated."
+    )
+
+
+def identity_warning(scene: io.Scene, glacier_id: str) -> str | None:
+    """A warning when the fronts will carry neither a date nor a glacier id, or None."""
+    if glacier_id or scene_metadata(scene).date:
+        return None
+    return (
+        f"No acquisition date for {scene_name(scene)} (not in its name, no product metadata) "
+        "and no glacier id: its fronts cannot be placed in a time series or sorted for "
+        "review. Give the glacier id (GLACIER_ID, --glacier-id), or load the band file "
+        "inside its product (next to its MTL, inside its .SAFE), or keep the product name "
+        "in the file name (e.g. LC08_L1TP_009011_20190714_20200827_02_T1_B8.TIF)."
     )
 
 

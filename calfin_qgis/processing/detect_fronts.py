@@ -95,23 +95,23 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
     _name = "detect_fronts"
     _display_name = "Detect calving fronts"
     _help = (
-        "<p>The whole CALFIN chain in one step: preprocess the scene band, run the bundled "
+        "The whole CALFIN chain in one step: preprocess the scene band, run the bundled "
         "neural network in overlapping tiles, threshold the front-edge probability, "
         "skeletonize, keep the longest path of each piece's minimum spanning tree, and write "
         "the fronts as lines in the scene's CRS with the attributes glacier_id, image_id, "
         "date, qual_flag (10 automatic, 13 automatic low confidence), confidence, length_m, "
         "source, sensor, path_row and cloud_cover. Ids, dates and the last three come from "
         "the product's metadata file when the band file lies in its product (beside its "
-        "MTL, inside its .SAFE or .tar), else from Landsat/Sentinel-2 file names.</p>"
-        "<p>A search-area polygon (the fjord, in any CRS) restricts both the processing "
-        "window and the fronts; without it the whole scene is processed.</p>"
-        "<p>An input that does not look like a satellite band (a colour photograph or "
+        "MTL, inside its .SAFE or .tar), else from Landsat/Sentinel-2 file names.",
+        "A search-area polygon (CLIP: the fjord, in any CRS) restricts both the processing "
+        "window and the fronts; without it the whole scene is processed.",
+        "An input that does not look like a satellite band (a colour photograph or "
         "composite, a JPEG without georeference, an ice/ocean mask without one ice and one "
-        "ocean side) is warned about in the log, and its fronts get qual_flag 13.</p>"
-        + FLOW_HELP
-        + RESAMPLE_HELP
-        + INFERENCE_HELP
-        + EXTRACTION_HELP
+        "ocean side) is warned about in the log, and its fronts get qual_flag 13.",
+        FLOW_HELP,
+        RESAMPLE_HELP,
+        INFERENCE_HELP,
+        EXTRACTION_HELP,
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
@@ -126,6 +126,7 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
                 "PROBABILITIES", "Probabilities", optional=True, createByDefault=False
             )
         )
+        params.add_count_outputs(self)
 
     def compute(self, parameters, context, feedback) -> dict:
         from ..core import io
@@ -143,7 +144,7 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
             glacier_id=self.parameterAsString(parameters, "GLACIER_ID", context),
             **extraction_options(self, parameters, context),
         )
-        results = {}
+        results = params.count_results([len(result.records)])
         # The probabilities reach their name only once the fronts are written too.
         with io.optional_output(probabilities, overwrite=True) as tmp:
             if tmp:

@@ -37,24 +37,24 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
     _name = "detect_fronts_batch"
     _display_name = "Detect calving fronts (batch: scenes × glaciers)"
     _help = (
-        "<p>Runs calfin:detect_fronts for every scene in a folder (searched recursively) and "
+        "Runs calfin:detect_fronts for every scene in a folder (searched recursively) and "
         "every glacier polygon of CLIP that the scene's footprint overlaps, inside that "
-        "polygon, and appends the fronts to one GeoPackage (layer <i>fronts</i>, in the "
-        "output CRS, default the polygons' CRS) with a <i>status</i> table: one row per scene "
+        "polygon, and appends the fronts to one GeoPackage (layer fronts, in the "
+        "output CRS, default the polygons' CRS) with a status table: one row per scene "
         "× glacier with image_id, glacier_id, source, status (ok, no front, skipped: no "
         "overlap / outside dates / other sensor / too cloudy, failed: reason), fronts and "
-        "seconds. STATUS receives a copy of that table.</p>"
-        "<p>A scene that fails is a row with its reason and never stops the run. Each "
+        "seconds. STATUS receives a copy of that table.",
+        "A scene that fails is a row with its reason and never stops the run. Each "
         "scene × glacier is committed as it finishes: a cancelled or killed run keeps what it "
         "wrote, and running again with the same OUTPUT skips what is done and does the "
-        "rest (resume). Progress counts jobs.</p>"
-        "<p>Filters: START_DATE and END_DATE (YYYY-MM-DD), SENSORS (e.g. LC08,LE07), "
+        "rest (resume). Progress counts jobs.",
+        "Filters: START_DATE and END_DATE (YYYY-MM-DD), SENSORS (e.g. LC08,LE07), "
         "MAX_CLOUD (%, where the scene's metadata gives it). FLOW applies to every glacier "
-        "whose FLOW_FIELD value is empty.</p>"
-        + FLOW_HELP
-        + RESAMPLE_HELP
-        + INFERENCE_HELP
-        + EXTRACTION_HELP
+        "whose FLOW_FIELD value is empty.",
+        FLOW_HELP,
+        RESAMPLE_HELP,
+        INFERENCE_HELP,
+        EXTRACTION_HELP,
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API

@@ -15,10 +15,13 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsUnitTypes,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QVariant
 
+from ..core.contract import TRAIN_PIXEL_SIZE_M  # constants only
 from ..core.naming import strip_suffix
 from .base import CalfinAlgorithm
 from .evaluate_report import metres_per_unit, report_inputs
@@ -57,25 +60,31 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
     _name = "evaluate_fronts"
     _display_name = "Evaluate calving fronts"
     _help = (
-        "<p>Compares detected fronts with reference fronts matched by an id field (e.g. "
+        "Compares detected fronts with reference fronts matched by an id field (e.g. "
         "image_id). Both are rasterised on a grid of the given pixel size; the error is "
         "CALFIN's: for every pixel of each line the distance to the nearest pixel of the "
         "other, pooled both ways. Writes a table of per-image mean and median distance "
         "(pixels and metres) and line IoU (3 px), and an HTML report with the pooled mean "
         "and median, the number of images with no detected front, a histogram of errors "
-        "and a plot of each front pair.</p>"
-        "<p><b>Report</b>: what was compared (layers, model, pixel size, date), the errors by "
+        "and a plot of each front pair.",
+        "Pixel size (the grid the errors are counted in): PIXEL_SIZE when given; else that "
+        "of SCENE (a scene of the fronts, or calfin:segment's probabilities, whose grid "
+        "the fronts were traced on); else 1 when the layers have no CRS (fronts of scenes "
+        "without georeference are in pixel coordinates); else the model's "
+        f"{TRAIN_PIXEL_SIZE_M:g} m (the grid detect_fronts traces fronts on, scenes much "
+        "finer being averaged to it). The log and the report say which was used.",
+        "Report: what was compared (layers, model, pixel size, date), the errors by "
         "glacier, sensor, season and Landsat 7 SLC state, the images worst first, and each "
         "front pair over a grey thumbnail of its scene, found by image id among the "
-        "project's raster layers and in the <i>Scenes folder</i> (SCENES).</p>"
-        "<p><b>A reference from a label raster</b> (the front as a line of dark pixels, e.g. "
-        "FrontLearning's X_Front.png): Raster calculator (gdal:rastercalculator, FORMULA "
-        "A&lt;128, RTYPE 0 = Byte) to a 0/1 raster named after the scene (X_Front.tif), "
+        "project's raster layers and in the Scenes folder (SCENES).",
+        "A reference from a label raster (the front as a line of black (0) pixels on white, "
+        "e.g. FrontLearning's X_Front.png): Raster calculator (gdal:rastercalculator, FORMULA "
+        "A==0, RTYPE 0 = Byte) to a 0/1 raster named after the scene (X_Front.tif), "
         "then calfin:extract_fronts on it with THRESHOLD 0.5, MIN_LENGTH 0, SIMPLIFY 0: the "
-        "lines follow the label's pixels and carry its image_id. <b>A hand-drawn "
-        "reference</b>: a line layer in the scene's CRS with a text field image_id set to "
+        "lines follow the label's pixels and carry its image_id. A hand-drawn "
+        "reference: a line layer in the scene's CRS with a text field image_id set to "
         "the scene's id (file name without extension and _Subset), the front digitised from "
-        "fjord wall to fjord wall.</p>"
+        "fjord wall to fjord wall.",
     )
     _band_help = False
 
@@ -102,11 +111,17 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(
                 "PIXEL_SIZE",
-                "Pixel size of the scenes (in the reference layer's CRS units)",
+                "Pixel size of the scenes, in the reference layer's CRS units (empty: the "
+                "scene's below, else the model's)",
                 QgsProcessingParameterNumber.Double,
-                40.0,
-                False,
+                None,
+                True,
                 0.0001,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterRasterLayer(
+                "SCENE", "Scene or probability raster, for its pixel size", optional=True
             )
         )
         self.addParameter(
@@ -131,6 +146,7 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
             ("MEAN_PX", "Pooled mean distance (pixels)"),
             ("MEDIAN_PX", "Pooled median distance (pixels)"),
             ("NO_FRONT", "Images without a detected front"),
+            ("IMAGES", "Images compared"),
         ):
             self.addOutput(QgsProcessingOutputNumber(name, description))
 
@@ -159,6 +175,36 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
                 f"{no_id} front(s) of '{source.sourceName()}' have no {field} and are left out."
             )
         return out
+
+    def _pixel_size(self, parameters, context, crs, metres: float) -> tuple[float, str]:
+        """The grid's pixel size in the reference CRS's units, and where it came from."""
+        if parameters.get("PIXEL_SIZE") not in (None, ""):
+            return self.parameterAsDouble(parameters, "PIXEL_SIZE", context), "PIXEL_SIZE"
+        scene = self.parameterAsRasterLayer(parameters, "SCENE", context)
+        if scene is not None:
+            return self._scene_pixel_size(scene, crs, metres)
+        if not crs.isValid():
+            return 1.0, "the layers have no CRS: pixel coordinates"
+        return TRAIN_PIXEL_SIZE_M / metres, (
+            "the model's grid: neither PIXEL_SIZE nor SCENE given; give one for errors in "
+            "your scenes' pixels"
+        )
+
+    @staticmethod
+    def _scene_pixel_size(scene, crs, metres: float) -> tuple[float, str]:
+        scene_crs = scene.crs()
+        if scene_crs.isValid() and scene_crs.isGeographic():
+            raise QgsProcessingException(
+                f"SCENE '{scene.name()}' is in a geographic CRS (degrees): give PIXEL_SIZE "
+                "in the reference layer's units instead."
+            )
+        size = (scene.rasterUnitsPerPixelX() + scene.rasterUnitsPerPixelY()) / 2
+        if scene_crs.isValid() and crs.isValid():
+            to_metres = QgsUnitTypes.fromUnitToUnitFactor(
+                scene_crs.mapUnits(), QgsUnitTypes.DistanceMeters
+            )
+            size *= to_metres / metres
+        return size, f"from SCENE {scene.name()}"
 
     def compute(self, parameters, context, feedback) -> dict:
         from ..core.evaluation import evaluate
@@ -189,7 +235,9 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
             context,
             feedback,
         )
-        pixel_size = self.parameterAsDouble(parameters, "PIXEL_SIZE", context)
+        pixel_size, pixel_source = self._pixel_size(parameters, context, crs, metres)
+        units = QgsUnitTypes.toAbbreviatedString(crs.mapUnits()) if crs.isValid() else "px"
+        feedback.pushInfo(f"Pixel size {pixel_size:g} {units} ({pixel_source})")
         scores, summary, notes = evaluate(detected, reference, pixel_size, metres)
         for note in notes:
             feedback.pushWarning(note)
@@ -228,11 +276,10 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
             "MEAN_PX": summary.mean_px,
             "MEDIAN_PX": summary.median_px,
             "NO_FRONT": summary.n_no_front,
+            "IMAGES": summary.n_images,
         }
         if report:
-            given = parameters.get("PIXEL_SIZE") not in (None, "")
-            source = "PIXEL_SIZE parameter" if given else "default: PIXEL_SIZE not given"
-            info, scenes = report_inputs(self, parameters, context, crs, pixel_size, source)
+            info, scenes = report_inputs(self, parameters, context, crs, pixel_size, pixel_source)
             write_report(
                 report, scores, summary, detected, reference, info, scenes, crs.toWkt(), notes
             )

@@ -15,13 +15,14 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
     _name = "extract_fronts"
     _display_name = "Extract calving fronts from probabilities"
     _help = (
-        "<p>Turns a front-edge probability raster (band 1 of calfin:segment's output) into "
+        "Turns a front-edge probability raster (band 1 of calfin:segment's output) into "
         f"lines as CALFIN does: threshold ({EDGE_THRESHOLD:g}; weaker pixels down to "
         f"{EDGE_LOW_THRESHOLD:g} are kept where "
         "they join the stronger ones), optional search-area polygon to drop "
         "coastline and fjord walls, skeletonize, keep the longest path of each piece's "
         "minimum spanning tree, drop pieces shorter than the minimum length, simplify, and "
-        "georeference with the raster's geotransform and CRS.</p>" + EXTRACTION_HELP
+        "georeference with the raster's geotransform and CRS.",
+        EXTRACTION_HELP,
     )
     _band_help = False
 
@@ -33,6 +34,7 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
         params.add_glacier_id(self)
         add_extraction(self)
         self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT", "Calving fronts"))
+        params.add_count_outputs(self)
 
     def compute(self, parameters, context, feedback) -> dict:
         from ..core import io
@@ -55,4 +57,4 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
         source = io.read_metadata(path).get(SOURCE_KEY, "calfin_qgis extract_fronts")
         records = front_records(fronts, scene, source, glacier_id)
         dest = write_fronts(self, parameters, context, feedback, records, layer.crs(), layer.name())
-        return {"OUTPUT": dest}
+        return {"OUTPUT": dest, **params.count_results([len(records)])}

@@ -13,12 +13,13 @@ class PreprocessAlgorithm(CalfinAlgorithm):
     _name = "preprocess"
     _display_name = "Preprocess scene for CALFIN"
     _help = (
-        "<p>Writes the three channels the network sees, as CALFIN prepares its input: the "
+        "Writes the three channels the network sees, as CALFIN prepares its input: the "
         "band stretched between its 0.5 and 99.5 percentiles (nodata ignored), a local "
         "contrast (CLAHE) version and a retinex-like shadows/highlights version, each in "
         "0-1, in the scene's CRS. Useful to inspect what the model is given; calfin:segment and "
         "calfin:detect_fronts do this themselves, and also accept this output as their "
-        "scene (its band parameter is then ignored).</p>" + RESAMPLE_HELP
+        "scene (its band parameter is then ignored).",
+        RESAMPLE_HELP,
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API

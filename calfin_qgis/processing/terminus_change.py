@@ -31,28 +31,30 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
     _name = "terminus_change"
     _display_name = "Terminus change over time"
     _help = (
-        "<p>Turns dated fronts (detected, reviewed or hand-drawn) into a terminus position "
-        "time series per glacier. <b>Box</b> (BOX, polygons): the area of the box between "
+        "Turns dated fronts (detected, reviewed or hand-drawn) into a terminus position "
+        "time series per glacier. Box (BOX, polygons): the area of the box between "
         "its upstream edge and the front, divided by the box's mean width (rectilinear box, "
-        "Moon &amp; Joughin 2008, JGR 113, F02022; curvilinear box, Lea 2018, ESurf 6, "
+        "Moon and Joughin 2008, JGR 113, F02022; curvilinear box, Lea 2018, ESurf 6, "
         "551-561). The upstream edge is the box's first edge (draw the box starting with "
         "it) unless a centreline is given: then the edge where the centreline enters the "
-        "box. <b>Centreline</b> (CENTRELINE, lines drawn from upstream to the ocean): the "
+        "box. Centreline (CENTRELINE, lines drawn from upstream to the ocean): the "
         "distance along it to its first crossing with the front; a centreline whose start "
         "lies much nearer the fronts than its end is reversed, with a warning. Boxes and "
         "centrelines find their fronts by GLACIER_FIELD (a layer with a single feature and "
         "no such field serves the one glacier). All layers are reprojected into the first "
-        "projected CRS among fronts, boxes, centrelines.</p><p>Only fronts whose qual_flag "
+        "projected CRS among fronts, boxes, centrelines.",
+        "Only fronts whose qual_flag "
         f"is in QUAL_FLAGS (default {DEFAULT_FLAGS}: hand-drawn, edited and automatic "
         "high-confidence) are used; fronts the review rejected never are. Several fronts of "
-        "one glacier on one date are one position (their union).</p><p><b>Outputs</b>: "
+        "one glacier on one date are one position (their union).",
+        "Outputs: "
         "OUTPUT, one row per glacier and date (box_position_m, centreline_position_m, "
         "change_m since the first date and rate_m_per_yr to the previous one, of the box "
         "position where there is a box; a negative change is a retreat); a front that "
-        "cannot be measured keeps its row with the reason in <i>warning</i>. REPORT: an "
+        "cannot be measured keeps its row with the reason in its warning field. REPORT: an "
         "HTML time-series plot per glacier with total change, mean annual rate and largest "
         "retreat. BOX_CUTS: the measured part of each box (what the position is the area "
-        "of).</p>"
+        "of).",
     )
     _band_help = False
 

@@ -97,11 +97,11 @@ def test_detect_fronts_writes_attributed_lines(sample_scene, tmp_path) -> None:
 def test_band_help_is_the_band_table() -> None:
     from qgis.core import QgsApplication
 
-    from calfin_qgis.core.bands import band_table_html
+    from calfin_qgis.core.bands import band_table_text
 
     for name in ("detect_fronts", "segment", "preprocess"):
         alg = QgsApplication.processingRegistry().algorithmById(f"calfin:{name}")
-        assert band_table_html() in alg.shortHelpString()
+        assert band_table_text() in alg.shortHelpString()
 
 
 def test_band_files_of_a_product_give_the_fronts_its_metadata(tmp_path) -> None:
@@ -174,7 +174,7 @@ def test_evaluate_fronts_against_the_manual_front(sample_scene, tmp_path) -> Non
     # what was compared: the files, the model that ran, the pixel size and its source, when
     assert f"({tmp_path / 'f.gpkg'})" in html and f"({SAMPLE_FRONT})" in html
     assert re.search(r"<td>calfin_unet \d+\.\d+\.\d+</td>", html)
-    assert "40 m (PIXEL_SIZE parameter)" in html and "EPSG:3413" in html
+    assert "40 m (PIXEL_SIZE)" in html and "EPSG:3413" in html
     assert datetime.date.today().isoformat() in html
     assert html.count("data:image/png;base64,") == 1 and "1 of 1 found" in html
     assert "<caption>Landsat 7 SLC</caption>" in html and "<td>jakobshavn</td>" in html
