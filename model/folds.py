@@ -47,22 +47,8 @@ DATA_DIR = ROOT.parent / "shared" / "data" / "frontlearning" / "train"
 
 BASE = ("--batch", "16", "--variants", "12", "--ema", "0.998", "--steps", "3900")
 BASE += ("--snapshots", "0.5", "--stop", "0.5")
-TRAININGS = {
-    "base": BASE,
-    "upright": (*BASE, "--p-upright", "0.8"),
-    "cpu": (
-        "--batch",
-        "8",
-        "--crop",
-        "128",
-        "--variants",
-        "6",
-        "--ema",
-        "0.995",
-        "--steps",
-        "2500",
-    ),
-}
+CPU = ("--batch", "8", "--crop", "128", "--variants", "6", "--ema", "0.995", "--steps", "2500")
+TRAININGS = {"base": BASE, "upright": (*BASE, "--p-upright", "0.8"), "cpu": CPU}
 """train.py options of each training, step-budgeted so that a recipe is the same on any
 hardware. ``base`` is 1.1.0's: ~3,900 steps of batch 16 in its 7.5 min GPU budget, the
 shipped networks are the EMA snapshots at half of it, so training stops there. ``cpu`` is
@@ -103,27 +89,33 @@ def network_path(out: Path, training: str, split: str, seed: int) -> Path:
 
 def train_all(jobs: list[tuple[Path, list[str]]], parallel: int) -> None:
     """Run the train.py commands whose checkpoint is not done yet, ``parallel`` at a time;
-    each logs beside its checkpoint, and ``.done`` marks a finished one."""
-    todo = [(ckpt, cmd) for ckpt, cmd in jobs if not ckpt.with_suffix(".done").exists()]
+    each logs beside its checkpoint, and ``.done`` (holding the command) marks a finished one:
+    a network is reused only if it was trained by the same command."""
+
+    def trained(ckpt: Path, cmd: list[str]) -> bool:
+        done = ckpt.with_suffix(".done")
+        return done.exists() and done.read_text() == shlex.join(cmd)
+
+    todo = [(ckpt, cmd) for ckpt, cmd in jobs if not trained(ckpt, cmd)]
     print(f"training {len(todo)} network(s) ({len(jobs) - len(todo)} already trained)")
-    running: list[tuple[Path, subprocess.Popen, object]] = []
+    running: list[tuple[Path, list[str], subprocess.Popen, object]] = []
     failed = []
     while todo or running:
         while todo and len(running) < parallel:
             ckpt, cmd = todo.pop(0)
             ckpt.parent.mkdir(parents=True, exist_ok=True)
             log = open(ckpt.with_suffix(".log"), "w")  # noqa: SIM115 (closed when it ends)
-            running.append((ckpt, subprocess.Popen(cmd, stdout=log, stderr=log), log))
+            running.append((ckpt, cmd, subprocess.Popen(cmd, stdout=log, stderr=log), log))
         time.sleep(1)
-        for item in [r for r in running if r[1].poll() is not None]:
-            ckpt, proc, log = item
+        for item in [r for r in running if r[2].poll() is not None]:
+            ckpt, cmd, proc, log = item
             log.close()
             running.remove(item)
             lines = ckpt.with_suffix(".log").read_text().splitlines()
             done = [line for line in lines if line.startswith("done:")]
             print(f"{ckpt.parent.name}/{ckpt.name}: exit {proc.returncode}, {(done or ['-'])[0]}")
             if proc.returncode == 0:
-                ckpt.with_suffix(".done").touch()
+                ckpt.with_suffix(".done").write_text(shlex.join(cmd))
             else:
                 failed.append(f"{ckpt} (see {ckpt.with_suffix('.log')}: {lines[-1:]})")
     if failed:
@@ -131,6 +123,7 @@ def train_all(jobs: list[tuple[Path, list[str]]], parallel: int) -> None:
 
 
 def export(recipe: Recipe, out: Path, split: str, onnx: Path, name: str) -> None:
+    """The recipe's networks of one split (averaged, ``export.py``) as one ONNX model."""
     import export as exporter  # torch: only where networks are exported
 
     onnx.parent.mkdir(parents=True, exist_ok=True)

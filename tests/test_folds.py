@@ -67,3 +67,19 @@ def test_each_fold_matches_its_glaciers_scenes_only() -> None:
 def test_every_recipe_names_a_training() -> None:
     assert set(r.training for r in folds.RECIPES.values()) <= set(folds.TRAININGS)
     assert list(folds.RECIPES)[0] == "v1.1.0"
+
+
+def test_train_all_reuses_only_networks_trained_by_the_same_command(tmp_path, capsys) -> None:
+    """Real subprocesses standing in for train.py: each logs beside its checkpoint."""
+    ckpt = tmp_path / "networks" / "base" / "jakobshavn_s0.pt"
+    command = [sys.executable, "-c", "print('done: 2 steps in 0.0 min, 1.00 steps/s')"]
+    folds.train_all([(ckpt, command)], parallel=2)
+    assert "training 1 network(s) (0 already trained)" in capsys.readouterr().out
+    assert ckpt.with_suffix(".log").read_text().startswith("done: 2 steps")
+    folds.train_all([(ckpt, command)], parallel=2)
+    assert "training 0 network(s) (1 already trained)" in capsys.readouterr().out
+    other = [*command[:-1], command[-1].replace("2 steps", "3 steps")]
+    folds.train_all([(ckpt, other)], parallel=2)
+    assert "training 1 network(s)" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="training failed: .*jakobshavn_s0.pt"):
+        folds.train_all([(ckpt, [sys.executable, "-c", "raise SystemExit(3)"])], parallel=1)
