@@ -24,10 +24,13 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import multiprocessing
+import os
 import shlex
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,22 +135,21 @@ def export(recipe: Recipe, out: Path, split: str, onnx: Path, name: str) -> None
     exporter.main(["--checkpoint", *specs, "--out", str(onnx), "--version", f"candidate-{name}"])
 
 
-def score_recipe(name: str, out: Path, data: Path, folds: list[str]) -> list[dict]:
-    """Export and score each fold of a recipe; write and return its folds.csv rows."""
-    recipe = RECIPES[name]
-    folder = out / name
-    scores_by_fold, rows = {}, []
-    for glacier in folds:
-        onnx = folder / f"{glacier}.onnx"
-        export(recipe, out, glacier, onnx, name)
-        model, _ = load_model(onnx)
-        print(f"== {name}: {glacier} held out ({onnx})")
-        scores = score_folder(
-            model, data, folder / glacier, DetectOptions(flow="up"), glacier_match(glacier)
-        )
-        write_results(folder / glacier, scores)
-        scores_by_fold[glacier] = scores
+def score_fold(onnx: Path, data: Path, folder: Path, glacier: str, threads: int | None):
+    """One fold's model scored on its held-out glacier; metrics.csv and breakdown.csv in
+    ``folder``. A top-level function: ``--score-workers`` runs folds in separate processes."""
+    model, _ = load_model(onnx, threads=threads)
+    print(f"== {onnx.parent.name}: {glacier} held out ({onnx})", flush=True)
+    options = DetectOptions(flow="up")
+    scores = score_folder(model, data, folder, options, glacier_match(glacier))
+    write_results(folder, scores)
+    return scores
+
+
+def tabulate(folder: Path, scores_by_fold: dict[str, list]) -> list[dict]:
+    """Each fold's and the pooled figures (all folds' distances pooled), into folds.csv."""
     pooled = [s for scores in scores_by_fold.values() for s in scores]
+    rows = []
     for fold, scores in [*scores_by_fold.items(), ("POOLED", pooled)]:
         summary = summarize(scores)
         values = (summary.mean_px, summary.median_px, summary.line_iou)
@@ -158,6 +160,31 @@ def score_recipe(name: str, out: Path, data: Path, folds: list[str]) -> list[dic
         writer.writeheader()
         writer.writerows(rows)
     return rows
+
+
+def score_all(args: argparse.Namespace) -> dict[str, list[dict]]:
+    """Export every recipe's fold (and all-glacier) models, score the folds (in
+    ``--score-workers`` processes) and tabulate each recipe."""
+    out: Path = args.out
+    tasks = {}
+    for name in args.recipes:
+        for split in [*args.folds, *(["all"] if args.all else [])]:
+            onnx = out / name / f"{split}.onnx"
+            export(RECIPES[name], out, split, onnx, name)
+            if split != "all":
+                tasks[name, split] = (onnx, args.data, out / name / split, split)
+    if args.score_workers > 1:
+        threads = max(1, (os.cpu_count() or 1) // args.score_workers)
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(args.score_workers, mp_context=spawn) as pool:
+            futures = {key: pool.submit(score_fold, *task, threads) for key, task in tasks.items()}
+            scores = {key: future.result() for key, future in futures.items()}
+    else:
+        scores = {key: score_fold(*task, None) for key, task in tasks.items()}
+    return {
+        name: tabulate(out / name, {g: scores[name, g] for g in args.folds})
+        for name in args.recipes
+    }
 
 
 def read_rows(path: Path) -> list[dict]:
@@ -228,11 +255,7 @@ def sweep(args: argparse.Namespace) -> None:
     t0 = time.time()
     train_all(list(jobs.items()), args.parallel)
     print(f"trained in {(time.time() - t0) / 60:.1f} min")
-    results = {}
-    for name in args.recipes:
-        results[name] = score_recipe(name, out, args.data, args.folds)
-        if args.all:
-            export(RECIPES[name], out, "all", out / name / "all.onnx", name)
+    results = score_all(args)
     print(f"\n== leave-one-glacier-out figures (pipeline, FLOW=up), {time.time() - t0:.0f} s")
     for name, rows in results.items():
         print(table(name, rows))
@@ -256,6 +279,7 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument("--all", action="store_true", help="also train on all glaciers")
     run.add_argument("--parallel", type=int, default=1, help="trainings side by side")
     run.add_argument("--threads", type=int, default=2, help="torch threads per training")
+    run.add_argument("--score-workers", type=int, default=1, help="folds scored side by side")
     run.add_argument("--device", default="", help="train.py --device (default: cuda if any)")
     run.add_argument("--train-args", default="", help='more train.py options, e.g. "--steps 4"')
     pair = commands.add_parser("compare", help="does recipe B beat recipe A (folds.csv files)")
