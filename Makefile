@@ -17,11 +17,15 @@ SCALE ?=
 KEEP_RESOLUTION ?=
 NO_FLIP ?=
 ARGS ?= list
-TRAIN_MINUTES ?= 7.5
 TRAIN_DATA ?= ../shared/data/frontlearning/train
 CKPT := model/checkpoints/gpu
+RECIPES ?= v1.1.0 single upright
+FOLDS ?=
+TRAIN_ARGS ?=
+PARALLEL ?= 1
+FOLDS_OUT ?= model/checkpoints/folds
 
-.PHONY: setup demo test lint package install qgis_process train evaluate bench
+.PHONY: setup demo test lint package install qgis_process train_requirements train folds evaluate bench
 
 setup:
 	@sh scripts/setup.sh
@@ -48,11 +52,19 @@ qgis_process: setup
 	@$(QGIS_ENV) $(QGIS_PROCESS_CONFIG) /usr/bin/qgis_process.bin plugins enable calfin_qgis >/dev/null 2>&1 || true
 	@$(QGIS_ENV) $(QGIS_PROCESS_CONFIG) /usr/bin/qgis_process.bin $(ARGS)
 
-train: setup
+train_requirements: setup
 	@$(PY) -m pip install -q --disable-pip-version-check -r model/requirements-train.txt
-	@mkdir -p $(CKPT) && PYTHON=$(PY) model/train_gpu.sh $(TRAIN_DATA) $(CKPT) $(TRAIN_MINUTES)
-	@$(PY) model/export.py --version 1.1.0 --out model/calfin_unet.onnx --checkpoint '$(CKPT)/all_s0.pt#0.5' '$(CKPT)/all_s1.pt#0.5'
-	@$(PY) model/export.py --version 1.1.0 --out model/validation/calfin_unet_val_jakobshavn.onnx --checkpoint '$(CKPT)/val_s0.pt#0.5' '$(CKPT)/val_s1.pt#0.5'
+
+# 1.1.0's networks again (its recipe on the three folds and on all glaciers; a GPU), exported
+# as the shipped model and its Jakobshavn validation twin.
+train: train_requirements
+	@PYTHON=$(PY) model/train_gpu.sh $(TRAIN_DATA) $(CKPT) v1.1.0
+	@$(PY) model/export.py --version 1.1.0 --out model/calfin_unet.onnx --checkpoint '$(CKPT)/networks/base/all_s0.pt#0.5' '$(CKPT)/networks/base/all_s1.pt#0.5'
+	@$(PY) model/export.py --version 1.1.0 --out model/validation/calfin_unet_val_jakobshavn.onnx --checkpoint '$(CKPT)/networks/base/jakobshavn_s0.pt#0.5' '$(CKPT)/networks/base/jakobshavn_s1.pt#0.5'
+
+# The leave-one-glacier-out protocol (model/folds.py): RECIPES, the first the baseline.
+folds: train_requirements
+	@$(PY) model/folds.py sweep $(RECIPES) --data $(TRAIN_DATA) --out $(FOLDS_OUT) --parallel $(PARALLEL) $(if $(FOLDS),--folds $(FOLDS)) $(if $(TRAIN_ARGS),--train-args='$(TRAIN_ARGS)')
 
 evaluate: setup
 	@test -n "$(DATA)" -a -n "$(OUT)" || { echo "usage: make evaluate DATA=<dir> OUT=<dir> [FLOW=up|down|left|right] [TURN=k] [MATCH=regex] [THRESHOLD=t] [LOW_THRESHOLD=t] [SCALE=f] [KEEP_RESOLUTION=1] [NO_FLIP=1]"; exit 2; }

@@ -5,7 +5,10 @@
 
 (``model/train_gpu.sh`` runs the shipped recipe: eight such runs side by side on a GPU.)
 
-Training is time-budgeted (cosine learning rate over ``--minutes``); an exponential moving
+Training is time-budgeted (cosine learning rate over ``--minutes``) or, with ``--steps``,
+step-budgeted (the same schedule on any hardware: what ``model/folds.py`` recipes use);
+``--stop 0.5`` ends a run at half its budget, where nothing after a half-budget snapshot
+is needed (the schedule up to it is the same either way). An exponential moving
 average (EMA) of the weights is what gets validated and saved. The checkpoint holds the
 final EMA state (``state_dict``), EMA states at the ``--snapshots`` fractions of the
 budget (``snapshots``) and, with a validation glacier, the validation history. Picking the
@@ -140,6 +143,8 @@ def main(argv=None):
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--minutes", type=float, default=25.0, help="training wall time budget")
+    ap.add_argument("--steps", type=int, default=0, help="step budget instead of --minutes")
+    ap.add_argument("--stop", type=float, default=1.0, help="end at this budget fraction")
     ap.add_argument("--val-glacier", default="jakobshavn", choices=[*GLACIERS, "none"])
     ap.add_argument("--data", type=Path, default=DATA_DIR, help="FrontLearning train folder")
     ap.add_argument("--out", default=str(HERE / "checkpoints" / "unet.pt"))
@@ -149,7 +154,9 @@ def main(argv=None):
     ap.add_argument("--ema", type=float, default=0.995)
     ap.add_argument("--p-upright", type=float, default=0.5)
     ap.add_argument("--variants", type=int, default=6, help="jittered copies per scene")
-    ap.add_argument("--val-every", type=float, default=90.0, help="seconds between validations")
+    ap.add_argument(
+        "--val-every", type=float, default=90.0, help="seconds between validations; 0: none"
+    )
     ap.add_argument("--snapshots", type=float, nargs="*", default=[], help="budget fractions")
     ap.add_argument("--save-every", type=float, default=120.0, help="seconds between saves")
     ap.add_argument("--half", action="store_true", help="store states as float16")
@@ -175,7 +182,7 @@ def main(argv=None):
         seed=args.seed,
     )
     val_scenes = list_scenes([args.val_glacier], args.data) if args.val_glacier != "none" else []
-    val = ValSet(val_scenes) if val_scenes else None
+    val = ValSet(val_scenes) if val_scenes and args.val_every > 0 else None
     print(
         f"train glaciers {train_glaciers}: {len(train_scenes)} scenes, {len(ts.items)} variants; "
         f"val {args.val_glacier}: {len(val_scenes)} scenes; data {time.time() - t0:.0f}s; "
@@ -215,10 +222,10 @@ def main(argv=None):
         next_batch = loader.submit(ts.batch, args.batch)
         while True:
             elapsed = time.time() - t_start
-            frac = elapsed / budget
+            frac = step / args.steps if args.steps else elapsed / budget
             while pending and frac >= pending[0]:
                 snapshots[str(pending.pop(0))] = state(ema.model, args.half)
-            if frac >= 1.0:
+            if frac >= min(1.0, args.stop):
                 break
             warm = min(1.0, (step + 1) / 100)
             lr = args.lr * warm * 0.5 * (1 + math.cos(math.pi * frac))
@@ -259,7 +266,7 @@ def main(argv=None):
                 save()
 
     total = time.time() - t_start
-    print(f"done: {step} steps in {total / 60:.1f} min", flush=True)
+    print(f"done: {step} steps in {total / 60:.1f} min, {step / total:.2f} steps/s", flush=True)
     save()
     final = None
     if val is not None:

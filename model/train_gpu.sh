@@ -1,29 +1,22 @@
 #!/usr/bin/env bash
-# The training runs behind the shipped model, side by side on one GPU: four seeds with
-# Jakobshavn held out (to measure the recipe, single runs against ensembles) and the same
-# four seeds on all three glaciers (the shipped candidates). Each run writes one checkpoint:
-# the final EMA weights plus a snapshot at half the budget, float16 (train.py --half).
-#     [PYTHON=python3] [VAL_GLACIER=jakobshavn] model/train_gpu.sh DATA_DIR OUT_DIR MINUTES [train.py options]
-# VAL_GLACIER=kangerlussuaq (or sverdrup) holds out another glacier, to check the recipe's
-# choices on a second unseen glacier.
-set -u
-data=$1 out=$2 minutes=$3
-shift 3
-logs=$(mktemp -d)
-common=(--data "$data" --minutes "$minutes" --batch 16 --variants 12 --ema 0.998
-        --val-every 30 --snapshots 0.5 --half --save-every 60 --threads 1 "$@")
-limit=$("${PYTHON:-python3}" -c "print(int($minutes * 60 + 240))")
-for seed in 0 1 2 3; do
-    for split in "${VAL_GLACIER:-jakobshavn}" none; do
-        name=$([ "$split" = none ] && echo all || echo val)_s$seed
-        timeout "$limit" "${PYTHON:-python3}" model/train.py "${common[@]}" --val-glacier "$split" \
-            --seed "$seed" --out "$out/$name.pt" >"$logs/$name.log" 2>&1 &
-    done
-done
-wait
-rm -f "$out"/*.tmp
-for log in "$logs"/*.log; do
-    echo "== $(basename "$log")"
-    grep -E "^(train|done|FINAL)|Error" "$log" | cut -c1-400
-    grep "^VAL" "$log" | tail -n 2
-done
+# The whole leave-one-glacier-out sweep on one GPU, as one command, every figure in one log:
+# each recipe (model/folds.py RECIPES; the first is the baseline) trained with Jakobshavn,
+# Kangerlussuaq and Sverdrup held out in turn and on all three glaciers, all networks side by
+# side; then each fold scored on its held-out glacier through the plugin's pipeline, the fold
+# tables with the pooled figures, and each recipe's verdict against the baseline.
+#     [PYTHON=python3] [PARALLEL=16] [SCORE_WORKERS=8] model/train_gpu.sh DATA_DIR OUT_DIR [RECIPE ...] [-- folds.py options]
+# Recipes default to "v1.1.0 single upright" (16 networks of about 1,950 steps; 1.1.0's eight
+# ran at ~8.6 steps/s each on an H200). The log is OUT_DIR/sweep.log; networks are reused when
+# the sweep is run again. A CPU smoke test of the whole chain, one fold, a few steps:
+#     model/train_gpu.sh DATA OUT v1.1.0 single -- --folds jakobshavn --train-args="--steps 4"
+set -euo pipefail
+data=$1 out=$2
+shift 2
+recipes=()
+while [ $# -gt 0 ] && [ "$1" != -- ]; do recipes+=("$1"); shift; done
+[ $# -gt 0 ] && shift
+[ ${#recipes[@]} -gt 0 ] || recipes=(v1.1.0 single upright)
+mkdir -p "$out"
+"${PYTHON:-python3}" "$(dirname "$0")/folds.py" sweep "${recipes[@]}" --all --data "$data" \
+    --out "$out" --parallel "${PARALLEL:-16}" --threads 1 \
+    --score-workers "${SCORE_WORKERS:-8}" "$@" 2>&1 | tee "$out/sweep.log"
