@@ -17,6 +17,9 @@ LOG = logging.getLogger(__name__)
 
 MODEL_FILE = "calfin_unet.onnx"
 DEVICES = ("auto", "cpu", "cuda")
+THREADS_ENV = "CALFIN_ORT_THREADS"
+"""onnxruntime intra-op threads when the caller names none: the batch's worker processes get
+their share of the cores this way (``executors``); unset, onnxruntime uses every core."""
 
 
 def default_model_path() -> Path:
@@ -89,6 +92,16 @@ def choose_providers(device: str, available: list[str]) -> tuple[list[str], str 
     return ["CUDAExecutionProvider", "CPUExecutionProvider"], None
 
 
+def env_threads() -> int | None:
+    """$CALFIN_ORT_THREADS as a thread count, None when unset."""
+    text = os.environ.get(THREADS_ENV, "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise InputError(f"{THREADS_ENV}={text} is not a thread count: set a whole number >= 1.")
+    return int(text)
+
+
 def load_model(
     path: str | os.PathLike | None = None,
     device: str = "auto",
@@ -117,6 +130,7 @@ def load_model(
     # Idle worker threads sleep instead of spinning: the same speed on an idle machine, and
     # much faster when QGIS or another job shares the cores (measured 4.8 s vs 6.1 s a scene).
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    threads = threads or env_threads()
     if threads:
         options.intra_op_num_threads = threads
     if not optimize:
