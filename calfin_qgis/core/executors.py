@@ -187,8 +187,7 @@ class LocalProcesses(Executor):
                 else:
                     yield job, (Failed(error_reason(err)) if err else future.result())
             if broken:
-                for future, (job, retry) in running.items():  # lost with the pool
-                    suspects.append(job)
+                suspects.extend(job for job, _ in running.values())  # lost with the pool
                 running.clear()
                 pool = self._fresh_pool()
         if cancelled():

@@ -130,7 +130,7 @@ def test_cancel_stops_the_running_jobs_and_keeps_what_finished(tmp_path) -> None
     jobs = [(str(tmp_path), "quick", 0.0)] + sleepy_jobs(tmp_path, 6, seconds=600)
     seen = []
     with open_executor(workers=2) as pool:
-        for job, outcome in pool.map(pid_then_sleep, jobs, cancelled=lambda: bool(seen)):
+        for _job, outcome in pool.map(pid_then_sleep, jobs, cancelled=lambda: bool(seen)):
             seen.append(outcome)
     assert seen == ["quick"]
     workers = {int(f.suffixes[0][1:]) for f in tmp_path.glob("job*.pid")}
