@@ -7,9 +7,12 @@ cached in bench_data/) and for the shipped sample scene it prints:
   fronts, as ``detect`` does) in megapixels of scene per second;
 - the same tiles (same count, shape and batch size, same onnxruntime session and thread
   settings) through a bare ``InferenceSession.run`` loop: the limit for this model here;
-- the ratio pipeline / bare, time per stage, and the peak resident memory.
+- the ratio pipeline / bare, time per stage, and the peak resident memory;
+- then the batch executors (``scripts/bench_batch.py``): jobs per minute on 1 and 2 local
+  workers and a Dask LocalCluster, and the client's memory while 1,000 fronts arrive.
 
-Usage: python scripts/bench.py [--size 8000] [--repeat 10] [--skip-full] [--threads N]
+Usage: python scripts/bench.py [--size 8000] [--repeat 10] [--skip-full] [--skip-batch]
+       [--threads N]
 """
 
 from __future__ import annotations
@@ -144,6 +147,7 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=8000, help="edge of the generated scene")
     parser.add_argument("--repeat", type=int, default=10, help="runs of the sample scene")
     parser.add_argument("--skip-full", action="store_true", help="only the sample scene")
+    parser.add_argument("--skip-batch", action="store_true", help="no executors section")
     parser.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads")
     parser.add_argument("--batch-size", type=int, default=DetectOptions.batch_size)
     args = parser.parse_args()
@@ -202,6 +206,8 @@ def main() -> int:
             report(f"generated scene {path.name}", run, bare)
             print(f"  optional probability raster write {probs_write:.2f} s (not in the pipeline)")
     print(f"\npeak RSS {peak_rss_mb():.0f} MB")
+    if not args.skip_batch:  # its own process: its client memory is not this one's peak
+        return subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_batch.py")]).returncode
     return 0
 
 

@@ -48,6 +48,9 @@ class Failed:
 
 
 def error_reason(err: BaseException) -> str:
+    """An InputError's message is written for the user; other errors also name their type."""
+    if isinstance(err, InputError):
+        return str(err)
     return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
 
 

@@ -1,0 +1,132 @@
+"""Benchmark of the batch executors (called by ``make bench``): prints figures, asserts nothing.
+
+1. Jobs per minute on the same real scenes (FrontLearning PNGs from ../shared/data, else the
+   shipped sample ones, repeated to ``--jobs``) for one worker (in this process), two local
+   worker processes and a Dask LocalCluster of two worker processes, and the ratios
+   2-worker / 1-worker and Dask / local. Each executor first runs one job per worker (start-up:
+   processes, model loads), timed apart.
+2. Peak memory of this (the client) process while the fronts of 1,000 finished jobs arrive
+   through two local workers and through Dask: each job returns a front the size of a real
+   one (a 2,000-vertex line as WKB plus attributes), which the loop drops as a writer would.
+
+Usage: python scripts/bench_batch.py [--jobs 24] [--fronts 1000] [--no-dask]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from calfin_qgis.core import executors, io  # noqa: E402
+from calfin_qgis.core.model import load_model  # noqa: E402
+from calfin_qgis.core.pipeline import DetectOptions, extract, front_records, segment  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data" / "frontlearning" / "train" / "images"
+SAMPLES = ROOT / "tests" / "data" / "frontlearning" / "images"
+
+
+@functools.lru_cache(maxsize=1)
+def _model():
+    return load_model(None, "cpu")[0]
+
+
+def detect(path: str) -> list[dict]:
+    """One job: the fronts of a scene as records with WKB geometry (what a worker returns)."""
+    model = _model()
+    scene = io.open_scene(path, 1)
+    options = DetectOptions()
+    result = segment(model, scene, options)
+    records = front_records(extract(result, options, result.timer), scene, model.info.source)
+    return [record | {"geometry": record["geometry"].wkb} for record in records]
+
+
+def synthetic_front(index: int) -> list[dict]:
+    """A finished job's records without the work: a 2,000-vertex line and its attributes."""
+    import shapely
+
+    line = shapely.LineString([(index + i, (i * 7919) % 1000) for i in range(2000)])
+    return [{"geometry": line.wkb, "image_id": f"scene{index}", "confidence": 0.9}]
+
+
+def scenes(count: int) -> list[str]:
+    found = sorted(SHARED.glob("*.png")) or sorted(SAMPLES.glob("*.png"))
+    return [str(found[i % len(found)]) for i in range(count)]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def throughput(label: str, pool: executors.Executor, jobs: list[str], warmup: int) -> float:
+    """Jobs per minute of ``pool`` on ``jobs`` after a start-up round of ``warmup`` jobs."""
+    start = time.perf_counter()
+    for _, outcome in pool.map(detect, jobs[:warmup]):
+        if isinstance(outcome, executors.Failed):
+            print(f"  {label}: a job failed: {outcome.reason}")
+    ready = time.perf_counter()
+    fronts = sum(len(o) for _, o in pool.map(detect, jobs) if not isinstance(o, executors.Failed))
+    seconds = time.perf_counter() - ready
+    rate = 60 * len(jobs) / seconds
+    print(
+        f"  {label:34} {rate:6.1f} jobs/min  ({len(jobs)} jobs in {seconds:5.1f} s, "
+        f"{fronts} fronts; start-up {ready - start:4.1f} s)",
+        flush=True,
+    )
+    return rate
+
+
+def client_memory(label: str, pool: executors.Executor, count: int) -> None:
+    """Peak RSS of this process after 100 and after ``count`` arrived fronts."""
+    before = peak_rss_mb()
+    after_100 = before
+    for arrived, _ in enumerate(pool.map(synthetic_front, range(count)), start=1):
+        if arrived == 100:
+            after_100 = peak_rss_mb()
+    print(
+        f"  {label:34} client peak RSS {before:5.0f} MB before, {after_100:5.0f} MB after 100, "
+        f"{peak_rss_mb():5.0f} MB after {count} fronts",
+        flush=True,
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=24, help="scenes to detect per executor")
+    parser.add_argument("--fronts", type=int, default=1000, help="jobs of the memory check")
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask LocalCluster")
+    args = parser.parse_args()
+
+    os.environ.pop(executors.THREADS_ENV, None)
+    jobs = scenes(args.jobs)
+    print(
+        f"\n== batch executors: {len(jobs)} jobs ({Path(jobs[0]).parent}, "
+        f"{len(set(jobs))} distinct scenes), {executors.cpu_count()} cores"
+    )
+    # The client's memory first, before this process loads a model itself (1 worker).
+    rates = {}
+    with executors.open_executor(workers=2) as pool:
+        client_memory("2 local worker processes", pool, args.fronts)
+        rates["2"] = throughput("2 local worker processes", pool, jobs, 2)
+    dask = None
+    if not args.no_dask:
+        with executors.open_executor(workers=2, scheduler="local") as pool:
+            client_memory("Dask LocalCluster, 2 workers", pool, args.fronts)
+            dask = throughput("Dask LocalCluster, 2 workers", pool, jobs, 2)
+    with executors.open_executor(workers=1) as pool:
+        rates["1"] = throughput("1 worker (in this process)", pool, jobs, 1)
+    print(f"  ratio 2 workers / 1 worker   {rates['2'] / rates['1']:.2f}")
+    if dask:
+        print(f"  ratio Dask / local (2 each)  {dask / rates['2']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
