@@ -38,17 +38,17 @@ def _model():
     return load_model(None, "cpu")[0]
 
 
-def detect(path: str) -> list[dict]:
+def detect(path: str, cancelled=executors.never) -> list[dict]:
     """One job: the fronts of a scene as records with WKB geometry (what a worker returns)."""
     model = _model()
     scene = io.open_scene(path, 1)
     options = DetectOptions()
-    result = segment(model, scene, options)
+    result = segment(model, scene, options, cancelled=cancelled)
     records = front_records(extract(result, options, result.timer), scene, model.info.source)
     return [record | {"geometry": record["geometry"].wkb} for record in records]
 
 
-def synthetic_front(index: int) -> list[dict]:
+def synthetic_front(index: int, _cancelled=None) -> list[dict]:
     """A finished job's records without the work: a 2,000-vertex line and its attributes."""
     import shapely
 

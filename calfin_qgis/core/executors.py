@@ -1,16 +1,19 @@
 """Run many independent jobs on every core, or on a Dask cluster, and hand back outcomes.
 
 The batch builds plain picklable jobs and a top-level job function; an executor runs
-``fn(job)`` for each and yields ``(job, outcome)`` as results arrive, where the outcome is the
-function's return value or :class:`Failed` with the reason. A bounded number of jobs is in
+``fn(job, cancelled)`` for each and yields ``(job, outcome)`` as results arrive, where the
+outcome is the function's return value or :class:`Failed` with the reason (an exception is
+caught where it arose, so only plain values travel back). A bounded number of jobs is in
 flight at any time, so 100,000 jobs are never all submitted and no list of all results is
 held: the caller writes each outcome and lets it go. Opening the executor (``with
 open_executor(...) as pool``) is the step that can fail early, before any output is opened.
 
-- one worker: in this process (no start-up cost; onnxruntime uses every core);
+- one worker: in this process (no start-up cost; onnxruntime uses every core; the job
+  function gets the caller's ``cancelled``, so a long job stops in its middle);
 - local processes: ``concurrent.futures.ProcessPoolExecutor`` with the "spawn" context (QGIS
   and GDAL state do not survive a fork), each worker's onnxruntime limited to cores // workers
-  threads; a job whose worker dies is retried once, alone, then failed with the reason;
+  threads; a job whose worker dies is retried once, alone, then failed with the reason; a
+  cancel terminates the workers (the job function gets a ``cancelled`` that stays false);
 - Dask: a running ``dask.distributed`` scheduler (``tcp://host:8786``) or ``"local"`` (a
   LocalCluster of processes here). Dask is imported on that path only.
 """
@@ -23,16 +26,19 @@ import logging
 import multiprocessing
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import InputError
+from .errors import Cancelled, InputError
 from .model import THREADS_ENV
 
 J = TypeVar("J")
-JobFunction = Callable[[Any], Any]
+IsCancelled = Callable[[], bool]
+JobFunction = Callable[[Any, IsCancelled], Any]
+"""``fn(job, cancelled)``, top level in an importable module (worker processes import it)."""
 
 POLL_SECONDS = 0.2
 """How often a waiting executor asks ``cancelled()``: a cancel is seen within this time."""
@@ -45,6 +51,7 @@ class Failed:
     """A job that raised, or whose worker died, with the reason for the status table."""
 
     reason: str
+    seconds: float = 0.0
 
 
 def error_reason(err: BaseException) -> str:
@@ -52,6 +59,21 @@ def error_reason(err: BaseException) -> str:
     if isinstance(err, InputError):
         return str(err)
     return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+
+
+def never() -> bool:
+    return False
+
+
+def call(fn: JobFunction, job: Any, cancelled: IsCancelled = never) -> Any:
+    """``fn(job, cancelled)``, an exception turned into :class:`Failed` (a Cancelled passes)."""
+    start = time.perf_counter()
+    try:
+        return fn(job, cancelled)
+    except Cancelled:
+        raise
+    except Exception as err:  # noqa: BLE001 - one bad job is a status row, not the end
+        return Failed(error_reason(err), time.perf_counter() - start)
 
 
 def cpu_count() -> int:
@@ -81,7 +103,7 @@ class Executor:
         """Release the workers (a cancelled run stops its running jobs here)."""
 
     def map(
-        self, fn: JobFunction, jobs: Iterable[J], cancelled: Callable[[], bool] = lambda: False
+        self, fn: JobFunction, jobs: Iterable[J], cancelled: IsCancelled = never
     ) -> Iterator[tuple[J, Any]]:
         """``(job, outcome)`` pairs in the order they finish; stops soon after ``cancelled()``
         turns true (jobs not finished by then are not yielded)."""
@@ -93,14 +115,14 @@ class InProcess(Executor):
 
     description = "in this process"
 
-    def map(self, fn, jobs, cancelled=lambda: False):
+    def map(self, fn, jobs, cancelled=never):
         for job in jobs:
             if cancelled():
                 return
             try:
-                outcome = fn(job)
-            except Exception as err:  # noqa: BLE001 - one bad job is a status row, not the end
-                outcome = Failed(error_reason(err))
+                outcome = call(fn, job, cancelled)
+            except Cancelled:
+                return
             yield job, outcome
 
 
@@ -155,7 +177,7 @@ class LocalProcesses(Executor):
         self.pool.shutdown(wait=True, cancel_futures=True)
         self.pool = None
 
-    def map(self, fn, jobs, cancelled=lambda: False):
+    def map(self, fn, jobs, cancelled=never):
         pending = iter(jobs)
         suspects: collections.deque = collections.deque()  # jobs lost once to a dead worker
         running: dict[cf.Future, tuple[Any, bool]] = {}  # future → (job, is a retry)
@@ -167,7 +189,7 @@ class LocalProcesses(Executor):
                 job = suspects.popleft() if retry else next(pending, _END)
                 if job is _END:
                     break
-                running[pool.submit(fn, job)] = (job, retry)
+                running[pool.submit(call, fn, job)] = (job, retry)
             if not running or cancelled():
                 break
             done, _ = cf.wait(running, timeout=POLL_SECONDS, return_when=cf.FIRST_COMPLETED)
@@ -217,7 +239,7 @@ def dask_module():
 def _on_dask_worker(fn: JobFunction, job: Any) -> Any:
     """Runs on a Dask worker: one core per task unless the worker's environment says more."""
     os.environ.setdefault(THREADS_ENV, "1")
-    return fn(job)
+    return call(fn, job)
 
 
 class DaskCluster(Executor):
@@ -278,7 +300,7 @@ class DaskCluster(Executor):
         """Jobs to keep in flight: two per worker thread the cluster has now (it may grow)."""
         return 2 * max(1, sum(self.client.nthreads().values()))
 
-    def map(self, fn, jobs, cancelled=lambda: False):
+    def map(self, fn, jobs, cancelled=never):
         distributed = self.distributed
         pending = iter(jobs)
         running: dict = {}  # future → job

@@ -18,24 +18,24 @@ from pathlib import Path
 import pytest
 
 from calfin_qgis.core import executors
-from calfin_qgis.core.errors import InputError
+from calfin_qgis.core.errors import Cancelled, InputError
 from calfin_qgis.core.executors import Failed, open_executor
 from calfin_qgis.core.model import THREADS_ENV
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-def square(n: int) -> int:
+def square(n: int, _cancelled=None) -> int:
     if n < 0:
         raise ValueError(f"{n} is negative")
     return n * n
 
 
-def onnx_threads(_job) -> str | None:
+def onnx_threads(_job, _cancelled=None) -> str | None:
     return os.environ.get(THREADS_ENV)
 
 
-def pid_then_sleep(job: tuple[str, str, float]) -> str:
+def pid_then_sleep(job: tuple[str, str, float], _cancelled=None) -> str:
     """Leaves ``<name>.<pid>.pid`` in the folder (for the killer), then sleeps."""
     folder, name, seconds = job
     Path(folder, f"{name}.{os.getpid()}.pid").touch()
@@ -83,7 +83,7 @@ def test_local_processes_yield_every_result_and_each_failure_with_its_reason() -
         assert isinstance(pool, executors.LocalProcesses)
         outcomes = dict(pool.map(square, [3, -1, 4, 5]))
     assert outcomes[3] == 9 and outcomes[4] == 16 and outcomes[5] == 25
-    assert outcomes[-1] == Failed("ValueError: -1 is negative")
+    assert outcomes[-1].reason == "ValueError: -1 is negative"
 
 
 def test_local_workers_share_the_cores_among_their_onnxruntime_threads(monkeypatch) -> None:
@@ -146,14 +146,29 @@ def test_one_worker_runs_in_this_process_and_cancels_between_jobs() -> None:
         assert isinstance(pool, executors.InProcess)
         for job, outcome in pool.map(square, [-2, 2, 3], cancelled=lambda: len(seen) == 2):
             seen.append((job, outcome))
-    assert seen == [(-2, Failed("ValueError: -2 is negative")), (2, 4)]
+    assert [job for job, _ in seen] == [-2, 2] and seen[1][1] == 4
+    assert seen[0][1].reason == "ValueError: -2 is negative" and seen[0][1].seconds >= 0
+
+
+def test_in_this_process_a_job_sees_the_cancel_and_stops_in_its_middle() -> None:
+    started = []
+
+    def long_job(job: int, cancelled) -> int:
+        started.append(job)
+        if cancelled():  # as segment() asks between tiles
+            raise Cancelled("cancelled by the user")
+        return job
+
+    with open_executor(workers=1) as pool:
+        outcomes = list(pool.map(long_job, [1, 2, 3], cancelled=lambda: len(started) == 2))
+    assert outcomes == [(1, 1)] and started == [1, 2]
 
 
 def test_dask_local_cluster_yields_every_result_and_each_failure(dask_local) -> None:
     assert "LocalCluster of 2" in dask_local.description
     outcomes = dict(dask_local.map(square, [3, -1, 4]))
     assert outcomes[3] == 9 and outcomes[4] == 16
-    assert outcomes[-1] == Failed("ValueError: -1 is negative")
+    assert outcomes[-1].reason == "ValueError: -1 is negative"
     assert {o for _, o in dask_local.map(onnx_threads, range(4))} == {"1"}
 
 
