@@ -25,6 +25,7 @@ import concurrent.futures as cf
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -127,8 +128,10 @@ class InProcess(Executor):
 
 
 def _init_worker(threads: int) -> None:
-    """Worker start: onnxruntime gets this worker's share of the cores."""
+    """Worker start: onnxruntime gets this worker's share of the cores, and Ctrl-C in the
+    terminal is left to the parent (which stops the workers), not turned into failed jobs."""
     os.environ.setdefault(THREADS_ENV, str(threads))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def worker_python() -> str:
@@ -193,6 +196,8 @@ class LocalProcesses(Executor):
             if not running or cancelled():
                 break
             done, _ = cf.wait(running, timeout=POLL_SECONDS, return_when=cf.FIRST_COMPLETED)
+            if cancelled():  # jobs cut short by the stop are not outcomes
+                break
             broken = False
             for future in done:
                 job, retry = running.pop(future)
@@ -323,6 +328,8 @@ class DaskCluster(Executor):
                 )
             except TimeoutError:
                 continue
+            if cancelled():
+                break
             for future in done:
                 # A result lost with its worker before it was fetched is computed again.
                 if future.status in ("finished", "error", "cancelled"):
