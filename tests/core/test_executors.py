@@ -217,3 +217,12 @@ def test_bad_worker_counts_and_thread_settings_are_refused(monkeypatch) -> None:
     monkeypatch.setenv(THREADS_ENV, "two")
     with pytest.raises(InputError, match=THREADS_ENV):
         env_threads()
+
+
+def test_inside_qgis_the_workers_run_qgis_python_not_the_qgis_program(monkeypatch) -> None:
+    """In QGIS desktop sys.executable is /usr/bin/qgis: spawning it would start QGIS."""
+    monkeypatch.setattr("sys.executable", "/usr/bin/qgis")
+    python = executors.worker_python()
+    assert Path(python).name.startswith("python") and Path(python).exists()
+    with open_executor(workers=2) as pool:
+        assert dict(pool.map(square, [2, 3])) == {2: 4, 3: 9}
