@@ -44,6 +44,9 @@ JobFunction = Callable[[Any, IsCancelled], Any]
 POLL_SECONDS = 0.2
 """How often a waiting executor asks ``cancelled()``: a cancel is seen within this time."""
 
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a Dask scheduler before the batch stops with an error."""
+
 DASK_INSTALL = 'python3 -m pip install "dask[distributed]"'
 
 
@@ -353,17 +356,18 @@ class DaskCluster(Executor):
 
 
 def open_executor(
-    workers: int | None = None, scheduler: str | None = None, timeout: float = 10.0
+    workers: int | None = None, scheduler: str | None = None, timeout: float | None = None
 ) -> Executor:
     """The executor for ``--workers`` / ``--scheduler``; connects now, so it fails early.
 
     ``workers``: local processes (default: every core; 1 runs in this process); with
     ``scheduler="local"`` the LocalCluster's worker count. ``scheduler``: a Dask scheduler
-    address, or ``"local"``. ``timeout``: seconds to wait for the scheduler.
+    address, or ``"local"``. ``timeout``: seconds to wait for the scheduler (default
+    ``CONNECT_TIMEOUT``).
     """
     if workers is not None and workers < 1:
         raise InputError(f"workers must be at least 1, not {workers}.")
     if scheduler:
-        return DaskCluster(scheduler, workers, timeout)
+        return DaskCluster(scheduler, workers, timeout or CONNECT_TIMEOUT)
     workers = workers or cpu_count()
     return InProcess() if workers == 1 else LocalProcesses(workers)
