@@ -100,11 +100,11 @@ class Executor:
     def __enter__(self) -> Executor:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *_) -> None:
+        self.close(stop_running=exc_type is not None)  # e.g. a second Ctrl-C: stop now
 
-    def close(self) -> None:
-        """Release the workers (a cancelled run stops its running jobs here)."""
+    def close(self, stop_running: bool = False) -> None:
+        """Release the workers; with ``stop_running`` without waiting for running jobs."""
 
     def map(
         self, fn: JobFunction, jobs: Iterable[J], cancelled: IsCancelled = never
@@ -178,7 +178,7 @@ class LocalProcesses(Executor):
         if stop_running:
             # ProcessPoolExecutor waits for running jobs even with cancel_futures; a cancelled
             # run must end now (Python 3.14 has terminate_workers() for this).
-            for process in list(getattr(self.pool, "_processes", {}).values()):
+            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
                 process.terminate()
         self.pool.shutdown(wait=True, cancel_futures=True)
         self.pool = None
@@ -296,7 +296,7 @@ class DaskCluster(Executor):
             ) from err
         self.workers = workers
 
-    def close(self) -> None:
+    def close(self, stop_running: bool = False) -> None:
         client, self.client = getattr(self, "client", None), None
         if client is not None:
             client.close()
