@@ -49,9 +49,9 @@ def sample_scene(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def batch_reference(tmp_path_factory, model_path) -> dict[str, Path]:
-    """An uninterrupted batch run of ``tests/batch_scenes.py``'s scenes and polygons through
-    the shell's entry point (``python -m calfin_qgis.core batch``): the folder, the polygons,
-    the fronts GeoPackage and the status CSV."""
+    """An uninterrupted batch run, in this process, of ``tests/batch_scenes.py``'s scenes and
+    polygons through the shell's entry point (``python -m calfin_qgis.core batch``): the
+    folder, the polygons, the fronts GeoPackage and the status CSV."""
     from calfin_qgis.core import cli
     from tests.batch_scenes import glacier_polygons, scene_folder
 
@@ -64,5 +64,6 @@ def batch_reference(tmp_path_factory, model_path) -> dict[str, Path]:
     }
     argv = ["batch", str(paths["folder"]), "--clip", str(paths["clip"]), "--no-flip"]
     argv += ["--output", str(paths["output"]), "--status", str(paths["status"])]
+    argv += ["--workers", "1"]  # sequential: the reference of the parallel runs
     assert cli.main(argv) == 0
     return paths

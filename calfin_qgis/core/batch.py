@@ -3,8 +3,9 @@ detect_fronts_batch`` and ``python -m calfin_qgis.core batch``).
 
 Every scene is paired with every glacier polygon its footprint overlaps (from the grid
 alone, no pixels read); filters on date, sensor and cloud cover skip scenes by their
-metadata. Each pair is one ``jobs.DetectJob``; an executor runs them (here in turn, in this
-process) and yields (job, outcome) pairs; this process alone writes the outcomes, one
+metadata. Each pair is one ``jobs.DetectJob``; an executor (``executors``: in this process,
+local worker processes or a Dask cluster) runs them and yields (job, outcome) pairs as they
+finish; this process alone writes the outcomes, one
 transaction per job (``batch_output``), so a cancel or a kill keeps every finished job, and
 a rerun with the same output resumes.
 """
@@ -14,9 +15,8 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import os
-import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,8 @@ from osgeo import gdal
 
 from . import io, products, reproject
 from .batch_output import BatchOutput, write_status_csv
-from .errors import Cancelled, InputError
+from .errors import InputError
+from .executors import Executor, Failed, InProcess, never
 from .glaciers import Glacier
 from .infer import IsCancelled, Progress
 from .jobs import DetectJob, JobResult, Log, run
@@ -52,14 +53,7 @@ class BatchJob:
         return self.detect.options.glacier_id
 
 
-@dataclass(frozen=True)
-class Failure:
-    reason: str
-    seconds: float = 0.0
-
-
-Outcome = JobResult | Failure
-Executor = Callable[[Iterable[BatchJob], IsCancelled], Iterator[tuple[BatchJob, Outcome]]]
+Outcome = JobResult | Failed
 
 
 @dataclass
@@ -204,31 +198,9 @@ def status_row(
     }
 
 
-def detect(job: BatchJob, cancelled: IsCancelled = lambda: False) -> JobResult:
+def detect(job: BatchJob, cancelled: IsCancelled = never) -> JobResult:
     """The job function an executor runs (top level, so that it pickles)."""
     return run(job.detect, cancelled=cancelled)
-
-
-def run_in_turn(
-    batch_jobs: Iterable[BatchJob], cancelled: IsCancelled
-) -> Iterator[tuple[BatchJob, Outcome]]:
-    """The plain executor: each job in this process, in turn; a failure is an outcome, a
-    cancel ends the iteration (the job in flight is dropped)."""
-    for job in batch_jobs:
-        if cancelled():
-            return
-        start = time.perf_counter()
-        try:
-            yield job, detect(job, cancelled)
-        except Cancelled:
-            return
-        except Exception as err:  # noqa: BLE001 - one bad scene never stops the run
-            yield job, Failure(failure_reason(err), time.perf_counter() - start)
-
-
-def failure_reason(err: Exception) -> str:
-    """The status text of a failed job: InputError messages already name problem and fix."""
-    return str(err) if isinstance(err, InputError) else f"{type(err).__name__}: {err}"
 
 
 def run_batch(
@@ -242,12 +214,14 @@ def run_batch(
     progress: Progress = lambda f: None,
     cancelled: IsCancelled = lambda: False,
     log: Log | None = None,
-    executor: Executor = run_in_turn,
+    executor: Executor | None = None,
 ) -> Summary:
     """Detect the fronts of every scene × glacier (``glaciers.read_glaciers``; polygons in
     ``glaciers_crs``) into ``output`` (appending, resuming) and export the status table to
     ``status_csv``. ``template`` holds the settings of every
-    job (options, model, device, threads, out_crs_wkt: '' = the glaciers' CRS)."""
+    job (options, model, device, threads, out_crs_wkt: '' = the glaciers' CRS). ``executor``
+    (``executors.open_executor``, opened by the caller so that a cluster that does not answer
+    stops the run before any output is opened) runs the jobs; default: in this process."""
     say = log or (lambda kind, text: None)
     template = dataclasses.replace(template, out_crs_wkt=template.out_crs_wkt or glaciers_crs)
     sources = list(expand_sources(inputs))
@@ -274,13 +248,13 @@ def run_batch(
         )
         finished = 0
         progress(0.0)
-        for job, outcome in executor(pending, cancelled):
+        for job, outcome in (executor or InProcess()).map(detect, pending, cancelled):
             row = outcome_row(job, outcome)
             out.add([row], outcome.records if isinstance(outcome, JobResult) else [])
             statuses[row["status"].split(":")[0]] += 1
             finished += 1
             progress(finished / max(len(pending), 1))
-            say("warning" if isinstance(outcome, Failure) else "info", job_line(row))
+            say("warning" if isinstance(outcome, Failed) else "info", job_line(row))
         summary = Summary(len(pending), statuses, cancelled=finished < len(pending))
     finally:
         out.close()
@@ -290,7 +264,7 @@ def run_batch(
 
 
 def outcome_row(job: BatchJob, outcome: Outcome) -> dict:
-    if isinstance(outcome, Failure):
+    if isinstance(outcome, Failed):
         status, fronts = f"failed: {outcome.reason}", 0
     else:
         status, fronts = outcome.status, len(outcome.records)

@@ -11,6 +11,7 @@ import sys
 from .batch import Filters, parse_date, parse_sensors, run_batch
 from .cli_args import add_detection, detection_options, number
 from .errors import InputError
+from .executors import cpu_count, open_executor
 
 RESUME = "the finished jobs are in the output; run the same command again to resume"
 
@@ -55,6 +56,17 @@ def add_parser(sub) -> None:
         "--max-cloud", type=number(float, 0, 100), help="most scene cloud cover (%%)"
     )
     batch.add_argument("--out-crs", help="CRS of the fronts (default: the polygons' CRS)")
+    batch.add_argument(
+        "--workers",
+        type=number(int, 1),
+        help="worker processes, each with its share of the cores (default: one per core, "
+        f"{cpu_count()} here; 1: in this process); with --scheduler local, the cluster's",
+    )
+    batch.add_argument(
+        "--scheduler",
+        help="run the jobs on a Dask cluster: a scheduler address (tcp://host:8786) or "
+        "'local' (a LocalCluster here); needs dask[distributed]",
+    )
     add_detection(batch)
     batch.set_defaults(handler=batch_command)
 
@@ -88,19 +100,24 @@ def batch_command(args: argparse.Namespace) -> int:
         device=args.device,
     )
     filters = Filters(args.start_date, args.end_date, args.sensors, args.max_cloud)
+    glaciers = read_glaciers(args.clip, args.glacier_field, args.flow_field)
     stop = StopBetweenJobs()
     previous = signal.signal(signal.SIGINT, stop)
     try:
-        summary = run_batch(
-            args.inputs,
-            *read_glaciers(args.clip, args.glacier_field, args.flow_field),
-            args.output,
-            template,
-            status_csv=args.status,
-            filters=filters,
-            cancelled=stop.cancelled,
-            log=lambda kind, text: print(text, file=sys.stderr, flush=True),
-        )
+        # Opened first: a cluster that does not answer stops the run before any output exists.
+        with open_executor(args.workers, args.scheduler) as executor:
+            print(f"running the jobs on {executor.description}", file=sys.stderr, flush=True)
+            summary = run_batch(
+                args.inputs,
+                *glaciers,
+                args.output,
+                template,
+                status_csv=args.status,
+                filters=filters,
+                cancelled=stop.cancelled,
+                log=lambda kind, text: print(text, file=sys.stderr, flush=True),
+                executor=executor,
+            )
     finally:
         signal.signal(signal.SIGINT, previous)
     print(f"{args.output}: {summary.text}")

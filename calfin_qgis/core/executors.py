@@ -117,7 +117,7 @@ class Executor:
 class InProcess(Executor):
     """One job after the other in this process: a cancel is seen between jobs."""
 
-    description = "in this process"
+    description = "this process, one job at a time"
 
     def map(self, fn, jobs, cancelled=never):
         for job in jobs:
