@@ -106,7 +106,7 @@ def batch_command(args: argparse.Namespace) -> int:
     try:
         # Opened first: a cluster that does not answer stops the run before any output exists.
         with open_executor(args.workers, args.scheduler) as executor:
-            print(f"running the jobs on {executor.description}", file=sys.stderr, flush=True)
+            print(f"Jobs run on {executor.description}", file=sys.stderr, flush=True)
             summary = run_batch(
                 args.inputs,
                 *glaciers,

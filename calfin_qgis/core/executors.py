@@ -22,15 +22,14 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures as cf
+import importlib
 import logging
 import multiprocessing
 import os
 import signal
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import Cancelled, InputError
@@ -137,10 +136,14 @@ def _init_worker(threads: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _import(module: str) -> None:
+    importlib.import_module(module)
+
+
 def worker_python() -> str:
-    """The interpreter for worker processes: inside QGIS ``sys.executable`` is QGIS itself."""
-    if Path(sys.executable).name.lower().startswith("python"):
-        return sys.executable
+    """The interpreter for worker processes: QGIS's own Python. Inside QGIS
+    ``sys.executable`` is the QGIS program, or whatever ``python3`` is first on PATH (another
+    Python whose standard library breaks QGIS's numpy); ``deps`` knows how to find it."""
     from .. import deps
 
     return deps.python_executable()
@@ -183,11 +186,26 @@ class LocalProcesses(Executor):
         self.pool.shutdown(wait=True, cancel_futures=True)
         self.pool = None
 
+    def _check_workers(self, fn: JobFunction) -> None:
+        """A worker that cannot import the job function dies on every job with no reason
+        given: import it once first, where an error comes back with its message."""
+        try:
+            self.pool.submit(_import, fn.__module__).result()
+        except Exception as err:  # noqa: BLE001 - whatever the import raised, or a dead worker
+            raise InputError(
+                f"The worker processes ({worker_python()}) cannot import {fn.__module__}: "
+                f"{error_reason(err)}. Run with 1 worker (in this process), or fix that "
+                "Python's packages."
+            ) from err
+
     def map(self, fn, jobs, cancelled=never):
         pending = iter(jobs)
         suspects: collections.deque = collections.deque()  # jobs lost once to a dead worker
         running: dict[cf.Future, tuple[Any, bool]] = {}  # future → (job, is a retry)
-        pool = self.pool or self._fresh_pool()
+        if self.pool is None:
+            self._fresh_pool()
+            self._check_workers(fn)
+        pool = self.pool
         limit = 2 * self.workers
         while True:
             while not cancelled() and len(running) < (1 if suspects else limit):
@@ -203,6 +221,8 @@ class LocalProcesses(Executor):
                 break
             broken = False
             for future in done:
+                if cancelled():  # nothing more after a cancel: the caller has stopped
+                    break
                 job, retry = running.pop(future)
                 err = future.exception()
                 if isinstance(err, cf.process.BrokenProcessPool):
@@ -334,6 +354,8 @@ class DaskCluster(Executor):
             if cancelled():
                 break
             for future in done:
+                if cancelled():
+                    break
                 # A result lost with its worker before it was fetched is computed again.
                 if future.status in ("finished", "error", "cancelled"):
                     yield running.pop(future), self._outcome(future)

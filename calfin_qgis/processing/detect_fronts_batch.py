@@ -19,6 +19,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
+from ..core.executors import cpu_count, open_executor
 from . import parameters as params
 from .base import (
     EXTRACTION_HELP,
@@ -51,6 +52,10 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
         "Filters: START_DATE and END_DATE (YYYY-MM-DD), SENSORS (e.g. LC08,LE07), "
         "MAX_CLOUD (%, where the scene's metadata gives it). FLOW applies to every glacier "
         "whose FLOW_FIELD value is empty.",
+        "WORKERS (default: the number of cores) runs that many jobs at once, each in its "
+        "own Python process with its share of the cores; progress and cancel work as with "
+        "one. For a Dask cluster use the shell: python -m calfin_qgis.core batch "
+        "--scheduler.",
         FLOW_HELP,
         RESAMPLE_HELP,
         INFERENCE_HELP,
@@ -113,6 +118,16 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
                 "OUT_CRS", "CRS of the fronts (default: the polygons')", optional=True
             )
         )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "WORKERS",
+                "Worker processes (1: in QGIS's own process)",
+                QgsProcessingParameterNumber.Integer,
+                cpu_count(),
+                False,
+                1,
+            )
+        )
         params.add_inference(self)
         add_extraction(self)
         self.addParameter(
@@ -133,17 +148,20 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
         source = self.parameterAsSource(parameters, "CLIP", context)
         output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
         progress, cancelled = progress_callbacks(feedback)
-        summary = run_batch(
-            [self.parameterAsFile(parameters, "FOLDER", context)],
-            self.glaciers(parameters, context, source),
-            source.sourceCrs().toWkt(),
-            output,
-            self.template(parameters, context),
-            filters=self.filters(parameters, context),
-            progress=progress,
-            cancelled=cancelled,
-            log=feedback_log(feedback),
-        )
+        with open_executor(self.parameterAsInt(parameters, "WORKERS", context)) as executor:
+            feedback.pushInfo(f"Jobs run on {executor.description}")
+            summary = run_batch(
+                [self.parameterAsFile(parameters, "FOLDER", context)],
+                self.glaciers(parameters, context, source),
+                source.sourceCrs().toWkt(),
+                output,
+                self.template(parameters, context),
+                filters=self.filters(parameters, context),
+                progress=progress,
+                cancelled=cancelled,
+                log=feedback_log(feedback),
+                executor=executor,
+            )
         feedback.pushInfo(f"{output}: {summary.text}")
         if summary.cancelled:
             feedback.pushWarning(

@@ -35,20 +35,20 @@ class CancelAfterFirstJob(QgsProcessingFeedback):
             self.cancel()
 
 
+@pytest.mark.parametrize("workers", [1, 2], ids=["in QGIS", "2 worker processes"])
 def test_batch_algorithm_cancel_and_resume_give_the_uninterrupted_layer(
-    batch_reference, tmp_path
+    batch_reference, tmp_path, workers
 ) -> None:
     import processing
 
     output = tmp_path / "fronts.gpkg"
+    params = batch_params(batch_reference, output, WORKERS=workers)
     feedback = CancelAfterFirstJob()
-    first = processing.run(
-        "calfin:detect_fronts_batch", batch_params(batch_reference, output), feedback=feedback
-    )
+    first = processing.run("calfin:detect_fronts_batch", params, feedback=feedback)
     assert feedback.isCanceled() and first["OUTPUT"] == str(output)
     assert len(fronts(output)) <= 1  # the job written before the cancel is kept
 
-    result = processing.run("calfin:detect_fronts_batch", batch_params(batch_reference, output))
+    result = processing.run("calfin:detect_fronts_batch", params)
     assert fronts(output) == fronts(batch_reference["output"])
     layer = QgsVectorLayer(f"{output}|layername=fronts")
     assert layer.crs().authid() == "EPSG:3413"

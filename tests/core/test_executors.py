@@ -129,8 +129,11 @@ def test_a_job_that_kills_its_worker_twice_is_reported_and_the_others_finish(tmp
 def test_cancel_stops_the_running_jobs_and_keeps_what_finished(tmp_path) -> None:
     jobs = [(str(tmp_path), "quick", 0.0)] + sleepy_jobs(tmp_path, 6, seconds=600)
     seen = []
+    def cancelled() -> bool:  # once the quick job is in and a long one runs
+        return bool(seen) and any(tmp_path.glob("job*.pid"))
+
     with open_executor(workers=2) as pool:
-        for _job, outcome in pool.map(pid_then_sleep, jobs, cancelled=lambda: bool(seen)):
+        for _job, outcome in pool.map(pid_then_sleep, jobs, cancelled=cancelled):
             seen.append(outcome)
     assert seen == ["quick"]
     workers = {int(f.suffixes[0][1:]) for f in tmp_path.glob("job*.pid")}
@@ -226,3 +229,12 @@ def test_inside_qgis_the_workers_run_qgis_python_not_the_qgis_program(monkeypatc
     assert Path(python).name.startswith("python") and Path(python).exists()
     with open_executor(workers=2) as pool:
         assert dict(pool.map(square, [2, 3])) == {2: 4, 3: 9}
+
+
+def test_workers_that_cannot_import_the_job_function_are_a_clear_error() -> None:
+    from tests.core.parent_only import job
+
+    with open_executor(workers=2) as pool, pytest.raises(InputError) as error:
+        next(pool.map(job, [1, 2]))
+    assert "cannot import tests.core.parent_only" in str(error.value)
+    assert "a_package_only_the_parent_has" in str(error.value)
