@@ -15,7 +15,6 @@ Usage: python scripts/bench_batch.py [--jobs 24] [--fronts 1000] [--no-dask]
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 import resource
 import sys
@@ -25,27 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from calfin_qgis.core import executors, io  # noqa: E402
-from calfin_qgis.core.model import load_model  # noqa: E402
-from calfin_qgis.core.pipeline import DetectOptions, extract, front_records, segment  # noqa: E402
+from calfin_qgis.core import executors  # noqa: E402
+from calfin_qgis.core.batch import BatchJob, detect  # noqa: E402
+from calfin_qgis.core.jobs import DetectJob  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "frontlearning" / "train" / "images"
 SAMPLES = ROOT / "tests" / "data" / "frontlearning" / "images"
-
-
-@functools.lru_cache(maxsize=1)
-def _model():
-    return load_model(None, "cpu")[0]
-
-
-def detect(path: str, cancelled=executors.never) -> list[dict]:
-    """One job: the fronts of a scene as records with WKB geometry (what a worker returns)."""
-    model = _model()
-    scene = io.open_scene(path, 1)
-    options = DetectOptions()
-    result = segment(model, scene, options, cancelled=cancelled)
-    records = front_records(extract(result, options, result.timer), scene, model.info.source)
-    return [record | {"geometry": record["geometry"].wkb} for record in records]
 
 
 def synthetic_front(index: int, _cancelled=None) -> list[dict]:
@@ -56,23 +40,26 @@ def synthetic_front(index: int, _cancelled=None) -> list[dict]:
     return [{"geometry": line.wkb, "image_id": f"scene{index}", "confidence": 0.9}]
 
 
-def scenes(count: int) -> list[str]:
+def scene_jobs(count: int) -> list[BatchJob]:
+    """The batch's own jobs (default settings, whole scene) on ``count`` real scenes."""
     found = sorted(SHARED.glob("*.png")) or sorted(SAMPLES.glob("*.png"))
-    return [str(found[i % len(found)]) for i in range(count)]
+    paths = [str(found[i % len(found)]) for i in range(count)]
+    return [BatchJob(path, Path(path).stem, DetectJob(path)) for path in paths]
 
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def throughput(label: str, pool: executors.Executor, jobs: list[str], warmup: int) -> float:
+def throughput(label: str, pool: executors.Executor, jobs: list[BatchJob], warmup: int) -> float:
     """Jobs per minute of ``pool`` on ``jobs`` after a start-up round of ``warmup`` jobs."""
     start = time.perf_counter()
     for _, outcome in pool.map(detect, jobs[:warmup]):
         if isinstance(outcome, executors.Failed):
             print(f"  {label}: a job failed: {outcome.reason}")
     ready = time.perf_counter()
-    fronts = sum(len(o) for _, o in pool.map(detect, jobs) if not isinstance(o, executors.Failed))
+    outcomes = [o for _, o in pool.map(detect, jobs)]
+    fronts = sum(len(o.records) for o in outcomes if not isinstance(o, executors.Failed))
     seconds = time.perf_counter() - ready
     rate = 60 * len(jobs) / seconds
     print(
@@ -105,10 +92,10 @@ def main() -> int:
     args = parser.parse_args()
 
     os.environ.pop(executors.THREADS_ENV, None)
-    jobs = scenes(args.jobs)
+    jobs = scene_jobs(args.jobs)
     print(
-        f"\n== batch executors: {len(jobs)} jobs ({Path(jobs[0]).parent}, "
-        f"{len(set(jobs))} distinct scenes), {executors.cpu_count()} cores"
+        f"\n== batch executors: {len(jobs)} jobs ({Path(jobs[0].source).parent}, "
+        f"{len({job.source for job in jobs})} distinct scenes), {executors.cpu_count()} cores"
     )
     # The client's memory first, before this process loads a model itself (1 worker).
     rates = {}
