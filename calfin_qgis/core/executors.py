@@ -92,7 +92,8 @@ def threads_per_worker(workers: int) -> int:
 
 
 class Executor:
-    """Runs ``fn(job)`` for many jobs; a context manager that releases its workers on exit."""
+    """Runs ``fn(job, cancelled)`` for many jobs; a context manager that releases its workers
+    on exit."""
 
     description = ""
 
@@ -228,13 +229,7 @@ class LocalProcesses(Executor):
                 if isinstance(err, cf.process.BrokenProcessPool):
                     broken = True
                     if retry:
-                        yield (
-                            job,
-                            Failed(
-                                "its worker process died while running it, also when it ran alone "
-                                "on the retry (killed, or out of memory?)"
-                            ),
-                        )
+                        yield job, Failed(DIED_TWICE)
                     else:
                         suspects.append(job)
                 else:
@@ -248,6 +243,10 @@ class LocalProcesses(Executor):
 
 
 _END = object()
+DIED_TWICE = (
+    "its worker process died while running it, also when it ran alone on the retry (killed, "
+    "or out of memory?)"
+)
 
 
 def dask_module():
@@ -288,9 +287,12 @@ class DaskCluster(Executor):
             workers = workers or cpu_count()
             # A dying worker counts against every task assigned to it, so each worker is given
             # only the task it runs (saturation 1.0): a retry then blames just that task.
+            # Workers do not sample their own stacks every 10 ms (Dask's profiler): the cores
+            # are the jobs'.
             settings = {
                 "distributed.scheduler.allowed-failures": 1,
                 "distributed.scheduler.worker-saturation": 1.0,
+                "distributed.worker.profile.enabled": False,
             }
             with dask.config.set(settings):
                 self.cluster = distributed.LocalCluster(
@@ -306,7 +308,8 @@ class DaskCluster(Executor):
             address = scheduler
             self.description = f"the Dask scheduler at {scheduler}"
         try:
-            self.client = distributed.Client(address, timeout=timeout, set_as_default=False)
+            # the default client, which distributed.wait() uses
+            self.client = distributed.Client(address, timeout=timeout)
         except (OSError, TimeoutError) as err:
             self.close()
             raise InputError(
@@ -314,7 +317,6 @@ class DaskCluster(Executor):
                 "Start one there (dask scheduler, then dask worker on each machine), check "
                 "the address and port, or use 'local' for a cluster on this machine."
             ) from err
-        self.workers = workers
 
     def close(self, stop_running: bool = False) -> None:
         client, self.client = getattr(self, "client", None), None
@@ -342,12 +344,8 @@ class DaskCluster(Executor):
             if not running or cancelled():
                 break
             try:
-                # distributed.wait() of this client (the module function takes the default one)
-                done, _ = self.client.sync(
-                    distributed.client._wait,
-                    list(running),
-                    timeout=POLL_SECONDS,
-                    return_when="FIRST_COMPLETED",
+                done, _ = distributed.wait(
+                    list(running), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED"
                 )
             except TimeoutError:
                 continue
