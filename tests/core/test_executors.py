@@ -129,6 +129,7 @@ def test_a_job_that_kills_its_worker_twice_is_reported_and_the_others_finish(tmp
 def test_cancel_stops_the_running_jobs_and_keeps_what_finished(tmp_path) -> None:
     jobs = [(str(tmp_path), "quick", 0.0)] + sleepy_jobs(tmp_path, 6, seconds=600)
     seen = []
+
     def cancelled() -> bool:  # once the quick job is in and a long one runs
         return bool(seen) and any(tmp_path.glob("job*.pid"))
 
