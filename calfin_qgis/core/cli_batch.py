@@ -59,8 +59,9 @@ def add_parser(sub) -> None:
     batch.add_argument(
         "--workers",
         type=number(int, 1),
-        help="worker processes, each with its share of the cores (default: one per core, "
-        f"{cpu_count()} here; 1: in this process); with --scheduler local, the cluster's",
+        default=cpu_count(),
+        help="worker processes, each with its share of the cores (default: one per core; 1: "
+        "in this process); with --scheduler local, the cluster's",
     )
     batch.add_argument(
         "--scheduler",
