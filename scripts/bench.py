@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from calfin_qgis.core import io, schema  # noqa: E402
 from calfin_qgis.core.model import default_model_path, load_model  # noqa: E402
-from calfin_qgis.core.pipeline import DetectOptions, extract, front_records, segment  # noqa: E402
+from calfin_qgis.core.picking import extract  # noqa: E402
+from calfin_qgis.core.pipeline import DetectOptions, front_records, segment  # noqa: E402
 from calfin_qgis.core.timing import StageTimer  # noqa: E402
 
 DATA = ROOT / "bench_data"

@@ -43,7 +43,8 @@ from calfin_qgis.core.metrics import (  # noqa: E402
 )
 from calfin_qgis.core.model import Model, load_model  # noqa: E402
 from calfin_qgis.core.naming import scene_id  # noqa: E402
-from calfin_qgis.core.pipeline import DetectOptions, extract, segment  # noqa: E402
+from calfin_qgis.core.picking import extract  # noqa: E402
+from calfin_qgis.core.pipeline import DetectOptions, segment  # noqa: E402
 
 LABEL_PIXEL_M = 40.0
 """The plausible grid a scaled image is put on (FrontLearning subsets are 30-50 m)."""

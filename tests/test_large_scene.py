@@ -160,7 +160,8 @@ def test_region_wise_extraction_matches_whole_array() -> None:
     import numpy as np
 
     from calfin_qgis.core.extract import extract_fronts
-    from calfin_qgis.core.pipeline import DetectOptions, extract_by_region
+    from calfin_qgis.core.picking import extract_by_region
+    from calfin_qgis.core.pipeline import DetectOptions
 
     edge = np.zeros((300, 400), dtype=np.float32)
     rows = np.arange(400)

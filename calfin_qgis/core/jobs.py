@@ -15,18 +15,12 @@ from dataclasses import dataclass, field
 
 from . import io, products, reproject
 from .errors import InputError
+from .grid import averaging_text, scene_warnings
 from .infer import IsCancelled, Progress
 from .model import Model, ModelInfo, default_model_path, load_model
-from .pipeline import (
-    DetectOptions,
-    SegmentResult,
-    averaging_text,
-    extract,
-    front_records,
-    scene_metadata,
-    scene_warnings,
-    segment,
-)
+from .picking import extract
+from .pipeline import DetectOptions, SegmentResult, front_records, segment
+from .scene_identity import scene_metadata
 
 Log = Callable[[str, str], None]
 """Receives ("info" | "warning", text) as the job goes, for a log the user reads live."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import time
@@ -12,19 +11,17 @@ import numpy as np
 
 from . import contract, io, products, reproject, sanity, schema
 from .errors import Cancelled, InputError
-from .extract import Front, extract_fronts, front_regions, fronts_in_mask, side_contrast
+from .extract import Front
+from .grid import model_grid
 from .infer import FLOWS, IsCancelled, Progress, estimate_flow, flow_turns, predict_scene
 from .model import Model
+from .scene_identity import SOURCE_KEY, scene_metadata, scene_name, scene_tags
 from .timing import StageTimer
 
 LOG = logging.getLogger(__name__)
 
 WINDOW_STATS_LIMIT = 16_000_000
 """Windows up to this many pixels get stretch limits from a full read, larger from an overview."""
-
-EXTRACT_WHOLE_LIMIT = 16_000_000
-"""Windows up to this many pixels are extracted at once (about 22 bytes a pixel); larger ones
-(a full Landsat scene) one region above the threshold at a time, in bounded memory."""
 
 
 @dataclass(frozen=True)
@@ -100,73 +97,6 @@ def resolve_clip(options: DetectOptions, scene: io.Scene):
         transform = reproject.transformation(options.clip_crs_wkt, scene.crs_wkt)
         clip = wkb.loads(reproject.transformed(clip, transform))
     return io.search_area(clip)
-
-
-def _rotated(scene: io.Scene) -> bool:
-    return scene.geotransform[2] != 0 or scene.geotransform[4] != 0
-
-
-def _finest_edge(scene: io.Scene) -> float:
-    """The shorter pixel edge in map units (a 40 x 10 m pixel is as fine as 10 m)."""
-    return min(scene.pixel_edges)
-
-
-def model_grid(scene: io.Scene, pixel_size_m: float) -> io.Scene:
-    """The scene averaged to the model's training pixel size when its pixels are much finer.
-
-    The network learnt fronts at 30-50 m; on a 15 m panchromatic band they are two to
-    three times wider than anything it saw, and it misses many (see the model card).
-    Scenes without a metric CRS, rotated grids (``resolution_warning`` says so) and
-    ``calfin:preprocess`` output (already on its grid) are kept as they are.
-    """
-    if (
-        scene.preprocessed
-        or not scene.units_are_metres
-        or _rotated(scene)
-        or _finest_edge(scene) >= contract.FINE_PIXEL_FRACTION * pixel_size_m
-    ):
-        return scene
-    return io.resampled(scene, pixel_size_m, scene_tags(scene))
-
-
-def resolution_warning(scene: io.Scene, pixel_size_m: float) -> str | None:
-    """What to do when the scene's pixels are not what the network learnt and the pipeline
-    cannot average them itself (geographic CRS, rotated grid), or None."""
-    if scene.preprocessed or not scene.crs_wkt:
-        return None
-    warp = f"gdalwarp -t_srs <projected CRS> -tr {pixel_size_m:g} {pixel_size_m:g} -r average"
-    if not scene.units_are_metres:
-        return (
-            "The scene's CRS is not projected in metres: the network learnt fronts on square "
-            f"pixels of about {pixel_size_m:g} m, and lengths need metres. Warp the scene first "
-            f"({warp} in.tif out.tif, e.g. EPSG:3413 in Greenland)."
-        )
-    if _rotated(scene) and _finest_edge(scene) < contract.FINE_PIXEL_FRACTION * pixel_size_m:
-        return (
-            f"The scene's grid is rotated, so its {_finest_edge(scene):g} m pixels are not "
-            f"averaged to the network's {pixel_size_m:g} m: warp it north-up first "
-            f"({warp} in.tif out.tif)."
-        )
-    return None
-
-
-def scene_warnings(scene: io.Scene, pixel_size_m: float, resample: bool) -> list[str]:
-    """What the user should know about a scene before its long run (CLI and algorithms);
-    ``pixel_size_m`` is the model's, ``resample`` whether fine scenes are averaged to it."""
-    warnings = [io.georeference_warning(scene)]
-    if resample:
-        warnings.append(resolution_warning(scene, pixel_size_m))
-    return [warning for warning in warnings if warning]
-
-
-def averaging_text(before: io.Scene, after: io.Scene) -> str | None:
-    """A line for the log when the pipeline averaged the scene to the model's grid."""
-    if before.geotransform == after.geotransform:
-        return None
-    return (
-        f"Scene pixels averaged from {io.pixel_text(before)} to {io.pixel_text(after)}, the "
-        "model's training scale; the outputs are on that grid (RESAMPLE)."
-    )
 
 
 def window_limits(
@@ -316,35 +246,6 @@ def identity_warning(scene: io.Scene, glacier_id: str) -> str | None:
     )
 
 
-SCENE_KEY = "CALFIN_SCENE"
-SOURCE_KEY = "CALFIN_SOURCE"
-METADATA_KEY = "CALFIN_SCENE_METADATA"
-"""calfin's own rasters (probabilities, preprocess output, the averaged scene) carry their
-scene's file name and metadata (``products.SceneMetadata`` as JSON) under these keys."""
-
-
-def scene_name(scene: io.Scene) -> str:
-    """The original scene's file name: recorded in calfin's own outputs, else the file's."""
-    return io.read_metadata(scene.path).get(SCENE_KEY) or os.path.basename(scene.path)
-
-
-def scene_metadata(scene: io.Scene) -> products.SceneMetadata:
-    """The original scene's product id, date, sensor, path/row and cloud cover: recorded in
-    calfin's own rasters, else from the product the file lies in or its file name
-    (``products.scene_metadata``); older calfin rasters give their scene's file name's."""
-    tags = io.read_metadata(scene.path)
-    if METADATA_KEY in tags:
-        return products.SceneMetadata.from_json(tags[METADATA_KEY])
-    if SCENE_KEY in tags:
-        return products.name_metadata(tags[SCENE_KEY])
-    return products.scene_metadata(scene.path)
-
-
-def scene_tags(scene: io.Scene) -> dict[str, str]:
-    """The raster metadata items by which calfin's outputs remember ``scene``."""
-    return {SCENE_KEY: scene_name(scene), METADATA_KEY: scene_metadata(scene).to_json()}
-
-
 def write_probabilities(path: str, result: SegmentResult, info, overwrite: bool) -> None:
     """The probability raster on the processed window's grid, NaN on nodata.
 
@@ -398,138 +299,6 @@ def front_records(
         }
         for front in fronts
     ]
-
-
-def extract(result: SegmentResult, options: DetectOptions, timer: StageTimer) -> list[Front]:
-    """The fronts of a segmentation: every piece, then ``select_fronts``."""
-    edge = result.probs[0]
-    with timer.stage("extract"):
-        if edge.size > EXTRACT_WHOLE_LIMIT:
-            pieces = extract_by_region(
-                edge, result.geotransform, options, search_mask=result.search_mask
-            )
-        else:
-            pieces = extract_fronts(
-                np.nan_to_num(edge, nan=0.0),
-                result.geotransform,
-                threshold=options.threshold,
-                low_threshold=options.low_threshold,
-                search_mask=result.search_mask,
-                min_length_px=options.min_length_px,
-                simplify_px=options.simplify_px,
-            )
-        ice = result.probs[1] if len(result.probs) > 1 else None
-        return select_fronts(pieces, ice, options)
-
-
-def select_fronts(pieces: list[Front], ice: np.ndarray | None, options: DetectOptions):
-    """The longest piece, plus the others that separate ice from ocean (``side_contrast``).
-
-    A front is often found in several pieces; shorter traces along fjord walls or inside the
-    mélange have ice (or no ice) on both sides. Chosen on the held-out validation glacier:
-    keeping the pieces with contrast >= 0.5 lowered its mean error from 8.8 to 7.2 px.
-    Without the ice channel only the longest piece is kept.
-    """
-    if not pieces:
-        return []
-    kept = [pieces[0]]
-    if ice is not None:
-        kept += [p for p in pieces[1:] if side_contrast(p.pixels, ice) >= options.min_contrast]
-    return kept[: options.max_fronts]
-
-
-def _path_length(pixels: np.ndarray) -> float:
-    return float(np.hypot(*np.diff(pixels, axis=0).T).sum()) if len(pixels) > 1 else 0.0
-
-
-def extract_by_region(
-    edge: np.ndarray,
-    geotransform: io.GeoTransform,
-    options: DetectOptions,
-    search_mask: np.ndarray | None = None,
-) -> list[Front]:
-    """``fronts_in_mask`` run on each 8-connected region of ``front_mask`` in turn.
-
-    Regions are independent for skeletonization, so memory follows the largest region rather
-    than the window: on a full 8,000 x 8,000 scene the whole-array way needed about 1.5 GB on
-    top of the probabilities (a float copy and an integer pixel index of the scene's size). The
-    fronts are the same except where a region's skeleton has loops: the spanning tree breaks
-    ties by pixel numbering, which changes when other regions are left out.
-    """
-    from scipy import ndimage
-
-    labels, keep = front_regions(edge, options.threshold, options.low_threshold, search_mask)
-    boxes = []
-    for label, found in enumerate(ndimage.find_objects(labels), start=1):
-        if found is not None and keep[label]:
-            rows = slice(max(0, found[0].start - 1), min(edge.shape[0], found[0].stop + 1))
-            cols = slice(max(0, found[1].start - 1), min(edge.shape[1], found[1].stop + 1))
-            boxes.append((label, rows, cols))
-    # the largest box last, with the scene-size label array already freed
-    boxes.sort(key=lambda box: (box[1].stop - box[1].start) * (box[2].stop - box[2].start))
-    fronts: list[Front] = []
-    for i, (label, rows, cols) in enumerate(boxes):
-        own = labels[rows, cols] == label
-        if i == len(boxes) - 1:
-            del labels
-        # a path of length L visits at least L / sqrt(2) + 1 pixels
-        if (own.sum() - 1) * np.sqrt(2) < options.min_length_px - 1e-9:
-            continue
-        offset = np.array([rows.start, cols.start], dtype=np.float64)
-        for front in fronts_in_mask(
-            own,
-            edge[rows, cols],
-            io.Window(cols.start, rows.start, 0, 0).geotransform(geotransform),
-            options.min_length_px,
-            options.simplify_px,
-        ):
-            fronts.append(dataclasses.replace(front, pixels=front.pixels + offset))
-    fronts.sort(key=lambda front: -_path_length(front.pixels))
-    return fronts
-
-
-def check_edge_band(scene: io.Scene) -> None:
-    """Refuse the rasters that look like probabilities but are not the front edge."""
-    name = os.path.basename(scene.path)
-    if scene.preprocessed:
-        raise InputError(
-            f"{name} is calfin:preprocess output (the network's input), not probabilities. "
-            "Run calfin:segment on it and extract the fronts from that output."
-        )
-    if io.band_description(scene) == "mask":
-        raise InputError(
-            f"Band {scene.band} of {name} is the ice/ocean mask. The fronts come from the "
-            "front-edge probability: choose band 1."
-        )
-
-
-def extract_from_raster(
-    path: str, band: int, options: DetectOptions, timer: StageTimer | None = None
-) -> tuple[io.Scene, list[Front]]:
-    """Front lines from a probability raster written by ``segment`` (edge in ``band``)."""
-    timer = timer or StageTimer()
-    scene = io.open_scene(path, band)
-    check_edge_band(scene)
-    geometry = resolve_clip(options, scene)
-    window = io.polygon_window(geometry, scene, 0) if geometry is not None else scene.full_window
-    with timer.stage("read"):
-        values, valid = scene.read(window)
-    edge = np.where(valid, values.astype(np.float32), 0.0)
-    if np.nanmax(edge, initial=0.0) > 1.0 or np.nanmin(edge, initial=0.0) < 0.0:
-        raise InputError(
-            f"Band {band} of {os.path.basename(path)} is not a probability (values outside "
-            "0-1). Use the output of calfin:segment, edge band 1."
-        )
-    probs = edge[None]
-    if band == 1:  # calfin:segment's layout: edge in band 1, ice in band 2
-        try:
-            ice, _ = io.open_scene(path, 2).read(window)
-            probs = np.stack([edge, ice.astype(np.float32)])
-        except InputError:
-            pass
-    mask = io.polygon_mask(geometry, window, scene.geotransform) if geometry is not None else None
-    result = SegmentResult(scene, window, probs, mask, 0.0, timer)
-    return scene, extract(result, options, timer)
 
 
 def preprocess_scene(

@@ -38,12 +38,9 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
 
     def compute(self, parameters, context, feedback) -> dict:
         from ..core import io
-        from ..core.pipeline import (
-            SOURCE_KEY,
-            DetectOptions,
-            extract_from_raster,
-            front_records,
-        )
+        from ..core.picking import extract_from_raster
+        from ..core.pipeline import DetectOptions, front_records
+        from ..core.scene_identity import SOURCE_KEY
 
         check_file_destinations(destination(parameters, "OUTPUT"))
         layer, path, band = params.scene_inputs(self, parameters, context)

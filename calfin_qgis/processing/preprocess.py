@@ -29,7 +29,8 @@ class PreprocessAlgorithm(CalfinAlgorithm):
 
     def compute(self, parameters, context, feedback) -> dict:
         from ..core import contract, io
-        from ..core.pipeline import averaging_text, preprocess_scene, scene_warnings
+        from ..core.grid import averaging_text, scene_warnings
+        from ..core.pipeline import preprocess_scene
 
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         check_file_destinations(output, geotiff=True)

@@ -10,15 +10,10 @@ from osgeo import gdal, ogr, osr
 
 from calfin_qgis.core import io, schema
 from calfin_qgis.core.errors import InputError
-from calfin_qgis.core.pipeline import (
-    DetectOptions,
-    extract,
-    front_records,
-    model_grid,
-    scene_name,
-    scene_warnings,
-    segment,
-)
+from calfin_qgis.core.grid import model_grid, scene_warnings
+from calfin_qgis.core.picking import extract
+from calfin_qgis.core.pipeline import DetectOptions, front_records, segment
+from calfin_qgis.core.scene_identity import scene_name
 
 from .fakes import dark_is_edge, fake_model
 
@@ -251,7 +246,7 @@ def test_scenes_the_pipeline_cannot_average_get_a_warning(tmp_path: Path) -> Non
 
 
 def test_averaging_is_reported_with_both_pixel_edges(tmp_path: Path) -> None:
-    from calfin_qgis.core.pipeline import averaging_text
+    from calfin_qgis.core.grid import averaging_text
 
     thin = regrid(write_fine_scene(tmp_path / "t.tif", 10.0), (ORIGIN[0], 40, 0, ORIGIN[1], 0, -10))
     scene = io.open_scene(thin)

@@ -14,7 +14,8 @@ from osgeo import gdal, ogr
 
 from calfin_qgis.core import bands, cli, io, products
 from calfin_qgis.core.errors import InputError
-from calfin_qgis.core.pipeline import model_grid, scene_metadata
+from calfin_qgis.core.grid import model_grid
+from calfin_qgis.core.scene_identity import scene_metadata
 from tests import products as made
 from tests.conftest import SAMPLE_SCENE
 

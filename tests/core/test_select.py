@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from calfin_qgis.core.extract import extract_fronts, side_contrast
-from calfin_qgis.core.pipeline import DetectOptions, select_fronts
+from calfin_qgis.core.picking import select_fronts
+from calfin_qgis.core.pipeline import DetectOptions
 
 UNIT = (0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
 
