@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from calfin_qgis.core import io, schema  # noqa: E402
+from calfin_qgis.core import io, schema, vectors  # noqa: E402
 from calfin_qgis.core.model import default_model_path, load_model  # noqa: E402
 from calfin_qgis.core.picking import extract  # noqa: E402
 from calfin_qgis.core.pipeline import DetectOptions, front_records, segment  # noqa: E402
@@ -89,7 +89,7 @@ def run_pipeline(model, path: Path, options: DetectOptions, folder: Path) -> dic
         fronts = extract(result, options, timer)
         with timer.stage("write"):
             records = front_records(fronts, scene, model.info.source)
-            io.write_fronts(
+            vectors.write_fronts(
                 folder / "fronts.gpkg", records, schema.FRONT_FIELDS, scene.crs_wkt, overwrite=True
             )
         total = time.perf_counter() - start

@@ -24,7 +24,7 @@ from osgeo import gdal, osr
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from calfin_qgis.core import io, naming, schema  # noqa: E402
+from calfin_qgis.core import io, naming, schema, vectors  # noqa: E402
 from calfin_qgis.core.extract import extract_fronts  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -157,7 +157,7 @@ def main() -> None:
         }
         for front in fronts
     ]
-    io.write_fronts(
+    vectors.write_fronts(
         OUT / f"{SCENE}_Front.gpkg", records, schema.FRONT_FIELDS, srs.ExportToWkt(), overwrite=True
     )
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from osgeo import ogr
 
-from . import io, reproject, schema
+from . import io, reproject, schema, vectors
 from .errors import InputError
 
 FRONTS_LAYER = "fronts"
@@ -63,9 +63,9 @@ class BatchOutput:
                 self.status.SetAttributeFilter(None)
                 for fid in old:
                     self.status.DeleteFeature(fid)
-                io.add_feature(self.status, schema.STATUS_FIELDS, row)
+                vectors.add_feature(self.status, schema.STATUS_FIELDS, row)
             for record in records:
-                io.add_feature(self.fronts, schema.FRONT_FIELDS, record)
+                vectors.add_feature(self.fronts, schema.FRONT_FIELDS, record)
         except BaseException:
             self.ds.RollbackTransaction()
             raise
@@ -77,7 +77,7 @@ class BatchOutput:
 
 def _create(path: str, crs_wkt: str) -> None:
     """An empty fronts layer and status table, moved into place only when complete."""
-    io.check_vector_name(path)
+    vectors.check_vector_name(path)
     if Path(path).suffix.lower() != ".gpkg":
         raise InputError(
             f"{Path(path).name}: the batch appends to a GeoPackage. Name the output .gpkg."
@@ -85,8 +85,8 @@ def _create(path: str, crs_wkt: str) -> None:
     with io.atomic_output(path) as tmp:
         ds = ogr.GetDriverByName("GPKG").CreateDataSource(tmp)
         srs = reproject.spatial_reference(crs_wkt) if crs_wkt else None
-        io.create_layer(ds, FRONTS_LAYER, schema.FRONT_FIELDS, srs, ogr.wkbLineString)
-        io.create_layer(ds, STATUS_LAYER, schema.STATUS_FIELDS, None, ogr.wkbNone)
+        vectors.create_layer(ds, FRONTS_LAYER, schema.FRONT_FIELDS, srs, ogr.wkbLineString)
+        vectors.create_layer(ds, STATUS_LAYER, schema.STATUS_FIELDS, None, ogr.wkbNone)
         ds.ExecuteSQL(f"CREATE INDEX status_key ON {STATUS_LAYER} (image_id, glacier_id)")
         ds = None
 

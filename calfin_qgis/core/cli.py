@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import cli_batch, io, schema, terminus_cli
+from . import cli_batch, io, schema, terminus_cli, vectors
 from .cli_args import ProgressPrinter, add_detection, detection_options
 from .errors import Cancelled, InputError
 from .jobs import DetectJob, run
@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def check_outputs(args: argparse.Namespace) -> None:
     """Before any work: output names and folders, and no output may be an input file."""
-    io.check_vector_name(args.output)
+    vectors.check_vector_name(args.output)
     if args.probabilities:
         io.check_geotiff_name(args.probabilities)
     inputs = {"scene": args.scene, "--clip": args.clip, "--model": args.model}
@@ -75,7 +75,7 @@ def detect(args: argparse.Namespace) -> int:
     with io.optional_output(args.probabilities, args.overwrite) as tmp:
         if tmp:
             write_probabilities(tmp, result.segmentation, result.model_info, overwrite=True)
-        io.write_fronts(
+        vectors.write_fronts(
             args.output,
             result.records,
             schema.FRONT_FIELDS,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from osgeo import ogr
 
-from . import io
+from . import polygons
 from .errors import InputError
 
 
@@ -25,7 +25,7 @@ class Glacier:
 
 def group_glaciers(features: Iterable[tuple[str, str | None, bytes]], name: str) -> list[Glacier]:
     """(glacier id, flow, polygon WKB) features as glaciers: features sharing an id are one
-    glacier (their union); lines or points are refused (``io.search_area``)."""
+    glacier (their union); lines or points are refused (``polygons.search_area``)."""
     from shapely import wkb
     from shapely.ops import unary_union
 
@@ -37,7 +37,7 @@ def group_glaciers(features: Iterable[tuple[str, str | None, bytes]], name: str)
     if not parts:
         raise InputError(f"{name} holds no polygon. Choose the glacier polygon layer.")
     return [
-        Glacier(glacier_id, io.search_area(unary_union(shapes), name).wkb, flows[glacier_id])
+        Glacier(glacier_id, polygons.search_area(unary_union(shapes), name).wkb, flows[glacier_id])
         for glacier_id, shapes in parts.items()
     ]
 

@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-from . import io
+from . import io, polygons
 from .errors import InputError
 from .extract import Front, extract_fronts, front_regions, fronts_in_mask, side_contrast
 from .pipeline import DetectOptions, SegmentResult, resolve_clip
@@ -130,7 +130,9 @@ def extract_from_raster(
     scene = io.open_scene(path, band)
     check_edge_band(scene)
     geometry = resolve_clip(options, scene)
-    window = io.polygon_window(geometry, scene, 0) if geometry is not None else scene.full_window
+    window = (
+        polygons.polygon_window(geometry, scene, 0) if geometry is not None else scene.full_window
+    )
     with timer.stage("read"):
         values, valid = scene.read(window)
     edge = np.where(valid, values.astype(np.float32), 0.0)
@@ -146,6 +148,10 @@ def extract_from_raster(
             probs = np.stack([edge, ice.astype(np.float32)])
         except InputError:
             pass
-    mask = io.polygon_mask(geometry, window, scene.geotransform) if geometry is not None else None
+    mask = (
+        polygons.polygon_mask(geometry, window, scene.geotransform)
+        if geometry is not None
+        else None
+    )
     result = SegmentResult(scene, window, probs, mask, 0.0, timer)
     return scene, extract(result, options, timer)

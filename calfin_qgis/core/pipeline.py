@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import contract, io, products, reproject, sanity, schema
+from . import contract, io, polygons, products, reproject, sanity, schema
 from .errors import Cancelled, InputError
 from .extract import Front
 from .grid import model_grid
@@ -90,13 +90,13 @@ def resolve_clip(options: DetectOptions, scene: io.Scene):
     if clip is None or clip == "":
         return None
     if isinstance(clip, str | os.PathLike):
-        return io.read_polygons(clip, scene.crs_wkt)
+        return polygons.read_polygons(clip, scene.crs_wkt)
     if isinstance(clip, bytes):
         from shapely import wkb
 
         transform = reproject.transformation(options.clip_crs_wkt, scene.crs_wkt)
         clip = wkb.loads(reproject.transformed(clip, transform))
-    return io.search_area(clip)
+    return polygons.search_area(clip)
 
 
 def window_limits(
@@ -148,7 +148,7 @@ def segment(
     geometry = resolve_clip(options, scene)
     tile = options.tile or model.info.tile_size
     window = (
-        io.polygon_window(geometry, scene, margin=tile // 2)
+        polygons.polygon_window(geometry, scene, margin=tile // 2)
         if geometry is not None
         else scene.full_window
     )
@@ -203,7 +203,7 @@ def segment(
     warnings = [warning for warning in warnings if warning]
     mask = None
     if geometry is not None:
-        mask = io.polygon_mask(geometry, window, scene.geotransform)
+        mask = polygons.polygon_mask(geometry, window, scene.geotransform)
     if len(probs) > 1:
         doubts += filter(None, [sanity.mask_warning(probs[1], mask)])
     seconds = time.perf_counter() - start

@@ -44,13 +44,13 @@ def _value(value):
 
 def add_records(sink, fields: QgsFields, records, geometry: bool = True) -> None:
     """Add dicts (``geometry``, shapely or WKB, + attributes) to a feature sink."""
-    from ..core import io
+    from ..core import vectors
 
     for record in records:
         feature = QgsFeature(fields)
         if geometry:
             geom = QgsGeometry()
-            geom.fromWkb(io.geometry_wkb(record["geometry"]))
+            geom.fromWkb(vectors.geometry_wkb(record["geometry"]))
             feature.setGeometry(geom)
         for name in fields.names():
             feature[name] = _value(record.get(name))

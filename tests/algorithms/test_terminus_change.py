@@ -14,7 +14,7 @@ from qgis.core import NULL, QgsProcessingException, QgsVectorLayer
 from shapely import affinity
 from shapely.geometry import LineString, Polygon
 
-from calfin_qgis.core import io, schema
+from calfin_qgis.core import schema, vectors
 from tests.conftest import ROOT, SAMPLE_FRONT
 from tests.core.test_terminus import BOX, CENTRELINE, WKT, across
 
@@ -80,7 +80,7 @@ def test_positions_change_rate_and_box_cuts_on_hand_made_fronts(tmp_path) -> Non
         front(D(2001, 7, 1), across(2000, 3000), flag=3),  # slanted: mean 2,500
         front(D(2002, 1, 1), LineString([(0, 0), (1, 1)]), glacier="g"),  # misses the box
     ]
-    io.write_fronts(fronts, records, FIELDS, WKT)
+    vectors.write_fronts(fronts, records, FIELDS, WKT)
     box, utm = utm_box()
     out = run(
         {
@@ -121,10 +121,10 @@ def test_positions_change_rate_and_box_cuts_on_hand_made_fronts(tmp_path) -> Non
 def test_errors_name_the_fix(tmp_path) -> None:
     no_date = tmp_path / "no_date.gpkg"
     fields = [f for f in FIELDS if f[0] != "date"]
-    io.write_fronts(no_date, [front(D(2000, 1, 1), across(1000))], fields, WKT)
+    vectors.write_fronts(no_date, [front(D(2000, 1, 1), across(1000))], fields, WKT)
     box = str(write_layer(tmp_path / "box.gpkg", {"g": BOX}))
     empty = tmp_path / "empty.gpkg"
-    io.write_fronts(empty, [], FIELDS, WKT)
+    vectors.write_fronts(empty, [], FIELDS, WKT)
     out = str(tmp_path / "t.gpkg")
     cases = [
         ({"INPUT": str(no_date), "BOX": box}, "no 'date' field"),
@@ -190,7 +190,7 @@ def test_jakobshavn_detected_front_sits_where_the_manual_one_does(
         front(D(2003, 7, 7), affinity.translate(geometry, 0, -300), glacier="jakobshavn_isbrae"),
     ]
     series = tmp_path / "series.gpkg"
-    io.write_fronts(series, moved, FIELDS, WKT)
+    vectors.write_fronts(series, moved, FIELDS, WKT)
     rows = table(
         run({**params, "INPUT": str(series), "OUTPUT": str(tmp_path / "s.gpkg")})["OUTPUT"]
     )
@@ -200,7 +200,7 @@ def test_jakobshavn_detected_front_sits_where_the_manual_one_does(
 
 def test_qgis_process_runs_terminus_change(tmp_path) -> None:
     fronts = tmp_path / "fronts.gpkg"
-    io.write_fronts(
+    vectors.write_fronts(
         fronts, [front(D(2000, 1, 1), across(1000)), front(D(2001, 1, 1), across(800))], FIELDS, WKT
     )
     box = write_layer(tmp_path / "box.gpkg", {"g": BOX})

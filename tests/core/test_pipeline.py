@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from osgeo import gdal, ogr, osr
 
-from calfin_qgis.core import io, schema
+from calfin_qgis.core import io, schema, vectors
 from calfin_qgis.core.errors import InputError
 from calfin_qgis.core.grid import model_grid, scene_warnings
 from calfin_qgis.core.picking import extract
@@ -54,7 +54,7 @@ def test_front_vertices_in_scene_crs_metres(tmp_path: Path) -> None:
 
     out = tmp_path / "fronts.gpkg"
     records = front_records([front], scene, "fake 0", "helheim")
-    io.write_fronts(out, records, schema.FRONT_FIELDS, scene.crs_wkt)
+    vectors.write_fronts(out, records, schema.FRONT_FIELDS, scene.crs_wkt)
     ds = ogr.Open(str(out))  # keep the datasource alive while its layer is used
     layer = ds.GetLayer(0)
     assert layer.GetSpatialRef().GetAuthorityCode(None) == "32624"

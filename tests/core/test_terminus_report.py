@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from osgeo import ogr
 
-from calfin_qgis.core import io, schema
+from calfin_qgis.core import schema, vectors
 from calfin_qgis.core.cli import main
 from calfin_qgis.core.terminus import Result, Row
 from calfin_qgis.core.terminus_report import date_ticks, summarize, write_terminus_report
@@ -86,7 +86,7 @@ def _write_inputs(folder: Path, date_field: bool = True) -> dict[str, Path]:
         )
     ]
     paths = {name: folder / f"{name}.gpkg" for name in ("fronts", "box", "centreline")}
-    io.write_fronts(paths["fronts"], fronts, fields, WKT)
+    vectors.write_fronts(paths["fronts"], fronts, fields, WKT)
     for name, geometry in (("box", BOX), ("centreline", CENTRELINE)):
         ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(paths[name]))
         srs = ogr.osr.SpatialReference(wkt=WKT)
