@@ -1,80 +1,37 @@
 """The review dock: step through auto-picked fronts, accept, reject or fix them, save, export.
 
 The widget is thin: the queue (order, filters, progress) lives in ``review_model``, edits of the
-layer in ``review_layer``, map tools in ``review_tools`` and exports in ``review_export``. Every
-action is a public method, so that the buttons, the shortcuts and the tests drive the same code.
+layer in ``review_layer``, map tools in ``review_tools`` and exports in ``review_export``. The
+dock itself is put together from mixins, one concern each: its widgets (``review_widgets``), the
+review actions (``review_actions``), the export dialogs (``review_export_dialogs``) and the map
+display (``review_display``); this module holds the layer, the queue and the dock's life cycle.
 """
 
 from __future__ import annotations
 
 import contextlib
-import enum
-import re
 from collections.abc import Callable
 from pathlib import Path
 
-import shapely
-from qgis.core import (
-    QgsCoordinateTransform,
-    QgsGeometry,
-    QgsMapLayerProxyModel,
-    QgsPointXY,
-    QgsProject,
-    QgsRasterLayer,
-    QgsRectangle,
-    QgsSettings,
-    QgsVectorLayer,
-)
-from qgis.gui import QgsCheckableComboBox, QgsDockWidget, QgsFileWidget, QgsMapLayerComboBox
-from qgis.PyQt.QtCore import Qt, pyqtSignal
-from qgis.PyQt.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
-from qgis.PyQt.QtWidgets import (
-    QAction,
-    QCheckBox,
-    QComboBox,
-    QFileDialog,
-    QFormLayout,
-    QGridLayout,
-    QLabel,
-    QLineEdit,
-    QMessageBox,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from qgis.core import QgsProject, QgsRasterLayer, QgsSettings, QgsVectorLayer
+from qgis.gui import QgsDockWidget
+from qgis.PyQt.QtCore import pyqtSignal
+from qgis.PyQt.QtGui import QCloseEvent, QShowEvent
+from qgis.PyQt.QtWidgets import QWidget
 
-from calfin_qgis.core.schema import (
-    QUAL_AUTO,
-    QUAL_AUTO_LOW_CONFIDENCE,
-    QUAL_MANUAL,
-    QUAL_MANUAL_EDITED,
-)
-
-from .review_export import LabelExport, export_fronts, export_label_images
-from .review_geometry import trim
-from .review_layer import REVIEWER_SETTING, ReviewLayer, default_reviewer
-from .review_model import ACCEPTED, EDITED, REDRAWN, REJECTED, STATUSES, ReviewQueue
+from .review_actions import ReviewActions, UnsavedChoice
+from .review_display import ReviewDisplay
+from .review_export_dialogs import ReviewExports
+from .review_layer import REVIEWER_SETTING, ReviewLayer
+from .review_model import EDITED, ReviewQueue
 from .review_scenes import SceneFinder
 from .review_tools import RedrawTool, TrimTool
+from .review_widgets import ReviewWidgets
 
-REVIEW_COMMAND = re.compile(r"Review front (-?\d+):")
-"""The text of the dock's edit commands (``ReviewLayer.apply``), to find the front undone."""
-MAX_SCENES = 8
-"""Scene layers the dock adds to the project and keeps; older ones are removed."""
-ZOOM_MARGIN = 1.3
-"""The map shows the front's bounding box enlarged by this factor."""
-QUAL_FLAGS = (QUAL_MANUAL, QUAL_MANUAL_EDITED, QUAL_AUTO, QUAL_AUTO_LOW_CONFIDENCE)
+__all__ = ["ReviewDock", "UnsavedChoice"]
 
 
-class UnsavedChoice(enum.Enum):
-    SAVE = "save"
-    DISCARD = "discard"
-    KEEP = "keep"
-    """Close the dock and leave the edits in the layer's buffer (QGIS asks on project close)."""
-    CANCEL = "cancel"
-
-
-class ReviewDock(QgsDockWidget):
+class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, QgsDockWidget):
     """Review fronts of a line layer one by one, with their scenes beneath them."""
 
     currentFrontChanged = pyqtSignal(int)  # noqa: N815 - feature id, -1 when none
@@ -110,96 +67,6 @@ class ReviewDock(QgsDockWidget):
         self._build_actions()
         QgsProject.instance().layersWillBeRemoved.connect(self._on_layers_removed)
         self.set_front_layer(self.layer_combo.currentLayer())
-
-    # --- widgets -------------------------------------------------------------------------
-
-    def _build_ui(self) -> None:
-        body = QWidget(self)
-        layout = QVBoxLayout(body)
-        form = QFormLayout()
-        self.layer_combo = QgsMapLayerComboBox(body)
-        self.layer_combo.setFilters(QgsMapLayerProxyModel.LineLayer)
-        self.layer_combo.setAllowEmptyLayer(True)
-        self.layer_combo.layerChanged.connect(self._on_layer_changed)
-        form.addRow("Fronts", self.layer_combo)
-        self.scene_folder = QgsFileWidget(body)
-        self.scene_folder.setStorageMode(QgsFileWidget.GetDirectory)
-        self.scene_folder.fileChanged.connect(self.set_scene_folder)
-        form.addRow("Scenes folder", self.scene_folder)
-        self.reviewer_edit = QLineEdit(default_reviewer(), body)
-        self.reviewer_edit.editingFinished.connect(
-            lambda: self.set_reviewer(self.reviewer_edit.text())
-        )
-        form.addRow("Reviewer", self.reviewer_edit)
-        # Several values at once; none checked shows all.
-        self.status_combo = QgsCheckableComboBox(body)
-        self.status_combo.setDefaultText("All statuses")
-        for status in STATUSES:
-            self.status_combo.addItemWithCheckState(status, Qt.Unchecked, status)
-        form.addRow("Status", self.status_combo)
-        self.qual_combo = QgsCheckableComboBox(body)
-        self.qual_combo.setDefaultText("All flags")
-        for flag in QUAL_FLAGS:
-            self.qual_combo.addItemWithCheckState(str(flag), Qt.Unchecked, flag)
-        form.addRow("qual_flag", self.qual_combo)
-        self.sort_combo = QComboBox(body)
-        for label, key in (("Layer order", "fid"), ("Date", "date"), ("Confidence", "confidence")):
-            self.sort_combo.addItem(label, key)
-        self.descending_check = QCheckBox("descending", body)
-        self.sort_combo.currentIndexChanged.connect(self._on_sort_widgets)
-        self.descending_check.toggled.connect(self._on_sort_widgets)
-        form.addRow("Sort by", self.sort_combo)
-        form.addRow("", self.descending_check)
-        layout.addLayout(form)
-        self.front_label = QLabel(body)
-        self.front_label.setWordWrap(True)
-        layout.addWidget(self.front_label)
-        self.note_label = QLabel(body)
-        """What the labeller should know: a missing scene, fields the layer lacks."""
-        self.note_label.setWordWrap(True)
-        layout.addWidget(self.note_label)
-        self.buttons = QGridLayout()
-        layout.addLayout(self.buttons)
-        self.progress_label = QLabel(body)
-        self.progress_label.setWordWrap(True)
-        layout.addWidget(self.progress_label)
-        layout.addStretch(1)
-        self.setWidget(body)
-        for combo in (self.status_combo, self.qual_combo):
-            # dataChanged: checkedItemsChanged misses setItemCheckState on QGIS 3.22
-            combo.model().dataChanged.connect(self._on_filter_widgets)
-
-    def _build_actions(self) -> None:
-        specs = (
-            ("previous", "◀ Previous", "PgUp", self.previous_front),
-            ("next", "Next ▶", "PgDown", self.next_front),
-            ("accept", "Accept", "A", self.accept_current),
-            ("reject", "Reject", "X", self.reject_current),
-            ("redraw", "Redraw", "D", self.start_redraw),
-            ("edit", "Edit vertices", "E", self.edit_vertices_current),
-            ("trim", "Split / trim", "T", self.start_trim),
-            ("undo", "Undo", "Ctrl+Alt+Z", self.undo),
-            ("redo", "Redo", "Ctrl+Alt+Y", self.redo),
-            ("save", "Save", "Ctrl+Alt+S", self.save),
-            ("export_fronts", "Export fronts…", "", self._export_fronts_dialog),
-            ("export_labels", "Export labels…", "", self._export_labels_dialog),
-        )
-        self.actions: dict[str, QAction] = {}
-        for i, (name, text, keys, slot) in enumerate(specs):
-            action = QAction(text, self)
-            if keys:
-                action.setShortcut(QKeySequence(keys))
-                action.setToolTip(f"{text} ({keys})")
-            # Shortcuts work with the focus in the dock or on the map.
-            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
-            action.triggered.connect(lambda _=False, s=slot: s())
-            self.addAction(action)
-            self.canvas.addAction(action)
-            button = QPushButton(text, self.widget())
-            button.clicked.connect(action.trigger)
-            button.setToolTip(action.toolTip())
-            self.buttons.addWidget(button, i // 2, i % 2)
-            self.actions[name] = action
 
     # --- layer and scenes ----------------------------------------------------------------
 
@@ -382,175 +249,6 @@ class ReviewDock(QgsDockWidget):
     def current_fid(self) -> int | None:
         return self.queue.current_fid
 
-    # --- review actions ------------------------------------------------------------------
-
-    def _apply(self, fid: int, action: str, geometry: QgsGeometry | None = None) -> bool:
-        """Write the review; a refusal (read-only source...) goes to the message bar."""
-        self._applying = True
-        try:
-            self.review.apply(fid, action, geometry)
-        except (RuntimeError, KeyError) as err:
-            self.iface.messageBar().pushCritical("CALFIN review", str(err).strip("'\""))
-            return False
-        finally:
-            self._applying = False
-        self.frontReviewed.emit(fid, action)
-        return True
-
-    def _review_current(self, action: str, geometry: QgsGeometry | None = None) -> bool:
-        fid = self.queue.current_fid
-        if fid is None or not self.start_review() or not self._apply(fid, action, geometry):
-            return False
-        if self.auto_advance and action in (ACCEPTED, REJECTED):
-            self.queue.step_past(fid)
-        self._sync()
-        return True
-
-    def accept_current(self) -> bool:
-        """Accept the current front as it is (an auto pick keeps qual_flag 10/13)."""
-        return self._review_current(ACCEPTED)
-
-    def reject_current(self) -> bool:
-        return self._review_current(REJECTED)
-
-    def redraw_current(self, geometry: QgsGeometry) -> bool:
-        """Replace the current front by a hand-drawn line (layer CRS): qual_flag 0."""
-        return self._review_current(REDRAWN, QgsGeometry(geometry))
-
-    def edit_current(self, geometry: QgsGeometry) -> bool:
-        """Replace the current front by an edited version of it (layer CRS): qual_flag 3."""
-        return self._review_current(EDITED, QgsGeometry(geometry))
-
-    def trim_current(self, cutter: QgsGeometry, keep_near: QgsPointXY | None = None) -> bool:
-        """Cut the current front at a point or by a line; keep the part nearest ``keep_near``.
-
-        Without ``keep_near`` the longer part is kept.
-        """
-        fid = self.queue.current_fid
-        if fid is None:
-            return False
-        line = shapely.from_wkb(bytes(self.review.geometry(fid).asWkb()))
-        near = None if keep_near is None else shapely.Point(keep_near.x(), keep_near.y())
-        kept = trim(line, shapely.from_wkb(bytes(cutter.asWkb())), near)
-        if kept.equals(line):
-            return False
-        return self.edit_current(QgsGeometry.fromWkt(kept.wkt))
-
-    def stop_tools(self) -> None:
-        """Drop a redraw or trim in progress: it belonged to the front (or layer) left."""
-        for tool in (self.redraw_tool, self.trim_tool):
-            # At QGIS exit the canvas items may be gone before the layers are removed.
-            with contextlib.suppress(RuntimeError):
-                tool.reset()
-                if self.canvas.mapTool() is tool:
-                    self.canvas.unsetMapTool(tool)
-
-    def start_redraw(self) -> None:
-        """Activate the map tool that draws a replacement for the current front."""
-        self.redraw_tool.layer = self.layer
-        self.canvas.setMapTool(self.redraw_tool)
-
-    def start_trim(self) -> None:
-        """Activate the map tool that cuts the current front (press: cut, release: keep)."""
-        self.trim_tool.layer = self.layer
-        self.canvas.setMapTool(self.trim_tool)
-
-    def edit_vertices_current(self) -> bool:
-        """Hand the current front to QGIS's vertex tool; its edits mark the front edited."""
-        fid = self.queue.current_fid
-        if fid is None or not self.start_review():
-            return False
-        layer = self.layer
-        if not layer.isEditable() and not layer.startEditing():
-            return False
-        layer.selectByIds([fid])
-        self.iface.setActiveLayer(layer)
-        self.iface.actionVertexTool().trigger()
-        return True
-
-    def undo(self) -> None:
-        """Undo the last edit and show the front it changed."""
-        if self.layer is not None:
-            stack = self.layer.undoStack()
-            self._go_to_command_front(stack.command(stack.index() - 1))
-            stack.undo()
-
-    def redo(self) -> None:
-        if self.layer is not None:
-            stack = self.layer.undoStack()
-            self._go_to_command_front(stack.command(stack.index()))
-            stack.redo()
-
-    def _go_to_command_front(self, command) -> None:
-        match = REVIEW_COMMAND.match(command.text()) if command is not None else None
-        if match:
-            self.go_to(int(match.group(1)))
-
-    @property
-    def has_unsaved_edits(self) -> bool:
-        return self.layer is not None and self.layer.isModified()
-
-    def save(self) -> bool:
-        """Write the edits to the layer's file (commitChanges)."""
-        layer = self.layer
-        if layer is None or not layer.isEditable():
-            return True
-        if not layer.commitChanges():
-            errors = "; ".join(layer.commitErrors())
-            self.iface.messageBar().pushCritical("CALFIN review", f"Saving failed: {errors}")
-            return False
-        self.saved.emit()
-        return True
-
-    def discard(self) -> None:
-        """Drop all unsaved edits."""
-        if self.layer is not None and self.layer.isEditable():
-            self.layer.rollBack()
-
-    # --- exports -------------------------------------------------------------------------
-
-    def export_fronts(self, path: str | Path) -> int:
-        """Write the accepted, edited and redrawn fronts to a GeoPackage; return how many."""
-        return export_fronts(self.layer, path) if self.layer else 0
-
-    def export_labels(self, folder: str | Path) -> LabelExport:
-        """Write label images (labels/, labels_1px/) of the kept fronts on their scenes' grids."""
-        if self.layer is None:
-            return LabelExport()
-        return export_label_images(self.layer, folder, self.scenes)
-
-    def _nothing_kept(self) -> bool:
-        """True (with a warning) when no front is accepted, edited or redrawn yet."""
-        if self.queue.kept:
-            return False
-        self.iface.messageBar().pushWarning(
-            "CALFIN review", "No front is accepted, edited or redrawn yet: nothing to export."
-        )
-        return True
-
-    def _export_fronts_dialog(self) -> None:
-        if self._nothing_kept() or not self.settle_unsaved():  # the file matches what is saved
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export reviewed fronts", "", "*.gpkg")
-        if path:
-            try:
-                count = self.export_fronts(path)
-            except (ValueError, RuntimeError) as err:
-                self.iface.messageBar().pushCritical("CALFIN review", str(err))
-                return
-            self.iface.messageBar().pushSuccess("CALFIN review", f"{count} fronts → {path}")
-
-    def _export_labels_dialog(self) -> None:
-        if self._nothing_kept() or not self.settle_unsaved():
-            return
-        folder = QFileDialog.getExistingDirectory(self, "Export label images")
-        if folder:
-            result = self.export_labels(folder)
-            text = f"{len(result.written)} label images → {folder}"
-            if result.missing_scenes:
-                text += f"; no scene found for {', '.join(result.missing_scenes)}"
-            self.iface.messageBar().pushInfo("CALFIN review", text)
-
     # --- display -------------------------------------------------------------------------
 
     def _sync(self) -> None:
@@ -573,117 +271,7 @@ class ReviewDock(QgsDockWidget):
             self._show_current()
             self.currentFrontChanged.emit(-1 if fid is None else fid)
 
-    def _show_current(self) -> None:
-        fid = self.queue.current_fid
-        if fid is None or self.layer is None:
-            return
-        self.layer.selectByIds([fid])
-        self._show_scene()
-        box = self.review.geometry(fid).boundingBox()
-        canvas_crs = self.canvas.mapSettings().destinationCrs()
-        if canvas_crs.isValid() and canvas_crs != self.layer.crs():
-            transform = QgsCoordinateTransform(self.layer.crs(), canvas_crs, QgsProject.instance())
-            box = transform.transformBoundingBox(box)
-        # A straight front has a flat box: give it some depth to show the scene around it.
-        side = max(box.width(), box.height(), 1.0) * ZOOM_MARGIN
-        center = box.center()
-        box = QgsRectangle.fromCenterAndSize(
-            center,
-            max(box.width() * ZOOM_MARGIN, side / 2),
-            max(box.height() * ZOOM_MARGIN, side / 2),
-        )
-        self.canvas.setExtent(box)
-        self.canvas.refresh()
-
-    def _show_scene(self) -> None:
-        """Show the current front's scene right below the front layer; hide other scenes."""
-        record = self.queue.current
-        if record is None or self.layer is None:
-            return
-        notes = []
-        missing = self.review.missing_front_fields()
-        if missing:
-            notes.append(
-                f"The layer has no {', '.join(missing)} field: scenes, dates and sorting need "
-                "them (calfin:detect_fronts writes them)."
-            )
-        scene = self._scene_layer(record.image_id)
-        if scene is None and record.image_id:
-            notes.append(
-                f"No scene found for {record.image_id}: pick the scenes folder, or load the "
-                "scene into the project."
-            )
-        self.note_label.setText(" ".join(notes))
-        root = QgsProject.instance().layerTreeRoot()
-        for layer_id in self._scene_layer_ids:
-            node = root.findLayer(layer_id)
-            if node is not None:
-                node.setItemVisibilityChecked(scene is not None and layer_id == scene.id())
-
-    def _scene_layer(self, image_id: str) -> QgsRasterLayer | None:
-        """The scene of ``image_id``: a project layer, or one the dock adds below the fronts
-        (keeping the last MAX_SCENES it added)."""
-        scene = self.scenes.layer_for(image_id)
-        if scene is not None:
-            return scene
-        path = self.scenes.path_for(image_id)
-        if path is None:
-            return None
-        scene = QgsRasterLayer(str(path), path.stem)
-        if not scene.isValid():
-            return None
-        project = QgsProject.instance()
-        project.addMapLayer(scene, False)
-        root = project.layerTreeRoot()
-        node = root.findLayer(self.layer.id())
-        parent = node.parent() if node else root
-        index = parent.children().index(node) + 1 if node else len(parent.children())
-        parent.insertLayer(index, scene)
-        self._scene_layer_ids.append(scene.id())
-        while len(self._scene_layer_ids) > MAX_SCENES:
-            project.removeMapLayer(self._scene_layer_ids.pop(0))
-        return scene
-
     # --- closing -------------------------------------------------------------------------
-
-    def _gui_user(self) -> bool:
-        return self.isVisible() and QGuiApplication.platformName() not in ("offscreen", "minimal")
-
-    def _ask_add_fields(self, layer: QgsVectorLayer, missing: list[str]) -> bool:
-        if not self._gui_user():
-            return True
-        answer = QMessageBox.question(
-            self,
-            "Start review",
-            f"Add the fields {', '.join(missing)} to {layer.name()}? "
-            "The review stores its results in them.",
-        )
-        return answer == QMessageBox.Yes
-
-    def _ask_unsaved(self) -> UnsavedChoice:
-        if not self._gui_user():
-            return UnsavedChoice.KEEP
-        answer = QMessageBox.question(
-            self,
-            "Unsaved review",
-            f"{self.layer.name()} has unsaved review edits. Save them?",
-            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel,
-        )
-        return {
-            QMessageBox.Save: UnsavedChoice.SAVE,
-            QMessageBox.Discard: UnsavedChoice.DISCARD,
-        }.get(answer, UnsavedChoice.CANCEL)
-
-    def settle_unsaved(self) -> bool:
-        """With unsaved edits, ask whether to save, discard or keep them; False on cancel."""
-        if not self.has_unsaved_edits:
-            return True
-        choice = self.ask_unsaved()
-        if choice is UnsavedChoice.CANCEL or (choice is UnsavedChoice.SAVE and not self.save()):
-            return False
-        if choice is UnsavedChoice.DISCARD:
-            self.discard()
-        return True
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         if not self.settle_unsaved():

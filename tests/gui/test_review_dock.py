@@ -239,12 +239,10 @@ def test_redraw_tool_clicks_replace_the_current_front(dock, fronts_layer) -> Non
 def test_export_asks_about_unsaved_edits_first(
     dock, fronts_layer, fronts_path, tmp_path, monkeypatch
 ) -> None:
-    from calfin_qgis.gui import review_dock
+    from qgis.PyQt.QtWidgets import QFileDialog
 
     out = tmp_path / "reviewed.gpkg"
-    monkeypatch.setattr(
-        review_dock.QFileDialog, "getSaveFileName", lambda *_args: (str(out), "*.gpkg")
-    )
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args: (str(out), "*.gpkg"))
     dock.go_to(2)
     dock.accept_current()
     dock.ask_unsaved = lambda: UnsavedChoice.CANCEL
