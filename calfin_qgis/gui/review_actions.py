@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import re
+from collections.abc import Callable
 
 import shapely
 from qgis.core import QgsGeometry, QgsPointXY, QgsVectorLayer
@@ -16,7 +17,7 @@ from qgis.PyQt.QtGui import QGuiApplication
 from qgis.PyQt.QtWidgets import QMessageBox
 
 from .review_geometry import trim
-from .review_model import ACCEPTED, EDITED, REDRAWN, REJECTED
+from .review_model import ACCEPTED, EDITED, REDRAWN, REJECTED, UNSURE
 
 REVIEW_COMMAND = re.compile(r"Review front (-?\d+):")
 """The text of the dock's edit commands (``ReviewLayer.apply``), to find the front undone."""
@@ -33,16 +34,21 @@ class UnsavedChoice(enum.Enum):
 class ReviewActions:
     """What the labeller does to the current front, and to the layer's edits."""
 
-    def _apply(self, fid: int, action: str, geometry: QgsGeometry | None = None) -> bool:
-        """Write the review; a refusal (read-only source...) goes to the message bar."""
+    def _write(self, edit: Callable[[], None]) -> bool:
+        """Run a write to the layer; a refusal (read-only source...) goes to the message bar."""
         self._applying = True
         try:
-            self.review.apply(fid, action, geometry)
+            edit()
         except (RuntimeError, KeyError) as err:
             self.iface.messageBar().pushCritical("CALFIN review", str(err).strip("'\""))
             return False
         finally:
             self._applying = False
+        return True
+
+    def _apply(self, fid: int, action: str, geometry: QgsGeometry | None = None) -> bool:
+        if not self._write(lambda: self.review.apply(fid, action, geometry)):
+            return False
         self.frontReviewed.emit(fid, action)
         return True
 
@@ -50,7 +56,7 @@ class ReviewActions:
         fid = self.queue.current_fid
         if fid is None or not self.start_review() or not self._apply(fid, action, geometry):
             return False
-        if self.auto_advance and action in (ACCEPTED, REJECTED):
+        if self.auto_advance and action in (ACCEPTED, REJECTED, UNSURE):
             self.queue.step_past(fid)
         self._sync()
         return True
@@ -61,6 +67,27 @@ class ReviewActions:
 
     def reject_current(self) -> bool:
         return self._review_current(REJECTED)
+
+    def unsure_current(self) -> bool:
+        """Mark the current front "unsure" (skip it for now; a comment can say why)."""
+        return self._review_current(UNSURE)
+
+    def set_comment(self, text: str, fid: int | None = None) -> bool:
+        """Store ``text`` as the comment of front ``fid`` (the current one by default)."""
+        fid = self.queue.current_fid if fid is None else fid
+        record = None if fid is None else self.queue.record(fid)
+        if record is None or record.comment == text.strip():
+            return False
+        if not self.start_review() or not self._write(lambda: self.review.set_comment(fid, text)):
+            return False
+        self._sync()
+        return True
+
+    def _store_comment(self) -> None:
+        """Store what was typed in the comment field for the front it was typed for."""
+        if self.comment_edit.isModified() and self._comment_fid is not None:
+            self.comment_edit.setModified(False)
+            self.set_comment(self.comment_edit.text(), self._comment_fid)
 
     def redraw_current(self, geometry: QgsGeometry) -> bool:
         """Replace the current front by a hand-drawn line (layer CRS): qual_flag 0."""
@@ -87,6 +114,7 @@ class ReviewActions:
 
     def stop_tools(self) -> None:
         """Drop a redraw or trim in progress: it belonged to the front (or layer) left."""
+        self._editing_front = False
         for tool in (self.redraw_tool, self.trim_tool):
             # At QGIS exit the canvas items may be gone before the layers are removed.
             with contextlib.suppress(RuntimeError):
@@ -98,11 +126,13 @@ class ReviewActions:
         """Activate the map tool that draws a replacement for the current front."""
         self.redraw_tool.layer = self.layer
         self.canvas.setMapTool(self.redraw_tool)
+        self._show_vertices()
 
     def start_trim(self) -> None:
         """Activate the map tool that cuts the current front (press: cut, release: keep)."""
         self.trim_tool.layer = self.layer
         self.canvas.setMapTool(self.trim_tool)
+        self._show_vertices()
 
     def edit_vertices_current(self) -> bool:
         """Hand the current front to QGIS's vertex tool; its edits mark the front edited."""
@@ -115,7 +145,13 @@ class ReviewActions:
         layer.selectByIds([fid])
         self.iface.setActiveLayer(layer)
         self.iface.actionVertexTool().trigger()
+        self._show_vertices()
         return True
+
+    def _show_vertices(self) -> None:
+        """While the current front is being edited, its vertices are drawn."""
+        self._editing_front = True
+        self._restyle()
 
     def undo(self) -> None:
         """Undo the last edit and show the front it changed."""
@@ -141,6 +177,7 @@ class ReviewActions:
 
     def save(self) -> bool:
         """Write the edits to the layer's file (commitChanges)."""
+        self._store_comment()
         layer = self.layer
         if layer is None or not layer.isEditable():
             return True
@@ -186,6 +223,7 @@ class ReviewActions:
 
     def settle_unsaved(self) -> bool:
         """With unsaved edits, ask whether to save, discard or keep them; False on cancel."""
+        self._store_comment()
         if not self.has_unsaved_edits:
             return True
         choice = self.ask_unsaved()

@@ -1,41 +1,64 @@
-"""The dock's map display: zoom to the current front and show its scene beneath it.
+"""The dock's map display: zoom to the current front, draw it to stand out, show its scene.
 
-A mixin of ``ReviewDock``.
+A mixin of ``ReviewDock``; how the fronts are drawn is in ``review_style``.
 """
 
 from __future__ import annotations
 
 from qgis.core import QgsCoordinateTransform, QgsProject, QgsRasterLayer, QgsRectangle
 
+from .review_style import ReviewStyle, review_renderer
+
 MAX_SCENES = 8
 """Scene layers the dock adds to the project and keeps; older ones are removed."""
-ZOOM_MARGIN = 1.3
-"""The map shows the front's bounding box enlarged by this factor."""
+ZOOM_FACTOR = 3.0
+"""The map shows a square this many times the front's longer side: a front spans its fjord,
+so both fjord walls, the ocean and the glacier behind the front are in view."""
 
 
 class ReviewDisplay:
     """Shows the current front on the map canvas, over its scene."""
 
+    def _take_style(self) -> None:
+        if self.layer is not None and self._style is None:
+            self._style = ReviewStyle(self.layer)
+
+    def _give_style_back(self) -> None:
+        style, self._style = self._style, None
+        if style is not None:
+            style.release()
+
+    def _restyle(self) -> None:
+        """Draw the current front bold, its scene's other fronts faint, its neighbours dashed."""
+        record = self.queue.current
+        if self._style is None or record is None:
+            return
+        earlier, later = [], []
+        if self.neighbours_check.isChecked():
+            earlier, later = self.queue.neighbour_dates(record.fid)
+        renderer = review_renderer(
+            record.fid,
+            record.confidence,
+            self.queue.same_scene(record.fid),
+            earlier,
+            later,
+            vertices=self._editing_front,
+        )
+        self._style.show(renderer)
+
     def _show_current(self) -> None:
         fid = self.queue.current_fid
         if fid is None or self.layer is None:
             return
-        self.layer.selectByIds([fid])
         self._show_scene()
         box = self.review.geometry(fid).boundingBox()
         canvas_crs = self.canvas.mapSettings().destinationCrs()
         if canvas_crs.isValid() and canvas_crs != self.layer.crs():
             transform = QgsCoordinateTransform(self.layer.crs(), canvas_crs, QgsProject.instance())
             box = transform.transformBoundingBox(box)
-        # A straight front has a flat box: give it some depth to show the scene around it.
-        side = max(box.width(), box.height(), 1.0) * ZOOM_MARGIN
-        center = box.center()
-        box = QgsRectangle.fromCenterAndSize(
-            center,
-            max(box.width() * ZOOM_MARGIN, side / 2),
-            max(box.height() * ZOOM_MARGIN, side / 2),
-        )
-        self.canvas.setExtent(box)
+        # A square, also around a straight front (a flat box): the scene on both sides.
+        side = max(box.width(), box.height(), 1.0) * ZOOM_FACTOR
+        self.canvas.setExtent(QgsRectangle.fromCenterAndSize(box.center(), side, side))
         self.canvas.refresh()
 
     def _show_scene(self) -> None:
@@ -57,6 +80,7 @@ class ReviewDisplay:
                 "scene into the project."
             )
         self.note_label.setText(" ".join(notes))
+        self.note_label.setVisible(bool(notes))
         root = QgsProject.instance().layerTreeRoot()
         for layer_id in self._scene_layer_ids:
             node = root.findLayer(layer_id)

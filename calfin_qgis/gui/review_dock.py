@@ -23,10 +23,11 @@ from .review_actions import ReviewActions, UnsavedChoice
 from .review_display import ReviewDisplay
 from .review_export_dialogs import ReviewExports
 from .review_layer import REVIEWER_SETTING, ReviewLayer
-from .review_model import EDITED, ReviewQueue
+from .review_model import EDITED, FrontRecord, ReviewQueue
 from .review_scenes import SceneFinder
+from .review_style import ReviewStyle
 from .review_tools import RedrawTool, TrimTool
-from .review_widgets import ReviewWidgets
+from .review_widgets import QUAL_MEANINGS, UNSAVED_MARK, ReviewWidgets
 
 __all__ = ["ReviewDock", "UnsavedChoice"]
 
@@ -59,6 +60,11 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
         self._scene_layer_ids: list[str] = []
         self._status_filter: set[str] | None = None
         self._qual_filter: set[int] | None = None
+        self._style: ReviewStyle | None = None
+        self._editing_front = False
+        """The current front is being edited (its vertices are drawn)."""
+        self._comment_fid: int | None = None
+        """The front whose comment the comment field shows."""
         self.redraw_tool = RedrawTool(self.canvas)
         self.redraw_tool.lineCaptured.connect(self.redraw_current)
         self.trim_tool = TrimTool(self.canvas)
@@ -89,12 +95,16 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
         if isinstance(layer, QgsVectorLayer):
             self.review = ReviewLayer(layer, self.reviewer_edit.text())
             self._connect_layer(layer)
+            self._take_style()
         self.reload()
 
     def _release_layer(self) -> None:
+        self._store_comment()
         self.stop_tools()
         self._disconnect_layer()
+        self._give_style_back()
         self.review = None
+        self._shown_fid = self._comment_fid = None
 
     def _on_layers_removed(self, layer_ids) -> None:
         """The reviewed layer leaves the project: let it go before it is deleted, and before
@@ -103,24 +113,9 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
             self._release_layer()
             self.reload()
 
-    def _connect_layer(self, layer: QgsVectorLayer) -> None:
-        layer.attributeValueChanged.connect(self._on_attribute_changed)
-        layer.geometryChanged.connect(self._on_geometry_changed)
-        for signal in (
-            layer.featureAdded,
-            layer.featureDeleted,
-            layer.afterRollBack,
-            layer.afterCommitChanges,
-            layer.updatedFields,
-        ):
-            signal.connect(self.reload)
-        self._connected = layer
-
-    def _disconnect_layer(self) -> None:
-        layer, self._connected = self._connected, None
-        if layer is None:
-            return
-        for name, slot in (
+    def _layer_slots(self) -> tuple[tuple[str, Callable], ...]:
+        """The reviewed layer's signals and the dock's slots for them."""
+        return (
             ("attributeValueChanged", self._on_attribute_changed),
             ("geometryChanged", self._on_geometry_changed),
             ("featureAdded", self.reload),
@@ -128,7 +123,20 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
             ("afterRollBack", self.reload),
             ("afterCommitChanges", self.reload),
             ("updatedFields", self.reload),
-        ):
+            ("layerModified", self._show_edit_state),
+            ("editingStopped", self._show_edit_state),
+        )
+
+    def _connect_layer(self, layer: QgsVectorLayer) -> None:
+        for name, slot in self._layer_slots():
+            getattr(layer, name).connect(slot)
+        self._connected = layer
+
+    def _disconnect_layer(self) -> None:
+        layer, self._connected = self._connected, None
+        if layer is None:
+            return
+        for name, slot in self._layer_slots():
             # The layer may be deleted already (removed from the project), or the slot gone.
             with contextlib.suppress(TypeError, RuntimeError):
                 getattr(layer, name).disconnect(slot)
@@ -136,8 +144,13 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
     def set_scene_folder(self, folder: str | Path | None) -> None:
         """Look up scenes (raster files named after image_id) in ``folder`` and below."""
         self.scenes = SceneFinder(folder or None, self.scenes.layers)
-        if self.scene_folder.filePath() != str(folder or ""):
-            self.scene_folder.setFilePath(str(folder or ""))
+        path = str(folder or "")
+        if self.scene_folder.filePath() != path:
+            self.scene_folder.setFilePath(path)
+        # A long path shows its end (the folder's own name), the tooltip all of it.
+        self.scene_folder.lineEdit().setCursorPosition(len(path))
+        self.scene_folder.setToolTip(path)
+        self.scene_folder.lineEdit().setToolTip(path)
         self._show_scene()
 
     def set_scene_layers(self, layers: list[QgsRasterLayer]) -> None:
@@ -198,8 +211,8 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
         # mark the front edited in that same command, so one undo reverts both.
         if self._applying or self.layer is None or not self.layer.isEditCommandActive():
             return
-        if self.start_review():
-            self._apply(fid, EDITED)
+        if self.start_review() and self._apply(fid, EDITED):
+            self._sync()
 
     def set_status_filter(self, statuses=None) -> None:
         """Show only fronts with these statuses (None: all)."""
@@ -252,24 +265,56 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
     # --- display -------------------------------------------------------------------------
 
     def _sync(self) -> None:
-        """Refresh the labels; zoom and emit when the current front changed."""
+        """Refresh the labels and the map; zoom and emit when the current front changed."""
+        if self.queue.current_fid != self._shown_fid:
+            self._store_comment()  # typed for the front being left (may re-enter _sync)
         record = self.queue.current
         if record is None:
             self.front_label.setText("No front to review." if self.review else "Pick a layer.")
         else:
+            meaning = QUAL_MEANINGS.get(record.qual_flag, "no known code")
             self.front_label.setText(
                 f"{self.queue.position + 1} of {len(self.queue.view)} shown — "
                 f"{record.image_id or 'no image_id'}, {record.date or 'no date'}, "
-                f"confidence {record.confidence}, qual_flag {record.qual_flag}: {record.status}"
+                f"confidence {record.confidence}, qual_flag {record.qual_flag} ({meaning}): "
+                f"<b>{record.status}</b>"
             )
         self.progress_label.setText(self.queue.progress_text())
+        self.progress_bar.setMaximum(max(self.queue.total, 1))
+        self.progress_bar.setValue(self.queue.reviewed)
         self.progressChanged.emit(self.queue.reviewed, self.queue.total)
+        self._show_edit_state()
+        self._show_comment(record)
         fid = self.queue.current_fid
         if fid != self._shown_fid:
             self._shown_fid = fid
             self.stop_tools()
             self._show_current()
             self.currentFrontChanged.emit(-1 if fid is None else fid)
+        self._restyle()
+
+    def _show_comment(self, record: FrontRecord | None) -> None:
+        """The current front's comment, unless the labeller is typing one for it."""
+        fid = None if record is None else record.fid
+        if fid != self._comment_fid or not self.comment_edit.isModified():
+            self._comment_fid = fid
+            text = "" if record is None else record.comment
+            if self.comment_edit.text() != text:
+                self.comment_edit.setText(text)
+        self.comment_edit.setEnabled(record is not None)
+
+    def _show_edit_state(self) -> None:
+        """Unsaved edits are marked in the dock's title and above the progress bar."""
+        unsaved = self.has_unsaved_edits
+        name = f" — {self.layer.name()}" if self.layer is not None else ""
+        self.setWindowTitle(f"CALFIN front review{name}{f' {UNSAVED_MARK}' if unsaved else ''}")
+        save = self.action_buttons["save"].text().removeprefix("Save").strip()
+        self.unsaved_label.setText(
+            f"{UNSAVED_MARK} Unsaved edits: Save {save} writes them to the layer's file."
+            if unsaved
+            else ""
+        )
+        self.unsaved_label.setVisible(unsaved)
 
     # --- closing -------------------------------------------------------------------------
 
@@ -281,8 +326,9 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
         super().closeEvent(event)
 
     def cleanup(self) -> None:
-        """Release the map tools, shortcuts on the map and layer signals."""
+        """Release the map tools, shortcuts on the map, layer signals and the layer's style."""
         self.stop_tools()
+        self._give_style_back()
         with contextlib.suppress(TypeError, RuntimeError):
             QgsProject.instance().layersWillBeRemoved.disconnect(self._on_layers_removed)
         for action in self.actions.values():
@@ -298,7 +344,8 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
                 self.canvas.scene().removeItem(tool.band)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
-        """Reopened after a close: take up the layer and the map shortcuts again."""
+        """Reopened after a close: take up the layer, its review style and the map shortcuts
+        again."""
         for action in self.actions.values():
             self.canvas.addAction(action)
         with contextlib.suppress(TypeError):  # connected once, also after a close
@@ -306,5 +353,6 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
         QgsProject.instance().layersWillBeRemoved.connect(self._on_layers_removed)
         if self._connected is None and self.layer is not None:
             self._connect_layer(self.layer)
+            self._take_style()
             self.reload()
         super().showEvent(event)

@@ -7,7 +7,12 @@ which hold the behaviour.
 from __future__ import annotations
 
 from qgis.core import QgsMapLayerProxyModel
-from qgis.gui import QgsCheckableComboBox, QgsFileWidget, QgsMapLayerComboBox
+from qgis.gui import (
+    QgsCheckableComboBox,
+    QgsCollapsibleGroupBox,
+    QgsFileWidget,
+    QgsMapLayerComboBox,
+)
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QKeySequence
 from qgis.PyQt.QtWidgets import (
@@ -15,15 +20,19 @@ from qgis.PyQt.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from calfin_qgis.core.schema import (
+    LOW_CONFIDENCE,
     QUAL_AUTO,
     QUAL_AUTO_LOW_CONFIDENCE,
     QUAL_MANUAL,
@@ -31,16 +40,49 @@ from calfin_qgis.core.schema import (
 )
 
 from .review_layer import default_reviewer
-from .review_model import STATUSES
+from .review_model import STATUSES, UNSURE
+from .review_style import EARLIER_COLOR, LATER_COLOR, NO_CONFIDENCE_COLOR, confidence_color
 
-QUAL_FLAGS = (QUAL_MANUAL, QUAL_MANUAL_EDITED, QUAL_AUTO, QUAL_AUTO_LOW_CONFIDENCE)
+QUAL_MEANINGS = {
+    QUAL_MANUAL: "manual (drawn by hand)",
+    QUAL_MANUAL_EDITED: "edited (an automatic pick corrected by hand)",
+    QUAL_AUTO: "automatic",
+    QUAL_AUTO_LOW_CONFIDENCE: f"automatic, low confidence (below {LOW_CONFIDENCE})",
+}
+"""What the qual_flag codes of ``core.schema`` mean, in the dock's filter and legend."""
+QUAL_FLAGS = tuple(QUAL_MEANINGS)
+STATUS_TEXT = {UNSURE: "unsure (skipped for now)"}
+UNSAVED_MARK = "●"
+
+
+def _swatch(color, text: str, dashed: bool = False) -> str:
+    line = "╌╌" if dashed else "━━"
+    return f'<span style="color:{color.name()}"><b>{line}</b></span> {text}'
+
+
+def legend_html() -> str:
+    """The map colours and the qual_flag codes, for the dock's legend."""
+    low, high = confidence_color(0.0), confidence_color(1.0)
+    mid = confidence_color(LOW_CONFIDENCE)
+    flags = "<br>".join(f"<b>{flag}</b> {meaning}" for flag, meaning in QUAL_MEANINGS.items())
+    return (
+        "<b>Map</b>: the front under review, thick, coloured by confidence "
+        f"{_swatch(low, '0')} {_swatch(mid, str(LOW_CONFIDENCE))} {_swatch(high, '1')} "
+        f"{_swatch(NO_CONFIDENCE_COLOR, 'none')}; the other fronts of its scene faint white; "
+        f"neighbouring dates {_swatch(EARLIER_COLOR, 'earlier', True)} "
+        f"{_swatch(LATER_COLOR, 'later', True)}.<br><b>qual_flag</b><br>{flags}"
+    )
 
 
 class ReviewWidgets:
     """Builds the dock's body and its actions (buttons, shortcuts)."""
 
     def _build_ui(self) -> None:
-        body = QWidget(self)
+        # Scrolls rather than squeezing the buttons on a short screen.
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        body = QWidget(scroll)
         layout = QVBoxLayout(body)
         form = QFormLayout()
         self.layer_combo = QgsMapLayerComboBox(body)
@@ -61,12 +103,14 @@ class ReviewWidgets:
         self.status_combo = QgsCheckableComboBox(body)
         self.status_combo.setDefaultText("All statuses")
         for status in STATUSES:
-            self.status_combo.addItemWithCheckState(status, Qt.Unchecked, status)
+            self.status_combo.addItemWithCheckState(
+                STATUS_TEXT.get(status, status), Qt.Unchecked, status
+            )
         form.addRow("Status", self.status_combo)
         self.qual_combo = QgsCheckableComboBox(body)
         self.qual_combo.setDefaultText("All flags")
-        for flag in QUAL_FLAGS:
-            self.qual_combo.addItemWithCheckState(str(flag), Qt.Unchecked, flag)
+        for flag, meaning in QUAL_MEANINGS.items():
+            self.qual_combo.addItemWithCheckState(f"{flag} {meaning}", Qt.Unchecked, flag)
         form.addRow("qual_flag", self.qual_combo)
         self.sort_combo = QComboBox(body)
         for label, key in (("Layer order", "fid"), ("Date", "date"), ("Confidence", "confidence")):
@@ -76,6 +120,12 @@ class ReviewWidgets:
         self.descending_check.toggled.connect(self._on_sort_widgets)
         form.addRow("Sort by", self.sort_combo)
         form.addRow("", self.descending_check)
+        self.neighbours_check = QCheckBox("Show the fronts of the neighbouring dates", body)
+        self.neighbours_check.setToolTip(
+            "Draw, dashed, the fronts of the same glacier on the nearest earlier and later dates"
+        )
+        self.neighbours_check.toggled.connect(self._restyle)
+        form.addRow("Compare", self.neighbours_check)
         layout.addLayout(form)
         self.front_label = QLabel(body)
         self.front_label.setWordWrap(True)
@@ -83,14 +133,34 @@ class ReviewWidgets:
         self.note_label = QLabel(body)
         """What the labeller should know: a missing scene, fields the layer lacks."""
         self.note_label.setWordWrap(True)
+        self.note_label.hide()
         layout.addWidget(self.note_label)
+        self.comment_edit = QLineEdit(body)
+        self.comment_edit.setPlaceholderText("Comment on this front (stored with it)")
+        self.comment_edit.editingFinished.connect(self._store_comment)
+        comment_row = QFormLayout()
+        comment_row.addRow("Comment", self.comment_edit)
+        layout.addLayout(comment_row)
         self.buttons = QGridLayout()
         layout.addLayout(self.buttons)
+        self.unsaved_label = QLabel(body)
+        self.unsaved_label.setStyleSheet("color: #c05000; font-weight: bold")
+        layout.addWidget(self.unsaved_label)
+        self.progress_bar = QProgressBar(body)
+        self.progress_bar.setFormat("%v of %m reviewed")
+        layout.addWidget(self.progress_bar)
         self.progress_label = QLabel(body)
         self.progress_label.setWordWrap(True)
         layout.addWidget(self.progress_label)
+        legend = QgsCollapsibleGroupBox("Legend", body)
+        legend_layout = QVBoxLayout(legend)
+        self.legend_label = QLabel(legend_html(), legend)
+        self.legend_label.setWordWrap(True)
+        legend_layout.addWidget(self.legend_label)
+        layout.addWidget(legend)
         layout.addStretch(1)
-        self.setWidget(body)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
         for combo in (self.status_combo, self.qual_combo):
             # dataChanged: checkedItemsChanged misses setItemCheckState on QGIS 3.22
             combo.model().dataChanged.connect(self._on_filter_widgets)
@@ -101,6 +171,7 @@ class ReviewWidgets:
             ("next", "Next ▶", "PgDown", self.next_front),
             ("accept", "Accept", "A", self.accept_current),
             ("reject", "Reject", "X", self.reject_current),
+            ("unsure", "Unsure / skip", "U", self.unsure_current),
             ("redraw", "Redraw", "D", self.start_redraw),
             ("edit", "Edit vertices", "E", self.edit_vertices_current),
             ("trim", "Split / trim", "T", self.start_trim),
@@ -111,18 +182,22 @@ class ReviewWidgets:
             ("export_labels", "Export labels…", "", self._export_labels_dialog),
         )
         self.actions: dict[str, QAction] = {}
+        self.action_buttons: dict[str, QPushButton] = {}
         for i, (name, text, keys, slot) in enumerate(specs):
             action = QAction(text, self)
+            label = text
             if keys:
                 action.setShortcut(QKeySequence(keys))
+                label = f"{text}  [{action.shortcut().toString(QKeySequence.NativeText)}]"
                 action.setToolTip(f"{text} ({keys})")
             # Shortcuts work with the focus in the dock or on the map.
             action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
             action.triggered.connect(lambda _=False, s=slot: s())
             self.addAction(action)
             self.canvas.addAction(action)
-            button = QPushButton(text, self.widget())
+            button = QPushButton(label)
             button.clicked.connect(action.trigger)
             button.setToolTip(action.toolTip())
             self.buttons.addWidget(button, i // 2, i % 2)
             self.actions[name] = action
+            self.action_buttons[name] = button
