@@ -8,6 +8,7 @@ from __future__ import annotations
 from qgis.core import QgsCoordinateTransform, QgsProject, QgsRasterLayer, QgsRectangle
 
 from .review_style import ReviewStyle, review_renderer
+from .review_widgets import breakable
 
 MAX_SCENES = 8
 """Scene layers the dock adds to the project and keeps; older ones are removed."""
@@ -76,8 +77,8 @@ class ReviewDisplay:
         scene = self._scene_layer(record.image_id)
         if scene is None and record.image_id:
             notes.append(
-                f"No scene found for {record.image_id}: pick the scenes folder, or load the "
-                "scene into the project."
+                f"No scene found for {breakable(record.image_id)}: pick the scenes folder, or "
+                "load the scene into the project."
             )
         self.note_label.setText(" ".join(notes))
         self.note_label.setVisible(bool(notes))

@@ -27,7 +27,7 @@ from .review_model import EDITED, FrontRecord, ReviewQueue
 from .review_scenes import SceneFinder
 from .review_style import ReviewStyle
 from .review_tools import RedrawTool, TrimTool
-from .review_widgets import QUAL_MEANINGS, UNSAVED_MARK, ReviewWidgets
+from .review_widgets import QUAL_MEANINGS, UNSAVED_MARK, ReviewWidgets, breakable
 
 __all__ = ["ReviewDock", "UnsavedChoice"]
 
@@ -275,7 +275,7 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
             meaning = QUAL_MEANINGS.get(record.qual_flag, "no known code")
             self.front_label.setText(
                 f"{self.queue.position + 1} of {len(self.queue.view)} shown — "
-                f"{record.image_id or 'no image_id'}, {record.date or 'no date'}, "
+                f"{breakable(record.image_id) or 'no image_id'}, {record.date or 'no date'}, "
                 f"confidence {record.confidence}, qual_flag {record.qual_flag} ({meaning}): "
                 f"<b>{record.status}</b>"
             )

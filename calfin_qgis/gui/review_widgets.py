@@ -53,6 +53,13 @@ QUAL_MEANINGS = {
 QUAL_FLAGS = tuple(QUAL_MEANINGS)
 STATUS_TEXT = {UNSURE: "unsure (skipped for now)"}
 UNSAVED_MARK = "●"
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def breakable(name: str) -> str:
+    """``name`` with a line break allowed after each underscore: a long image_id then wraps
+    in a label instead of making the dock as wide as itself."""
+    return name.replace("_", "_" + ZERO_WIDTH_SPACE)
 
 
 def _swatch(color, text: str, dashed: bool = False) -> str:
@@ -82,6 +89,7 @@ class ReviewWidgets:
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         body = QWidget(scroll)
         layout = QVBoxLayout(body)
         form = QFormLayout()
@@ -120,12 +128,16 @@ class ReviewWidgets:
         self.descending_check.toggled.connect(self._on_sort_widgets)
         form.addRow("Sort by", self.sort_combo)
         form.addRow("", self.descending_check)
-        self.neighbours_check = QCheckBox("Show the fronts of the neighbouring dates", body)
+        self.neighbours_check = QCheckBox("Neighbouring dates", body)
         self.neighbours_check.setToolTip(
             "Draw, dashed, the fronts of the same glacier on the nearest earlier and later dates"
         )
         self.neighbours_check.toggled.connect(self._restyle)
         form.addRow("Compare", self.neighbours_check)
+        for combo in (self.layer_combo, self.status_combo, self.qual_combo, self.sort_combo):
+            # Long item texts (the qual_flag meanings, layer names) do not widen the dock.
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
         layout.addLayout(form)
         self.front_label = QLabel(body)
         self.front_label.setWordWrap(True)
@@ -145,6 +157,7 @@ class ReviewWidgets:
         layout.addLayout(self.buttons)
         self.unsaved_label = QLabel(body)
         self.unsaved_label.setStyleSheet("color: #c05000; font-weight: bold")
+        self.unsaved_label.setWordWrap(True)
         layout.addWidget(self.unsaved_label)
         self.progress_bar = QProgressBar(body)
         self.progress_bar.setFormat("%v of %m reviewed")
