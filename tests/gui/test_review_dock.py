@@ -219,10 +219,11 @@ def test_export_fronts_and_label_images(dock, fronts_layer, scenes_dir, tmp_path
     assert set(np.nonzero(thick == 0)[0]) == {124, 125, 126}
 
 
-def test_redraw_tool_clicks_replace_the_current_front(dock, fronts_layer) -> None:
+def test_redraw_tool_clicks_replace_the_current_front(dock, fronts_layer, qgis_iface) -> None:
     from qgis.gui import QgsMapMouseEvent
     from qgis.PyQt.QtCore import QEvent, QPoint, Qt
 
+    qgis_iface.messageBar().clear_messages()
     dock.go_to(3)
     dock.start_redraw()
     tool = dock.redraw_tool
@@ -231,6 +232,7 @@ def test_redraw_tool_clicks_replace_the_current_front(dock, fronts_layer) -> Non
             dock.canvas, QEvent.MouseButtonRelease, QPoint(x, y), button, button, Qt.NoModifier
         )
         tool.canvasReleaseEvent(event)
+    assert critical_messages(qgis_iface) == []  # a refused write names its cause
     feature = fronts_layer.getFeature(3)
     expected = [tool.toMapCoordinates(QPoint(10, 10)), tool.toMapCoordinates(QPoint(50, 30))]
     assert feature.geometry().asPolyline() == expected
@@ -431,14 +433,17 @@ def test_missing_scene_is_said_and_not_replaced_by_the_previous_one(dock, scenes
     assert not any(root.findLayer(i).isVisible() for i in dock._scene_layer_ids)
 
 
-def test_export_into_an_existing_geopackage_keeps_its_other_layers(dock, tmp_path) -> None:
+def test_export_into_an_existing_geopackage_keeps_its_other_layers(
+    dock, tmp_path, qgis_iface
+) -> None:
     from osgeo import ogr
 
     target = tmp_path / "glacier.gpkg"
     ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(target))
     ds.CreateLayer("glacier_outline", geom_type=ogr.wkbPolygon)
     ds = None
-    dock.accept_current()
+    qgis_iface.messageBar().clear_messages()
+    assert dock.accept_current(), critical_messages(qgis_iface)
     assert dock.export_fronts(target) == 1
     ds = ogr.Open(str(target))
     names = {ds.GetLayer(i).GetName(): ds.GetLayer(i).GetFeatureCount() for i in range(2)}
