@@ -6,8 +6,10 @@ undo both work, and nothing reaches the file until the labeller saves (commitCha
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import getpass
+from collections.abc import Iterator
 
 from qgis.core import (
     QgsDistanceArea,
@@ -142,6 +144,8 @@ class ReviewLayer:
             qual_flag=_number(get("qual_flag"), int),
             confidence=_number(get("confidence"), float),
             status=status if status in STATUSES else UNREVIEWED,
+            comment=str(get("comment") or ""),
+            glacier_id=str(get("glacier_id") or ""),
         )
 
     def records(self) -> list[FrontRecord]:
@@ -170,18 +174,20 @@ class ReviewLayer:
         """Attribute index → value for ``action`` on a front flagged ``qual_flag``."""
         review = review_for(action, qual_flag)
         stamp = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+        signed = review.status != UNREVIEWED  # an "unsure" is signed too: who doubted, when
         values = {
             "status": review.status,
             "reviewed": review.reviewed,
-            "reviewer": self.reviewer if review.reviewed else None,
-            "reviewed_at": stamp if review.reviewed else None,
+            "reviewer": self.reviewer if signed else None,
+            "reviewed_at": stamp if signed else None,
             "qual_flag": review.qual_flag,
         }
         fields = self.layer.fields()
         return {fields.indexOf(k): v for k, v in values.items() if fields.indexOf(k) >= 0}
 
-    def apply(self, fid: int, action: str, geometry: QgsGeometry | None = None) -> None:
-        """Write ``action`` (and a new geometry) for ``fid`` as one undoable edit command."""
+    @contextlib.contextmanager
+    def _edit(self, fid: int, what: str) -> Iterator[QgsFeature]:
+        """One undoable edit command on front ``fid`` (or a part of the command running)."""
         problem = self.problem()
         if problem:
             raise RuntimeError(problem)
@@ -194,8 +200,19 @@ class ReviewLayer:
             raise RuntimeError(f"Layer {self.layer.name()} cannot be edited (read-only source?).")
         own_command = not self.layer.isEditCommandActive()
         if own_command:
-            self.layer.beginEditCommand(f"Review front {fid}: {action}")
+            self.layer.beginEditCommand(f"Review front {fid}: {what}")
         try:
+            yield feature
+        except Exception:
+            if own_command:
+                self.layer.destroyEditCommand()
+            raise
+        if own_command:
+            self.layer.endEditCommand()
+
+    def apply(self, fid: int, action: str, geometry: QgsGeometry | None = None) -> None:
+        """Write ``action`` (and a new geometry) for ``fid`` as one undoable edit command."""
+        with self._edit(fid, action) as feature:
             values = self.review_values(action, self.record(feature).qual_flag)
             if geometry is not None and not self.layer.changeGeometry(fid, geometry):
                 raise RuntimeError(f"Cannot change the geometry of front {fid}.")
@@ -204,9 +221,10 @@ class ReviewLayer:
                 values[index] = self._length(self.layer.getFeature(fid).geometry())
             if not self.layer.changeAttributeValues(fid, values):
                 raise RuntimeError(f"Cannot change the attributes of front {fid}.")
-        except Exception:
-            if own_command:
-                self.layer.destroyEditCommand()
-            raise
-        if own_command:
-            self.layer.endEditCommand()
+
+    def set_comment(self, fid: int, text: str) -> None:
+        """Store ``text`` (empty: none) as the comment of ``fid``; its status stays."""
+        with self._edit(fid, "comment"):
+            index = self.layer.fields().indexOf("comment")
+            if not self.layer.changeAttributeValue(fid, index, text.strip() or None):
+                raise RuntimeError(f"Cannot change the comment of front {fid}.")

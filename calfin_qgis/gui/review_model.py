@@ -12,13 +12,18 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from calfin_qgis.core.naming import scene_id
 from calfin_qgis.core.schema import QUAL_MANUAL, QUAL_MANUAL_EDITED, REJECTED
 
 UNREVIEWED = "unreviewed"
 ACCEPTED = "accepted"
 EDITED = "edited"
 REDRAWN = "redrawn"
-STATUSES = (UNREVIEWED, ACCEPTED, REJECTED, EDITED, REDRAWN)
+UNSURE = "unsure"
+"""Looked at but not decided: skipped for now, to come back to (often with a comment)."""
+STATUSES = (UNREVIEWED, ACCEPTED, REJECTED, EDITED, REDRAWN, UNSURE)
+OPEN_STATUSES = (UNREVIEWED, UNSURE)
+"""Statuses still waiting for a decision: not counted as reviewed."""
 KEPT_STATUSES = (ACCEPTED, EDITED, REDRAWN)
 """Statuses whose geometry is a checked front, fit for export and retraining."""
 
@@ -27,6 +32,7 @@ REVIEW_FIELDS: tuple[tuple[str, str], ...] = (
     ("reviewed", "int"),
     ("reviewer", "str"),
     ("reviewed_at", "str"),
+    ("comment", "str"),
 )
 """Added to a front layer that lacks them when its review starts (reviewed_at is ISO 8601)."""
 
@@ -43,6 +49,13 @@ class FrontRecord:
     qual_flag: int | None = None
     confidence: float | None = None
     status: str = UNREVIEWED
+    comment: str = ""
+    glacier_id: str = ""
+
+    @property
+    def scene(self) -> str:
+        """The scene picked on, as ``naming.scene_id`` names it ("X_Subset" and "X" are one)."""
+        return scene_id(self.image_id) if self.image_id else ""
 
 
 @dataclass(frozen=True)
@@ -58,10 +71,13 @@ def review_for(action: str, qual_flag: int | None) -> Review:
     """The status and quality flag after ``action`` (a status) on a front flagged ``qual_flag``.
 
     Accepting or rejecting keeps the flag (an auto pick stays 10/13); an edit makes it 3, except
-    on a hand-drawn front, which stays 0; a redraw makes it 0.
+    on a hand-drawn front, which stays 0; a redraw makes it 0. "Unsure" keeps the flag and the
+    front counts as not reviewed yet.
     """
     if action in (ACCEPTED, REJECTED):
         return Review(action, qual_flag)
+    if action == UNSURE:
+        return Review(UNSURE, qual_flag, reviewed=0)
     if action == EDITED:
         return Review(EDITED, QUAL_MANUAL if qual_flag == QUAL_MANUAL else QUAL_MANUAL_EDITED)
     if action == REDRAWN:
@@ -195,6 +211,36 @@ class ReviewQueue:
         self._pos -= 1
         return True
 
+    def same_scene(self, fid: int) -> list[int]:
+        """The other fronts picked on the scene of ``fid`` (none when it has no image_id)."""
+        scene = self._records[fid].scene
+        if not scene:
+            return []
+        return [r.fid for r in self._records.values() if r.scene == scene and r.fid != fid]
+
+    def neighbour_dates(self, fid: int) -> tuple[list[int], list[int]]:
+        """The fronts of the same glacier on the nearest earlier and the nearest later date
+        (other scenes only), for comparing a front with its neighbours in time."""
+        record = self._records[fid]
+        if record.date is None:
+            return [], []
+        others = [
+            r
+            for r in self._records.values()
+            if r.glacier_id == record.glacier_id
+            and r.date is not None
+            and r.date != record.date
+            and (not record.scene or r.scene != record.scene)
+        ]
+        before = [r for r in others if r.date < record.date]
+        after = [r for r in others if r.date > record.date]
+        earlier = max((r.date for r in before), default=None)
+        later = min((r.date for r in after), default=None)
+        return (
+            [r.fid for r in before if r.date == earlier],
+            [r.fid for r in after if r.date == later],
+        )
+
     def step_past(self, fid: int) -> None:
         """After reviewing ``fid``: move on, unless it already left the view (and so did we)."""
         if self.current_fid == fid:
@@ -219,7 +265,9 @@ class ReviewQueue:
 
     @property
     def reviewed(self) -> int:
-        return self.total - self.counts()[UNREVIEWED]
+        """Fronts with a decision: neither unreviewed nor unsure."""
+        counts = self.counts()
+        return self.total - sum(counts[status] for status in OPEN_STATUSES)
 
     def progress_text(self) -> str:
         counts = self.counts()

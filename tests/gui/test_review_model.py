@@ -14,6 +14,7 @@ from calfin_qgis.gui.review_model import (
     REDRAWN,
     REJECTED,
     UNREVIEWED,
+    UNSURE,
     FrontRecord,
     ReviewQueue,
     review_for,
@@ -40,6 +41,7 @@ def records() -> list[FrontRecord]:
         (EDITED, 0, (EDITED, 0, 1)),
         (REDRAWN, 13, (REDRAWN, 0, 1)),
         (UNREVIEWED, 10, (UNREVIEWED, 10, 0)),
+        (UNSURE, 13, (UNSURE, 13, 0)),
     ],
 )
 def test_review_rules(action, flag, expected) -> None:
@@ -99,8 +101,45 @@ def test_progress_counts_every_status() -> None:
     queue.set_status(3, REJECTED, 13)
     queue.set_filter(statuses={UNREVIEWED})
     assert (queue.reviewed, queue.total) == (2, 4)
-    assert queue.counts() == {UNREVIEWED: 2, ACCEPTED: 1, REJECTED: 1, EDITED: 0, REDRAWN: 0}
+    assert queue.counts() == {
+        UNREVIEWED: 2,
+        ACCEPTED: 1,
+        REJECTED: 1,
+        EDITED: 0,
+        REDRAWN: 0,
+        UNSURE: 0,
+    }
     assert queue.progress_text().startswith("2 of 4 reviewed (2 unreviewed, 1 accepted, 1 rejected")
+
+
+def test_unsure_is_a_status_to_filter_on_but_not_reviewed() -> None:
+    queue = ReviewQueue(records())
+    queue.set_status(2, UNSURE, 10)
+    queue.set_status(3, ACCEPTED, 13)
+    assert (queue.reviewed, queue.total) == (1, 4)
+    assert queue.progress_text().endswith("1 unsure)")
+    queue.set_filter(statuses={UNSURE})
+    assert queue.view == [2]
+
+
+def test_same_scene_and_neighbour_dates_of_the_same_glacier() -> None:
+    day = datetime.date
+    queue = ReviewQueue(
+        [
+            FrontRecord(1, "s2", day(2001, 7, 7), glacier_id="g"),
+            FrontRecord(2, "s2_Subset", day(2001, 7, 7), glacier_id="g"),
+            FrontRecord(3, "s1", day(2000, 6, 1), glacier_id="g"),
+            FrontRecord(4, "s0", day(1999, 6, 1), glacier_id="g"),
+            FrontRecord(5, "s3", day(2002, 8, 1), glacier_id="g"),
+            FrontRecord(6, "s3", day(2002, 8, 1), glacier_id="g"),
+            FrontRecord(7, "x", day(2001, 1, 1), glacier_id="other"),
+            FrontRecord(8, "", None, glacier_id="g"),
+        ]
+    )
+    assert queue.same_scene(1) == [2] and queue.same_scene(8) == []
+    assert queue.neighbour_dates(1) == ([3], [5, 6])
+    assert queue.neighbour_dates(4) == ([], [3])
+    assert queue.neighbour_dates(8) == ([], [])  # no date: no neighbours in time
 
 
 def test_trim_keeps_longer_part_or_the_clicked_one() -> None:
