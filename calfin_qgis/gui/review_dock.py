@@ -180,6 +180,9 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
             return True
         if not self.ask_add_fields(self.review.layer, missing):
             return False
+        # A render in progress reads the file on a connection of its own; a GeoPackage's schema
+        # change waits 5 s for it and is then refused ("Cannot add the review fields").
+        self.canvas.waitWhileRendering()
         try:
             self.review.add_review_fields()
         except RuntimeError as err:
