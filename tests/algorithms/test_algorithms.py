@@ -17,6 +17,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
+from tests.algorithms.feedback import Log
 from tests.conftest import ROOT, SAMPLE_CLIP, SAMPLE_FRONT
 
 FRONT_FIELDS = [
@@ -132,7 +133,7 @@ def test_band_files_of_a_product_give_the_fronts_its_metadata(tmp_path) -> None:
     extracted = run(
         "calfin:extract_fronts", {"INPUT": probs, "OUTPUT": str(tmp_path / "extracted.gpkg")}
     )["OUTPUT"]
-    log = "\n".join(feedback.lines)
+    log = "\n".join(feedback.info)
     assert "averaged from 20 m to 40 m" in log
     assert f"Scene {made.C1_ETM} (2001-07-07, cloud cover 8.5 %) LE07 009011" in log
     for fronts in (detected, extracted):
@@ -317,23 +318,6 @@ def test_segment_accepts_preprocess_output(sample_scene, tmp_path) -> None:
     assert front["image_id"] == "LE07_L1TP_009011_20010707_20170204_01_T1_B2"
 
 
-class Log(QgsProcessingFeedback):
-    """Feedback that keeps the info lines and the warnings an algorithm logs."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-        self.warnings: list[str] = []
-
-    def pushInfo(self, info: str) -> None:  # noqa: N802 - QGIS API
-        self.lines.append(info)
-        super().pushInfo(info)
-
-    def pushWarning(self, warning: str) -> None:  # noqa: N802 - QGIS API
-        self.warnings.append(warning)
-        super().pushWarning(warning)
-
-
 def test_fine_scene_is_averaged_to_the_model_scale(sample_scene, tmp_path) -> None:
     """The 40 m sample made a 15 m scene (as a panchromatic band) still gives its front."""
     from osgeo import gdal
@@ -351,7 +335,7 @@ def test_fine_scene_is_averaged_to_the_model_scale(sample_scene, tmp_path) -> No
         },
         log,
     )
-    assert any("averaged from 15 m to 40 m" in line for line in log.lines)
+    assert any("averaged from 15 m to 40 m" in line for line in log.info)
     probs = QgsRasterLayer(out["PROBABILITIES"])
     assert probs.rasterUnitsPerPixelX() == 40 and probs.crs().authid() == "EPSG:3413"
     scores = run(

@@ -10,7 +10,8 @@ import pytest
 import skimage.data
 from qgis.core import QgsVectorLayer
 
-from tests.algorithms.test_algorithms import Log, run
+from tests.algorithms.feedback import Log
+from tests.algorithms.test_algorithms import run
 from tests.conftest import DATA, SAMPLE_FRONT
 from tests.core.test_sanity import write_jpeg
 

@@ -5,29 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from qgis.core import QgsApplication, QgsProcessingException, QgsProcessingFeedback
+from qgis.core import QgsApplication, QgsProcessingException
+
+from tests.algorithms.feedback import Log
 
 TAG = re.compile(r"</?[A-Za-z]")
 """An HTML tag (a formula such as A<128 is text, not a tag)."""
 
 pytestmark = pytest.mark.usefixtures("plugin")
-
-
-class Log(QgsProcessingFeedback):
-    """Feedback that keeps the info and warning lines an algorithm logs."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.info: list[str] = []
-        self.warnings: list[str] = []
-
-    def pushInfo(self, info: str) -> None:  # noqa: N802 - QGIS API
-        self.info.append(info)
-        super().pushInfo(info)
-
-    def pushWarning(self, warning: str) -> None:  # noqa: N802 - QGIS API
-        self.warnings.append(warning)
-        super().pushWarning(warning)
 
 
 def run(algorithm: str, params: dict, feedback=None) -> dict:

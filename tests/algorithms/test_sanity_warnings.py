@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from tests.algorithms.test_parameters import Log, run
+from tests.algorithms.feedback import Log
+from tests.algorithms.test_parameters import run
 
 pytestmark = pytest.mark.usefixtures("plugin")
 
