@@ -63,6 +63,8 @@ class Summary:
     statuses: Counter
     """Rows written in this call, by status (``failed: ...`` counted as ``failed``)."""
     cancelled: bool = False
+    fronts: int = 0
+    """Fronts written in this call."""
 
     @property
     def text(self) -> str:
@@ -246,16 +248,18 @@ def run_batch(
             "info",
             f"{len(sources)} scene(s) × {len(glaciers)} glacier(s): {len(pending)} job(s) to run",
         )
-        finished = 0
+        finished = fronts = 0
         progress(0.0)
         for job, outcome in (executor or InProcess()).map(detect, pending, cancelled):
             row = outcome_row(job, outcome)
-            out.add([row], outcome.records if isinstance(outcome, JobResult) else [])
+            records = outcome.records if isinstance(outcome, JobResult) else []
+            out.add([row], records)
             statuses[row["status"].split(":")[0]] += 1
+            fronts += len(records)
             finished += 1
             progress(finished / max(len(pending), 1))
             say("warning" if isinstance(outcome, Failed) else "info", job_line(row))
-        summary = Summary(len(pending), statuses, cancelled=finished < len(pending))
+        summary = Summary(len(pending), statuses, finished < len(pending), fronts)
     finally:
         out.close()
     if status_csv:

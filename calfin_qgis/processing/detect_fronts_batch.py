@@ -8,6 +8,7 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingOutputNumber,
     QgsProcessingParameterCrs,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
@@ -32,6 +33,14 @@ from .base import (
 )
 from .detect_fronts import add_extraction, extraction_options
 from .layers import add_records, glacier_features, make_fields
+
+BATCH_COUNTS = (
+    ("JOBS", "Scene x glacier jobs run (not finished by an earlier run)"),
+    ("FRONTS", "Fronts written"),
+    ("NO_FRONT", "Jobs without a front"),
+    ("FAILED", "Jobs failed"),
+)
+"""Counts of this run in the results (`qgis_process run --json`, the modeler)."""
 
 
 class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
@@ -140,6 +149,8 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
         self.addParameter(
             QgsProcessingParameterFeatureSink("STATUS", "Status table", QgsProcessing.TypeVector)
         )
+        for name, description in BATCH_COUNTS:
+            self.addOutput(QgsProcessingOutputNumber(name, description))
 
     def compute(self, parameters, context, feedback) -> dict:
         from ..core.batch import run_batch
@@ -170,7 +181,14 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
             )
         details = QgsProcessingContext.LayerDetails("Calving fronts", context.project(), "OUTPUT")
         context.addLayerToLoadOnCompletion(f"{output}|layername={FRONTS_LAYER}", details)
-        return {"OUTPUT": output, "STATUS": self.write_status(parameters, context, output)}
+        return {
+            "OUTPUT": output,
+            "STATUS": self.write_status(parameters, context, output),
+            "JOBS": summary.jobs,
+            "FRONTS": summary.fronts,
+            "NO_FRONT": summary.statuses["no front"],
+            "FAILED": summary.statuses["failed"],
+        }
 
     def glaciers(self, parameters, context, source) -> list:
         """CLIP's polygons as ``core.glaciers.Glacier`` values."""

@@ -61,6 +61,10 @@ def test_batch_algorithm_cancel_and_resume_give_the_uninterrupted_layer(
     assert len(rows) == status.featureCount() == 8  # one per scene × glacier, none repeated
     assert rows[(Path(TRUNCATED).stem, "jakobshavn")].startswith("failed: Cannot read")
     assert sorted(rows.values()).count("ok") == 3
+    # the counts of the two runs add up to the finished batch (results, --json)
+    assert first["FRONTS"] + result["FRONTS"] == len(fronts(output))
+    assert first["FAILED"] + result["FAILED"] == 1
+    assert first["JOBS"] == 8 - 4 and result["JOBS"] < first["JOBS"]  # 4 skipped: no overlap
 
 
 def test_qgis_process_runs_the_batch(model_path, tmp_path) -> None:
