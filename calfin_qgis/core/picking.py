@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-from . import io, polygons
+from . import io, polygons, sanity
 from .errors import InputError
 from .extract import Front, extract_fronts, front_regions, fronts_in_mask, side_contrast
 from .pipeline import DetectOptions, SegmentResult, resolve_clip
@@ -124,8 +124,10 @@ def check_edge_band(scene: io.Scene) -> None:
 
 def extract_from_raster(
     path: str, band: int, options: DetectOptions, timer: StageTimer | None = None
-) -> tuple[io.Scene, list[Front]]:
-    """Front lines from a probability raster written by ``segment`` (edge in ``band``)."""
+) -> tuple[io.Scene, SegmentResult, list[Front]]:
+    """Front lines from a probability raster written by ``segment`` (edge in ``band``); the
+    result's warnings and ``suspect`` flag say when its ice band does not look like a
+    glacier front's (``sanity.mask_warning``), as ``segment`` says it for a scene."""
     timer = timer or StageTimer()
     scene = io.open_scene(path, band)
     check_edge_band(scene)
@@ -153,5 +155,15 @@ def extract_from_raster(
         if geometry is not None
         else None
     )
-    result = SegmentResult(scene, window, probs, mask, 0.0, timer)
-    return scene, extract(result, options, timer)
+    doubt = sanity.mask_warning(probs[1], mask) if len(probs) > 1 else None
+    result = SegmentResult(
+        scene,
+        window,
+        probs,
+        mask,
+        0.0,
+        timer,
+        warnings=[doubt] if doubt else [],
+        suspect=bool(doubt),
+    )
+    return scene, result, extract(result, options, timer)

@@ -50,8 +50,10 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
             glacier_id=glacier_id,
             **extraction_options(self, parameters, context),
         )
-        scene, fronts = extract_from_raster(path, band, options)
+        scene, result, fronts = extract_from_raster(path, band, options)
+        for warning in result.warnings:
+            feedback.pushWarning(warning)
         source = io.read_metadata(path).get(SOURCE_KEY, "calfin_qgis extract_fronts")
-        records = front_records(fronts, scene, source, glacier_id)
+        records = front_records(fronts, scene, source, glacier_id, suspect=result.suspect)
         dest = write_fronts(self, parameters, context, feedback, records, layer.crs(), layer.name())
         return {"OUTPUT": dest, **params.count_results([len(records)])}

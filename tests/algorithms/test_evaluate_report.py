@@ -101,11 +101,20 @@ def test_a_reference_from_label_rasters_scores_the_frontlearning_scenes(tmp_path
 def test_detect_fronts_on_a_colour_photo_warns_and_never_flags_good(tmp_path) -> None:
     photo = write_jpeg(tmp_path / "astronaut.jpg", skimage.data.astronaut())
     log = Log()
-    out = run(
-        "calfin:detect_fronts", {"INPUT": str(photo), "OUTPUT": str(tmp_path / "f.gpkg")}, log
-    )
+    probs = tmp_path / "probs.tif"
+    params = {"INPUT": str(photo), "OUTPUT": str(tmp_path / "f.gpkg"), "PROBABILITIES": str(probs)}
+    out = run("calfin:detect_fronts", params, log)
     text = " ".join(log.warnings)
     assert "is a colour image" in text and "JPEG image without georeference" in text
     assert "does not split the scene into an ice side and an ocean side" in text
     flags = {f["qual_flag"] for f in QgsVectorLayer(out["OUTPUT"]).getFeatures()}
     assert flags == {13}
+
+    # its probabilities, extracted later, say so too
+    later = Log()
+    out = run(
+        "calfin:extract_fronts", {"INPUT": str(probs), "OUTPUT": str(tmp_path / "e.gpkg")}, later
+    )
+    assert "does not split the scene into an ice side and an ocean side" in " ".join(later.warnings)
+    extracted = list(QgsVectorLayer(out["OUTPUT"]).getFeatures())
+    assert extracted and {f["qual_flag"] for f in extracted} == {13}
