@@ -19,8 +19,8 @@ from .grid import averaging_text, scene_warnings
 from .infer import IsCancelled, Progress
 from .model import Model, ModelInfo, default_model_path, load_model
 from .picking import extract
-from .pipeline import DetectOptions, SegmentResult, front_records, segment
-from .scene_identity import scene_metadata
+from .pipeline import DetectOptions, SegmentResult, front_records, identity_warning, segment
+from .scene_identity import scene_metadata, scene_name
 
 Log = Callable[[str, str], None]
 """Receives ("info" | "warning", text) as the job goes, for a log the user reads live."""
@@ -123,6 +123,7 @@ def run(
     note("info", averaging_text(scene, result.scene))
     for warning in result.warnings:
         note("warning", warning)
+    note("warning", identity_warning(metadata, scene_name(scene), options.glacier_id))
     note("info", f"Inference took {result.seconds:.1f} s on {model.provider}")
     note("info", result.flow_text.capitalize())
     records = []

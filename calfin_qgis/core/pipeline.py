@@ -15,7 +15,7 @@ from .extract import Front
 from .grid import model_grid
 from .infer import FLOWS, IsCancelled, Progress, estimate_flow, flow_turns, predict_scene
 from .model import Model
-from .scene_identity import SOURCE_KEY, scene_metadata, scene_name, scene_tags
+from .scene_identity import SOURCE_KEY, scene_metadata, scene_tags
 from .timing import StageTimer
 
 LOG = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class SegmentResult:
     """The ice flow direction used: given, estimated (an azimuth) or None (not turned)."""
     warnings: list[str] = field(default_factory=list)
     """What the user should know about the result (a constant band, a flow direction the
-    prediction contradicts, no date and no glacier id...)."""
+    prediction contradicts...)."""
     suspect: bool = False
     """The input does not look like a satellite band (``sanity``): fronts get qual_flag 13."""
 
@@ -199,7 +199,6 @@ def segment(
     checkable = len(probs) > 1 and window.width * window.height <= contract.AUTO_FLOW_LIMIT
     if flow is not None and not auto_flow and checkable:
         warnings.append(flow_warning(flow, probs))
-    warnings.append(identity_warning(scene, options.glacier_id))
     warnings = [warning for warning in warnings if warning]
     mask = None
     if geometry is not None:
@@ -233,12 +232,13 @@ def flow_warning(given: str | float, probs: np.ndarray) -> str | None:
     )
 
 
-def identity_warning(scene: io.Scene, glacier_id: str) -> str | None:
-    """A warning when the fronts will carry neither a date nor a glacier id, or None."""
-    if glacier_id or scene_metadata(scene).date:
+def identity_warning(metadata: products.SceneMetadata, name: str, glacier_id: str) -> str | None:
+    """A warning when the fronts of scene ``name`` will carry neither a date (``metadata``,
+    as ``front_records`` gets it) nor a glacier id, or None."""
+    if glacier_id or metadata.date:
         return None
     return (
-        f"No acquisition date for {scene_name(scene)} (not in its name, no product metadata) "
+        f"No acquisition date for {name} (not in its name, no product metadata) "
         "and no glacier id: its fronts cannot be placed in a time series or sorted for "
         "review. Give the glacier id (GLACIER_ID, --glacier-id), or load the band file "
         "inside its product (next to its MTL, inside its .SAFE), or keep the product name "
