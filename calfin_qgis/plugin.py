@@ -96,7 +96,7 @@ class CalfinPlugin:
 
     def check_model(self) -> str | None:
         """Warn at load when the bundled model is missing or does not match the contract."""
-        from .core.model import model_problem
+        from .core.network.model import model_problem
 
         problem = model_problem()
         if problem:

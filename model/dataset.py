@@ -10,7 +10,7 @@ front line, ocean / melange above it). Targets per pixel:
   lowest crossing) and the columns the front does not cross get weight 0.
 
 Brightness / contrast / gamma / noise jitter and scale changes are applied to the grey
-band BEFORE :func:`calfin_qgis.core.preprocess.model_input` (exactly what the plugin runs);
+band BEFORE :func:`calfin_qgis.core.network.preprocess.model_input` (exactly what the plugin runs);
 a fixed number of jittered variants per scene is precomputed once (``n_variants``), and
 random 90-degree turns, horizontal flips and crops are drawn per sample.
 """
@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from calfin_qgis.core.breakdown import glacier_of  # noqa: E402
-from calfin_qgis.core.preprocess import model_input  # noqa: E402
+from calfin_qgis.core.evaluation.breakdown import glacier_of  # noqa: E402
+from calfin_qgis.core.network.preprocess import model_input  # noqa: E402
 
 DATA_DIR = ROOT.parent / "shared" / "data" / "frontlearning" / "train"
 

@@ -27,7 +27,7 @@ from dataset import ValSet, list_scenes  # noqa: E402
 from train import front_distances  # noqa: E402
 
 from calfin_qgis.core import contract  # noqa: E402
-from calfin_qgis.core.breakdown import GLACIERS  # noqa: E402
+from calfin_qgis.core.evaluation.breakdown import GLACIERS  # noqa: E402
 
 
 def main(argv=None):

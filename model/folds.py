@@ -41,10 +41,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from evaluate import score_folder, write_results  # noqa: E402
 
-from calfin_qgis.core.breakdown import GLACIER_PATH_ROWS, GLACIERS  # noqa: E402
-from calfin_qgis.core.metrics import summarize  # noqa: E402
-from calfin_qgis.core.model import load_model  # noqa: E402
-from calfin_qgis.core.pipeline import DetectOptions  # noqa: E402
+from calfin_qgis.core.detect.segmentation import DetectOptions  # noqa: E402
+from calfin_qgis.core.evaluation.breakdown import GLACIER_PATH_ROWS, GLACIERS  # noqa: E402
+from calfin_qgis.core.evaluation.metrics import summarize  # noqa: E402
+from calfin_qgis.core.network.model import load_model  # noqa: E402
 
 DATA_DIR = ROOT.parent / "shared" / "data" / "frontlearning" / "train"
 

@@ -43,7 +43,7 @@ from dataset import DATA_DIR, TrainSet, ValSet, list_scenes  # noqa: E402
 from unet import UNet, count_parameters  # noqa: E402
 
 from calfin_qgis.core import contract  # noqa: E402
-from calfin_qgis.core.breakdown import GLACIERS  # noqa: E402
+from calfin_qgis.core.evaluation.breakdown import GLACIERS  # noqa: E402
 
 EDGE_WEIGHT = 25.0
 

@@ -1,6 +1,6 @@
 """A small plain U-Net (16 base channels, 4 poolings, BatchNorm, ReLU), CALFIN-style outputs.
 
-Input  ``(N, 3, H, W)`` float32 from :func:`calfin_qgis.core.preprocess.model_input`,
+Input  ``(N, 3, H, W)`` float32 from :func:`calfin_qgis.core.network.preprocess.model_input`,
 H and W multiples of 16. Output: logits ``(N, 2, H, W)`` (channel 0 front edge,
 channel 1 ice mask); :class:`ProbsWrapper` adds the sigmoid (and averages an ensemble) for export.
 """

@@ -33,10 +33,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from calfin_qgis.core import io, schema, vectors  # noqa: E402
-from calfin_qgis.core.model import default_model_path, load_model  # noqa: E402
-from calfin_qgis.core.picking import extract  # noqa: E402
-from calfin_qgis.core.pipeline import DetectOptions, front_records, segment  # noqa: E402
+from calfin_qgis.core import schema  # noqa: E402
+from calfin_qgis.core.detect.picking import extract  # noqa: E402
+from calfin_qgis.core.detect.segmentation import DetectOptions, front_records, segment  # noqa: E402
+from calfin_qgis.core.geo import rasters, vectors  # noqa: E402
+from calfin_qgis.core.network.model import default_model_path, load_model  # noqa: E402
 from calfin_qgis.core.timing import StageTimer  # noqa: E402
 
 DATA = ROOT / "bench_data"
@@ -83,7 +84,7 @@ def run_pipeline(model, path: Path, options: DetectOptions, folder: Path) -> dic
     model.session = counter
     try:
         start = time.perf_counter()
-        scene = io.open_scene(path, options.band)
+        scene = rasters.open_scene(path, options.band)
         result = segment(model, scene, options)
         timer: StageTimer = result.timer
         fronts = extract(result, options, timer)
@@ -192,7 +193,7 @@ def main() -> int:
             run = run_pipeline(model, path, options, folder)
             result = run.pop("result")
             start = time.perf_counter()
-            io.write_raster(
+            rasters.write_raster(
                 folder / "probs.tif",
                 result.probs,
                 result.geotransform,

@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from calfin_qgis.core import executors  # noqa: E402
-from calfin_qgis.core.batch import BatchJob, detect  # noqa: E402
-from calfin_qgis.core.jobs import DetectJob  # noqa: E402
+from calfin_qgis.core.batch import executors  # noqa: E402
+from calfin_qgis.core.batch.runner import BatchJob, detect  # noqa: E402
+from calfin_qgis.core.detect.jobs import DetectJob  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "frontlearning" / "train" / "images"
 SAMPLES = ROOT / "tests" / "data" / "frontlearning" / "images"

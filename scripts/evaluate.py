@@ -32,19 +32,19 @@ from scipy.ndimage import zoom
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from calfin_qgis.core import io  # noqa: E402
-from calfin_qgis.core.breakdown import GroupSummary, breakdown  # noqa: E402
-from calfin_qgis.core.metrics import (  # noqa: E402
+from calfin_qgis.core.detect.picking import extract  # noqa: E402
+from calfin_qgis.core.detect.segmentation import DetectOptions, segment  # noqa: E402
+from calfin_qgis.core.evaluation.breakdown import GroupSummary, breakdown  # noqa: E402
+from calfin_qgis.core.evaluation.metrics import (  # noqa: E402
     ImageScore,
     Summary,
     rasterize_lines,
     score_image,
     summarize,
 )
-from calfin_qgis.core.model import Model, load_model  # noqa: E402
-from calfin_qgis.core.naming import scene_id  # noqa: E402
-from calfin_qgis.core.picking import extract  # noqa: E402
-from calfin_qgis.core.pipeline import DetectOptions, segment  # noqa: E402
+from calfin_qgis.core.geo import rasters  # noqa: E402
+from calfin_qgis.core.network.model import Model, load_model  # noqa: E402
+from calfin_qgis.core.products.naming import scene_id  # noqa: E402
 
 LABEL_PIXEL_M = 40.0
 """The plausible grid a scaled image is put on (FrontLearning subsets are 30-50 m)."""
@@ -88,7 +88,7 @@ def to_vsimem(image: np.ndarray, name: str, scale: float) -> str:
     return path
 
 
-def label_grid(pixel: float) -> io.GeoTransform:
+def label_grid(pixel: float) -> rasters.GeoTransform:
     return (0.0, pixel, 0.0, 0.0, 0.0, -pixel)
 
 
@@ -137,7 +137,7 @@ def score_folder(
         sys.exit(f"evaluate: no images/*.png{matching} in {data}")
     out.mkdir(parents=True, exist_ok=True)
     earlier = {p.name for p in out.glob("*_Front.png")}
-    grid = io.PIXEL_GEOTRANSFORM if scale == 1 else label_grid(LABEL_PIXEL_M)
+    grid = rasters.PIXEL_GEOTRANSFORM if scale == 1 else label_grid(LABEL_PIXEL_M)
     scores = []
     for path in images:
         name = scene_id(path.name)
@@ -146,11 +146,11 @@ def score_folder(
             print(f"skip {path.name}: no label {label_path.name}")
             continue
         image = np.rot90(read_grey(path), turn)
-        reference = np.rot90(io.open_scene(label_path).read()[0] < 128, turn)
+        reference = np.rot90(rasters.open_scene(label_path).read()[0] < 128, turn)
         if not reference.any():
             print(f"skip {path.name}: its label {label_path.name} holds no front")
             continue
-        scene = io.open_scene(to_vsimem(np.ascontiguousarray(image), name, scale))
+        scene = rasters.open_scene(to_vsimem(np.ascontiguousarray(image), name, scale))
         result = segment(model, scene, options)
         fronts = extract(result, options, result.timer)
         predicted = rasterize_lines([f.line for f in fronts], image.shape, grid)

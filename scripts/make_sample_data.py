@@ -24,8 +24,10 @@ from osgeo import gdal, osr
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from calfin_qgis.core import io, naming, schema, vectors  # noqa: E402
-from calfin_qgis.core.extract import extract_fronts  # noqa: E402
+from calfin_qgis.core import schema  # noqa: E402
+from calfin_qgis.core.detect.extract import extract_fronts  # noqa: E402
+from calfin_qgis.core.geo import rasters, vectors  # noqa: E402
+from calfin_qgis.core.products import naming  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 TRAIN = SHARED / "frontlearning" / "train"
@@ -60,7 +62,7 @@ def srs_3413() -> osr.SpatialReference:
 
 def wrap(png: Path, target: Path) -> tuple:
     """A FrontLearning PNG as a GeoTIFF on the plausible grid; returns its geotransform."""
-    image = io.open_scene(png).read()[0]
+    image = rasters.open_scene(png).read()[0]
     height, width = image.shape
     gt = (CENTRE[0] - width / 2 * PIXEL, PIXEL, 0.0, CENTRE[1] + height / 2 * PIXEL, 0.0, -PIXEL)
     ds = gdal.GetDriverByName("GTiff").Create(
@@ -142,7 +144,7 @@ def main() -> None:
     gt = wrap(TRAIN / "images" / f"{SCENE}_Subset.png", scene)
     srs = srs_3413()
 
-    label = io.open_scene(TRAIN / "labels_1px" / f"{SCENE}_Front.png").read()[0] < 128
+    label = rasters.open_scene(TRAIN / "labels_1px" / f"{SCENE}_Front.png").read()[0] < 128
     fronts = extract_fronts(label.astype(np.float32), gt, threshold=0.5, simplify_px=0.0)
     records = [
         {

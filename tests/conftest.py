@@ -31,7 +31,7 @@ def plugin(qgis_app, qgis_processing, qgis_iface):
 @pytest.fixture(scope="session")
 def model_path() -> Path:
     """The shipped model (or $CALFIN_MODEL); tests that need one skip, clearly, without it."""
-    from calfin_qgis.core.model import default_model_path
+    from calfin_qgis.core.network.model import default_model_path
 
     path = default_model_path()
     if not path.exists():
@@ -52,7 +52,7 @@ def batch_reference(tmp_path_factory, model_path) -> dict[str, Path]:
     """An uninterrupted batch run, in this process, of ``tests/batch_scenes.py``'s scenes and
     polygons through the shell's entry point (``python -m calfin_qgis.core batch``): the
     folder, the polygons, the fronts GeoPackage and the status CSV."""
-    from calfin_qgis.core import cli
+    from calfin_qgis.core.cli import commands
     from tests.batch_scenes import glacier_polygons, scene_folder
 
     root = tmp_path_factory.mktemp("batch")
@@ -65,5 +65,5 @@ def batch_reference(tmp_path_factory, model_path) -> dict[str, Path]:
     argv = ["batch", str(paths["folder"]), "--clip", str(paths["clip"]), "--no-flip"]
     argv += ["--output", str(paths["output"]), "--status", str(paths["status"])]
     argv += ["--workers", "1"]  # sequential: the reference of the parallel runs
-    assert cli.main(argv) == 0
+    assert commands.main(argv) == 0
     return paths

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from osgeo import gdal, ogr, osr
 
-from calfin_qgis.core import cli
+from calfin_qgis.core.cli import commands
 from tests.scenes import (
     STUB_EDGES_ONNX,
     WRONG_SHAPE_ONNX,
@@ -38,7 +38,7 @@ SAMPLE_CLIP = DATA / "jakobshavn_isbrae.gpkg"
 @pytest.fixture()
 def fresh_models():
     """The Processing algorithms keep models open between runs; start and end clean."""
-    from calfin_qgis.core.jobs import cached_model
+    from calfin_qgis.core.detect.jobs import cached_model
 
     cached_model.cache_clear()
     yield
@@ -92,7 +92,7 @@ def run_alg(alg: str, params: dict, expect_failure: bool = False):
 
 
 def run_cli(*args: str, capsys) -> tuple[int, str]:
-    code = cli.main([str(a) for a in args])
+    code = commands.main([str(a) for a in args])
     out = capsys.readouterr()
     return code, out.out + out.err
 
@@ -302,8 +302,8 @@ def test_bad_model_file(
 
 def test_onnxruntime_missing(plugin, fresh_models, sample_scene, tmp_path, monkeypatch) -> None:
     from calfin_qgis import deps
-    from calfin_qgis.core import model as core_model
     from calfin_qgis.core.errors import InputError
+    from calfin_qgis.core.network import model as core_model
 
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import now raises ImportError
     with pytest.raises(InputError, match="onnxruntime is missing.*pip install"):
@@ -650,7 +650,7 @@ def test_cli_refuses_bad_values_and_formats_before_any_work(
     out = tmp_path / "f.gpkg"
     for option in (["--max-fronts", "-1"], ["--threshold", "2"], ["--min-contrast", "5"]):
         with pytest.raises(SystemExit) as exit_info:
-            cli.main(["detect", str(sample_scene), str(out), *option])
+            commands.main(["detect", str(sample_scene), str(out), *option])
         assert exit_info.value.code == 2
         assert "must be at least" in capsys.readouterr().err
     for args, words in (

@@ -33,7 +33,7 @@ def big_scene(tmp_path_factory) -> Path:
 
 @pytest.fixture()
 def fresh_models():
-    from calfin_qgis.core.jobs import cached_model
+    from calfin_qgis.core.detect.jobs import cached_model
 
     cached_model.cache_clear()
     yield
@@ -88,9 +88,9 @@ def test_full_scene_through_clip_window(plugin, model_path, big_scene, tmp_path)
 _MEASURE = """
 import json, re, sys, time
 from pathlib import Path
-from calfin_qgis.core import cli
+from calfin_qgis.core.cli.commands import main
 start = time.perf_counter()
-code = cli.main(sys.argv[1:])
+code = main(sys.argv[1:])
 peak_kb = re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1)
 print(json.dumps({"code": code, "seconds": time.perf_counter() - start,
                   "max_rss_mb": int(peak_kb) / 1024}))
@@ -164,9 +164,9 @@ def test_region_wise_extraction_matches_whole_array() -> None:
     """Large windows are extracted one region at a time (bounded memory), same fronts."""
     import numpy as np
 
-    from calfin_qgis.core.extract import extract_fronts
-    from calfin_qgis.core.picking import extract_by_region
-    from calfin_qgis.core.pipeline import DetectOptions
+    from calfin_qgis.core.detect.extract import extract_fronts
+    from calfin_qgis.core.detect.picking import extract_by_region
+    from calfin_qgis.core.detect.segmentation import DetectOptions
 
     edge = np.zeros((300, 400), dtype=np.float32)
     rows = np.arange(400)
@@ -196,8 +196,8 @@ def test_region_wise_extraction_matches_whole_array() -> None:
 def test_nodata_tiles_are_skipped_without_changing_valid_pixels(tmp_path) -> None:
     import numpy as np
 
-    from calfin_qgis.core.infer import predict_array
-    from calfin_qgis.core.model import load_model
+    from calfin_qgis.core.network.infer import predict_array
+    from calfin_qgis.core.network.model import load_model
 
     model, _ = load_model(write_model(tmp_path / "stub.onnx", STUB_EDGES_ONNX))
     runs: list[int] = []

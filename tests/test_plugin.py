@@ -74,7 +74,7 @@ def test_load_with_the_shipped_model_says_nothing(plugin) -> None:
 
 def test_load_time_check_catches_a_wrong_contract(tmp_path) -> None:
     """The cheap check (no graph optimization) still reads the contract, not just the file."""
-    from calfin_qgis.core.model import model_problem
+    from calfin_qgis.core.network.model import model_problem
     from tests.scenes import WRONG_SHAPE_ONNX, write_model
 
     problem = model_problem(write_model(tmp_path / "model.onnx", WRONG_SHAPE_ONNX))

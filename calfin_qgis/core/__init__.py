@@ -1,7 +1,9 @@
 """The CALFIN detection pipeline in plain Python: no qgis, no PyQt imports.
 
-Stages: io (read scenes, write layers), preprocess (the model's input), infer (tiled
-onnxruntime), extract (probabilities to front lines), metrics (distance to references).
-Progress and cancellation come in as plain callables so that QGIS, the CLI and tests
-drive the same code.
+Sub-packages by concern: ``geo`` (rasters, vectors, reprojection, polygons), ``products``
+(Landsat/Sentinel-2 products, metadata, bands, naming, scene identity), ``network`` (model,
+preprocessing, tiled inference), ``detect`` (segmentation, picking fronts, one job),
+``batch`` (many scenes × glaciers, executors), ``terminus`` (change over time),
+``evaluation`` (scores and reports) and ``cli``. Progress and cancellation come in as plain
+callables so that QGIS, the CLI and tests drive the same code.
 """

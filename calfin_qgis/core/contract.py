@@ -9,7 +9,7 @@ can check at load time that a model matches the preprocessing it will be fed.
 from __future__ import annotations
 
 PREPROCESS_VERSION = "1"
-"""Bumped whenever :mod:`calfin_qgis.core.preprocess` changes what the model sees."""
+"""Bumped whenever :mod:`calfin_qgis.core.network.preprocess` changes what the model sees."""
 
 PREPROCESSED_KEY = "CALFIN_PREPROCESS_VERSION"
 """Raster metadata item marking the output of ``calfin:preprocess`` (the model's input)."""

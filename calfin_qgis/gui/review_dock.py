@@ -19,12 +19,12 @@ from qgis.PyQt.QtCore import pyqtSignal
 from qgis.PyQt.QtGui import QCloseEvent, QShowEvent
 from qgis.PyQt.QtWidgets import QWidget
 
+from ..adapter.scenes import SceneFinder
 from .review_actions import ReviewActions, UnsavedChoice
 from .review_display import ReviewDisplay
 from .review_export_dialogs import ReviewExports
 from .review_layer import REVIEWER_SETTING, ReviewLayer
 from .review_model import EDITED, FrontRecord, ReviewQueue
-from .review_scenes import SceneFinder
 from .review_style import ReviewStyle
 from .review_tools import RedrawTool, TrimTool
 from .review_widgets import QUAL_MEANINGS, UNSAVED_MARK, ReviewWidgets, breakable

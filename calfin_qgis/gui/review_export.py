@@ -25,11 +25,11 @@ from qgis.core import (
 )
 from skimage.morphology import binary_dilation
 
-from calfin_qgis.core.io import open_scene, same_file
-from calfin_qgis.core.metrics import rasterize_lines
+from calfin_qgis.core.evaluation.metrics import rasterize_lines
+from calfin_qgis.core.geo.rasters import open_scene, same_file
 
+from ..adapter.scenes import SceneFinder
 from .review_model import KEPT_STATUSES
-from .review_scenes import SceneFinder
 
 _SUBSET = re.compile(r"_subset$", re.IGNORECASE)
 

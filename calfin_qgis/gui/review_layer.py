@@ -24,7 +24,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ..processing.layers import plain
+from ..adapter.layers import plain
 from .review_model import (
     EDITED,
     REDRAWN,

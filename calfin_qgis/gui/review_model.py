@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from calfin_qgis.core.naming import scene_id
+from calfin_qgis.core.products.naming import scene_id
 from calfin_qgis.core.schema import QUAL_MANUAL, QUAL_MANUAL_EDITED, REJECTED
 
 UNREVIEWED = "unreviewed"

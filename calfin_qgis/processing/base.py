@@ -9,8 +9,9 @@ from qgis.core import QgsApplication, QgsProcessingAlgorithm, QgsProcessingExcep
 from qgis.PyQt.QtGui import QIcon
 
 from .. import deps
-from ..core import bands, contract  # constants only
+from ..core import contract  # constants only
 from ..core.errors import Cancelled, InputError
+from ..core.products import bands
 
 DEVICES = ["auto", "cpu", "cuda"]
 FLOWS = ["unknown", "up", "down", "left", "right"]
@@ -127,7 +128,7 @@ class CalfinAlgorithm(QgsProcessingAlgorithm):
     def checkParameterValues(self, parameters, context):  # noqa: N802 - QGIS API
         """Enum names or indices and numeric ranges (a message that says what is allowed),
         QGIS's checks, then: no output may be one of the input files."""
-        from .layers import overwritten_input
+        from ..adapter.layers import overwritten_input
         from .parameters import value_problem, with_option_names
 
         problem = value_problem(self, parameters, context)

@@ -9,10 +9,16 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
+from ..adapter.layers import (
+    add_records,
+    check_file_destinations,
+    destination,
+    file_path,
+    make_fields,
+)
 from ..core.contract import EDGE_LOW_THRESHOLD, EDGE_THRESHOLD  # constants only
 from . import parameters as params
 from .base import EXTRACTION_HELP, FLOW_HELP, INFERENCE_HELP, RESAMPLE_HELP, CalfinAlgorithm
-from .layers import add_records, check_file_destinations, destination, file_path, make_fields
 
 
 def add_extraction(alg) -> None:
@@ -129,8 +135,8 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
         params.add_count_outputs(self)
 
     def compute(self, parameters, context, feedback) -> dict:
-        from ..core import io
-        from ..core.pipeline import write_probabilities
+        from ..core.detect.segmentation import write_probabilities
+        from ..core.geo import rasters
 
         probabilities = self.parameterAsOutputLayer(parameters, "PROBABILITIES", context)
         check_file_destinations(destination(parameters, "OUTPUT"))
@@ -146,7 +152,7 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
         )
         results = params.count_results([len(result.records)])
         # The probabilities reach their name only once the fronts are written too.
-        with io.optional_output(probabilities, overwrite=True) as tmp:
+        with rasters.optional_output(probabilities, overwrite=True) as tmp:
             if tmp:
                 write_probabilities(tmp, result.segmentation, result.model_info, overwrite=True)
                 results["PROBABILITIES"] = probabilities

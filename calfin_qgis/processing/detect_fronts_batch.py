@@ -20,7 +20,8 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..core.executors import cpu_count, open_executor
+from ..adapter.layers import add_records, glacier_features, make_fields
+from ..core.batch.executors import cpu_count, open_executor
 from . import parameters as params
 from .base import (
     EXTRACTION_HELP,
@@ -32,7 +33,6 @@ from .base import (
     progress_callbacks,
 )
 from .detect_fronts import add_extraction, extraction_options
-from .layers import add_records, glacier_features, make_fields
 
 BATCH_COUNTS = (
     ("JOBS", "Scene x glacier jobs run (not finished by an earlier run)"),
@@ -153,8 +153,8 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, description))
 
     def compute(self, parameters, context, feedback) -> dict:
-        from ..core.batch import run_batch
-        from ..core.batch_output import FRONTS_LAYER
+        from ..core.batch.output import FRONTS_LAYER
+        from ..core.batch.runner import run_batch
 
         source = self.parameterAsSource(parameters, "CLIP", context)
         output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
@@ -192,7 +192,7 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
 
     def glaciers(self, parameters, context, source) -> list:
         """CLIP's polygons as ``core.glaciers.Glacier`` values."""
-        from ..core.glaciers import check_fields, group_glaciers
+        from ..core.batch.glaciers import check_fields, group_glaciers
 
         id_field = self.parameterAsString(parameters, "GLACIER_FIELD", context) or "glacier_id"
         flow_field = self.parameterAsString(parameters, "FLOW_FIELD", context) or None
@@ -204,8 +204,8 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
 
     def template(self, parameters, context):
         """The settings every job shares, as a ``core.jobs.DetectJob`` without a scene."""
-        from ..core.jobs import DetectJob
-        from ..core.pipeline import DetectOptions
+        from ..core.detect.jobs import DetectJob
+        from ..core.detect.segmentation import DetectOptions
 
         given = parameters.get("BAND") not in (None, "")
         out_crs = self.parameterAsCrs(parameters, "OUT_CRS", context)
@@ -221,7 +221,7 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
         )
 
     def filters(self, parameters, context):
-        from ..core.batch import Filters, parse_date, parse_sensors
+        from ..core.batch.runner import Filters, parse_date, parse_sensors
 
         def text(name: str) -> str:
             return self.parameterAsString(parameters, name, context)
@@ -237,7 +237,7 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
     def write_status(self, parameters, context, output: str) -> str:
         """The output's whole status table (earlier runs' rows too) into the STATUS sink."""
         from ..core import schema
-        from ..core.batch_output import read_status
+        from ..core.batch.output import read_status
 
         fields = make_fields(schema.STATUS_FIELDS)
         sink, dest = self.parameterAsSink(

@@ -21,11 +21,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ..core.contract import TRAIN_PIXEL_SIZE_M  # constants only
-from ..core.naming import strip_suffix
-from .base import CalfinAlgorithm
-from .evaluate_report import metres_per_unit, report_inputs
-from .layers import (
+from ..adapter.layers import (
     add_records,
     check_file_destinations,
     destination,
@@ -33,6 +29,10 @@ from .layers import (
     make_fields,
     unquote_csv,
 )
+from ..core.contract import TRAIN_PIXEL_SIZE_M  # constants only
+from ..core.products.naming import strip_suffix
+from .base import CalfinAlgorithm
+from .evaluate_report import metres_per_unit, report_inputs
 
 TABLE_FIELDS = (
     ("image_id", "str"),
@@ -207,8 +207,8 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         return size, f"from SCENE {scene.name()}"
 
     def compute(self, parameters, context, feedback) -> dict:
-        from ..core.evaluation import evaluate
-        from ..core.report import write_report
+        from ..core.evaluation.report import write_report
+        from ..core.evaluation.scoring import evaluate
 
         report = self.parameterAsFileOutput(parameters, "REPORT", context)
         check_file_destinations(report, destination(parameters, "OUTPUT"))

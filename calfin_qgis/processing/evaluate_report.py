@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from qgis.core import QgsUnitTypes
 
-from ..gui.review_scenes import SceneFinder
-from .layers import file_path
+from ..adapter.layers import file_path
+from ..adapter.scenes import SceneFinder
 
 
 def describe_layer(alg, parameters, name: str, context) -> str:
@@ -38,7 +38,7 @@ def report_inputs(alg, parameters, context, crs, pixel_size: float, pixel_source
     """(RunInfo, image id -> scene file or None) for ``core.report.write_report``: scenes are the
     project's raster layers and the files of the SCENES folder, matched by image id as the
     review dock matches them."""
-    from ..core.report import RunInfo  # numpy, GDAL: not at QGIS start-up
+    from ..core.evaluation.report import RunInfo  # numpy, GDAL: not at QGIS start-up
 
     folder = alg.parameterAsFile(parameters, "SCENES", context)
     id_fields = [

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from qgis.core import QgsProcessingParameterFeatureSink
 
+from ..adapter.layers import check_file_destinations, destination
 from ..core.contract import EDGE_LOW_THRESHOLD, EDGE_THRESHOLD  # constants only
 from . import parameters as params
 from .base import EXTRACTION_HELP, CalfinAlgorithm
 from .detect_fronts import add_extraction, extraction_options, write_fronts
-from .layers import check_file_destinations, destination
 
 
 class ExtractFrontsAlgorithm(CalfinAlgorithm):
@@ -37,10 +37,10 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
         params.add_count_outputs(self)
 
     def compute(self, parameters, context, feedback) -> dict:
-        from ..core import io
-        from ..core.picking import extract_from_raster
-        from ..core.pipeline import DetectOptions, front_records
-        from ..core.scene_identity import SOURCE_KEY
+        from ..core.detect.picking import extract_from_raster
+        from ..core.detect.segmentation import DetectOptions, front_records
+        from ..core.geo import rasters
+        from ..core.products.scene_identity import SOURCE_KEY
 
         check_file_destinations(destination(parameters, "OUTPUT"))
         layer, path, band = params.scene_inputs(self, parameters, context)
@@ -53,7 +53,7 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
         scene, result, fronts = extract_from_raster(path, band, options)
         for warning in result.warnings:
             feedback.pushWarning(warning)
-        source = io.read_metadata(path).get(SOURCE_KEY, "calfin_qgis extract_fronts")
+        source = rasters.read_metadata(path).get(SOURCE_KEY, "calfin_qgis extract_fronts")
         records = front_records(fronts, scene, source, glacier_id, suspect=result.suspect)
         dest = write_fronts(self, parameters, context, feedback, records, layer.crs(), layer.name())
         return {"OUTPUT": dest, **params.count_results([len(records)])}

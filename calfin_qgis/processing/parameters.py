@@ -15,9 +15,9 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ..adapter.layers import raster_path, source_geometry
 from ..core import contract  # constants only: no heavy imports at QGIS start-up
 from .base import DEVICES, FLOWS, feedback_log, progress_callbacks
-from .layers import raster_path, source_geometry
 
 
 def add_scene(
@@ -260,8 +260,8 @@ def run_job(
 
     ``options`` adds DetectOptions fields (glacier id, extraction settings) to those read here.
     """
-    from ..core.jobs import DetectJob, run
-    from ..core.pipeline import DetectOptions
+    from ..core.detect.jobs import DetectJob, run
+    from ..core.detect.segmentation import DetectOptions
 
     layer, path, band = scene_inputs(alg, parameters, context)
     clip = clip_geometry(alg, parameters, context, layer.crs())

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from qgis.core import QgsProcessingParameterRasterDestination
 
+from ..adapter.layers import check_file_destinations
 from . import parameters as params
 from .base import RESAMPLE_HELP, CalfinAlgorithm, progress_callbacks
-from .layers import check_file_destinations
 
 
 class PreprocessAlgorithm(CalfinAlgorithm):
@@ -28,14 +28,15 @@ class PreprocessAlgorithm(CalfinAlgorithm):
         params.add_resample(self)
 
     def compute(self, parameters, context, feedback) -> dict:
-        from ..core import contract, io
-        from ..core.grid import averaging_text, scene_warnings
-        from ..core.pipeline import preprocess_scene
+        from ..core import contract
+        from ..core.detect.grid import averaging_text, scene_warnings
+        from ..core.detect.segmentation import preprocess_scene
+        from ..core.geo import rasters
 
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         check_file_destinations(output, geotiff=True)
         _, path, band = params.scene_inputs(self, parameters, context)
-        scene = io.open_scene(path, band)
+        scene = rasters.open_scene(path, band)
         resample = self.parameterAsBoolean(parameters, "RESAMPLE", context)
         for warning in scene_warnings(scene, contract.TRAIN_PIXEL_SIZE_M, resample):
             feedback.pushWarning(warning)

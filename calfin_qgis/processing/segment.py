@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from qgis.core import QgsProcessingParameterRasterDestination
 
+from ..adapter.layers import check_file_destinations
 from . import parameters as params
 from .base import FLOW_HELP, INFERENCE_HELP, RESAMPLE_HELP, CalfinAlgorithm
-from .layers import check_file_destinations
 
 
 class SegmentAlgorithm(CalfinAlgorithm):
@@ -31,7 +31,7 @@ class SegmentAlgorithm(CalfinAlgorithm):
         self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", "Probabilities"))
 
     def compute(self, parameters, context, feedback) -> dict:
-        from ..core.pipeline import write_probabilities
+        from ..core.detect.segmentation import write_probabilities
 
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         check_file_destinations(output, geotiff=True)

@@ -13,9 +13,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..core.schema import QUAL_AUTO, QUAL_MANUAL, QUAL_MANUAL_EDITED
-from .base import CalfinAlgorithm
-from .layers import (
+from ..adapter.layers import (
     add_records,
     check_file_destinations,
     destination,
@@ -23,6 +21,8 @@ from .layers import (
     plain,
     shapely_geometry,
 )
+from ..core.schema import QUAL_AUTO, QUAL_MANUAL, QUAL_MANUAL_EDITED
+from .base import CalfinAlgorithm
 
 DEFAULT_FLAGS = f"{QUAL_MANUAL},{QUAL_MANUAL_EDITED},{QUAL_AUTO}"
 
@@ -103,7 +103,7 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
 
     @staticmethod
     def _fronts(source, field: str):
-        from ..core.terminus import Front, Layer, check_front_fields, parse_date
+        from ..core.terminus.change import Front, Layer, check_front_fields, parse_date
 
         names = source.fields().names()
         check_front_fields(names, field, f"Layer '{source.sourceName()}'")
@@ -128,7 +128,7 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
 
     @staticmethod
     def _references(source, field: str, kind: str):
-        from ..core.terminus import Layer, by_glacier
+        from ..core.terminus.change import Layer, by_glacier
 
         if source is None:
             return None
@@ -145,8 +145,8 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
     def compute(self, parameters, context, feedback) -> dict:
         import shapely
 
-        from ..core.terminus import CUT_FIELDS, TABLE_FIELDS, parse_flags, terminus_change
-        from ..core.terminus_report import write_terminus_report
+        from ..core.terminus.change import CUT_FIELDS, TABLE_FIELDS, parse_flags, terminus_change
+        from ..core.terminus.report import write_terminus_report
 
         report = self.parameterAsFileOutput(parameters, "REPORT", context)
         check_file_destinations(

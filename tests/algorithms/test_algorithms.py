@@ -98,7 +98,7 @@ def test_detect_fronts_writes_attributed_lines(sample_scene, tmp_path) -> None:
 def test_band_help_is_the_band_table() -> None:
     from qgis.core import QgsApplication
 
-    from calfin_qgis.core.bands import band_table_text
+    from calfin_qgis.core.products.bands import band_table_text
 
     for name in ("detect_fronts", "segment", "preprocess"):
         alg = QgsApplication.processingRegistry().algorithmById(f"calfin:{name}")
@@ -369,7 +369,7 @@ def test_evaluate_pairs_ids_as_a_glaciologist_writes_them() -> None:
 
 def test_file_path_of_layer_sources_and_destinations() -> None:
     """The one parser behind the destination checks and the output-is-an-input check."""
-    from calfin_qgis.processing.layers import file_path
+    from calfin_qgis.adapter.layers import file_path
 
     assert file_path("/data/fronts.gpkg|layername=fronts") == "/data/fronts.gpkg"
     assert file_path("C:/data/fronts.gpkg") == "C:/data/fronts.gpkg"  # a drive, not a scheme

@@ -14,7 +14,8 @@ from qgis.core import NULL, QgsProcessingException, QgsVectorLayer
 from shapely import affinity
 from shapely.geometry import LineString, Polygon
 
-from calfin_qgis.core import schema, vectors
+from calfin_qgis.core import schema
+from calfin_qgis.core.geo import vectors
 from tests.conftest import ROOT, SAMPLE_FRONT
 from tests.core.test_terminus import BOX, CENTRELINE, WKT, across
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from calfin_qgis.core import contract
-from calfin_qgis.core.model import Model, ModelInfo
+from calfin_qgis.core.network.model import Model, ModelInfo
 
 
 class FunctionSession:

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from osgeo import ogr
 
-from calfin_qgis.core import reproject
-from calfin_qgis.core.batch import Filters, parse_date, run_batch
+from calfin_qgis.core.batch.glaciers import read_glaciers
+from calfin_qgis.core.batch.runner import Filters, parse_date, run_batch
+from calfin_qgis.core.detect.jobs import DetectJob
+from calfin_qgis.core.detect.segmentation import DetectOptions
 from calfin_qgis.core.errors import InputError
-from calfin_qgis.core.glaciers import read_glaciers
-from calfin_qgis.core.jobs import DetectJob
-from calfin_qgis.core.pipeline import DetectOptions
+from calfin_qgis.core.geo import reproject
 from tests.batch_scenes import PLACED, TRUNCATED, fronts, glacier_polygons, scene_folder
 
 NO_FLIP = DetectJob("", DetectOptions(flip=False))  # the settings of batch_reference

@@ -16,11 +16,12 @@ import time
 import pytest
 from osgeo import ogr
 
-from calfin_qgis.core import cli, executors
-from calfin_qgis.core.batch import run_batch
-from calfin_qgis.core.glaciers import read_glaciers
-from calfin_qgis.core.jobs import DetectJob
-from calfin_qgis.core.pipeline import DetectOptions
+from calfin_qgis.core.batch import executors
+from calfin_qgis.core.batch.glaciers import read_glaciers
+from calfin_qgis.core.batch.runner import run_batch
+from calfin_qgis.core.cli import commands
+from calfin_qgis.core.detect.jobs import DetectJob
+from calfin_qgis.core.detect.segmentation import DetectOptions
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -42,7 +43,7 @@ def layer_rows(path, name: str) -> list[tuple]:
 def run_cli(reference, tmp_path, *options: str) -> int:
     argv = ["batch", str(reference["folder"]), "--clip", str(reference["clip"]), "--no-flip"]
     argv += ["--output", str(tmp_path / "fronts.gpkg"), "--status", str(tmp_path / "s.csv")]
-    return cli.main(argv + list(options))
+    return commands.main(argv + list(options))
 
 
 @pytest.mark.parametrize(

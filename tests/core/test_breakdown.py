@@ -7,15 +7,15 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from calfin_qgis.core.breakdown import (
+from calfin_qgis.core.evaluation.breakdown import (
     GLACIERS,
     ImageGroups,
     breakdown,
     glacier_of,
     groups_of,
 )
-from calfin_qgis.core.metrics import score_image
-from calfin_qgis.core.naming import scene_id
+from calfin_qgis.core.evaluation.metrics import score_image
+from calfin_qgis.core.products.naming import scene_id
 from tests.conftest import ROOT
 
 TRAIN = ROOT.parent / "shared" / "data" / "frontlearning" / "train"

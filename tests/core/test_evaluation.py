@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import LineString
 
 from calfin_qgis.core.errors import InputError
-from calfin_qgis.core.evaluation import evaluate
+from calfin_qgis.core.evaluation.scoring import evaluate
 
 
 def line(y: float, x0: float = 0.0, x1: float = 4000.0) -> LineString:

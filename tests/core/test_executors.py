@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from calfin_qgis.core import executors
+from calfin_qgis.core.batch import executors
+from calfin_qgis.core.batch.executors import Failed, open_executor
 from calfin_qgis.core.errors import Cancelled, InputError
-from calfin_qgis.core.executors import Failed, open_executor
-from calfin_qgis.core.model import THREADS_ENV
+from calfin_qgis.core.network.model import THREADS_ENV
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -216,7 +216,7 @@ def test_without_dask_the_error_says_how_to_install_it(monkeypatch) -> None:
 def test_bad_worker_counts_and_thread_settings_are_refused(monkeypatch) -> None:
     with pytest.raises(InputError, match="at least 1"):
         open_executor(workers=0)
-    from calfin_qgis.core.model import env_threads
+    from calfin_qgis.core.network.model import env_threads
 
     monkeypatch.setenv(THREADS_ENV, "two")
     with pytest.raises(InputError, match=THREADS_ENV):

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from calfin_qgis.core.extract import extract_fronts, front_mask, map_to_pixel, pixel_to_map
+from calfin_qgis.core.detect.extract import extract_fronts, front_mask, map_to_pixel, pixel_to_map
 
 UNIT = (0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
 UTM = (500000.0, 30.0, 0.0, 7700000.0, 0.0, -30.0)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from calfin_qgis.core.errors import Cancelled, InputError
-from calfin_qgis.core.infer import (
+from calfin_qgis.core.geo.rasters import Window
+from calfin_qgis.core.network.infer import (
     blocks,
     estimate_flow,
     flow_turns,
@@ -14,7 +15,6 @@ from calfin_qgis.core.infer import (
     tile_starts,
     tile_weights,
 )
-from calfin_qgis.core.io import Window
 
 from .fakes import constant, fake_model
 
@@ -112,11 +112,11 @@ def test_estimate_flow_without_any_gradient_is_unknown() -> None:
 @pytest.mark.parametrize(("width", "height", "block"), [(200, 300, 2048), (700, 500, 256)])
 def test_progress_runs_to_the_end(tmp_path, width, height, block) -> None:
     """The progress bar ends at 100 %, whether the window is one block or many."""
-    from calfin_qgis.core import io
-    from calfin_qgis.core.infer import predict_scene
+    from calfin_qgis.core.geo import rasters
+    from calfin_qgis.core.network.infer import predict_scene
     from tests.scenes import make_scene
 
-    scene = io.open_scene(make_scene(tmp_path / "scene.tif", width, height))
+    scene = rasters.open_scene(make_scene(tmp_path / "scene.tif", width, height))
     seen: list[float] = []
     predict_scene(
         fake_model(constant(0.5)),

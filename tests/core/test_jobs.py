@@ -8,9 +8,9 @@ import pytest
 from osgeo import ogr
 from shapely import wkb
 
-from calfin_qgis.core import reproject
-from calfin_qgis.core.jobs import DetectJob, run
-from calfin_qgis.core.pipeline import DetectOptions
+from calfin_qgis.core.detect.jobs import DetectJob, run
+from calfin_qgis.core.detect.segmentation import DetectOptions
+from calfin_qgis.core.geo import reproject
 from tests.conftest import SAMPLE_CLIP, SAMPLE_SCENE
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import shapely
 
-from calfin_qgis.core.metrics import (
+from calfin_qgis.core.evaluation.metrics import (
     front_distances,
     line_iou,
     mask_iou,

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from calfin_qgis.core.naming import scene_date, scene_id, scene_sensor
+from calfin_qgis.core.products.naming import scene_date, scene_id, scene_sensor
 
 
 @pytest.mark.parametrize(

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 from osgeo import gdal, ogr, osr
 
-from calfin_qgis.core import io, schema, vectors
+from calfin_qgis.core import schema
+from calfin_qgis.core.detect.grid import model_grid, scene_warnings
+from calfin_qgis.core.detect.picking import extract
+from calfin_qgis.core.detect.segmentation import DetectOptions, front_records, segment
 from calfin_qgis.core.errors import InputError
-from calfin_qgis.core.grid import model_grid, scene_warnings
-from calfin_qgis.core.picking import extract
-from calfin_qgis.core.pipeline import DetectOptions, front_records, segment
-from calfin_qgis.core.scene_identity import scene_name
+from calfin_qgis.core.geo import rasters, vectors
+from calfin_qgis.core.products.scene_identity import scene_name
 
 from .fakes import dark_is_edge, fake_model
 
@@ -40,7 +41,9 @@ def write_scene(path: Path, epsg: int = 32624, nodata: int | None = 0) -> Path:
 
 
 def test_front_vertices_in_scene_crs_metres(tmp_path: Path) -> None:
-    scene = io.open_scene(write_scene(tmp_path / "LC08_L1TP_232013_20180606_20180615_01_T1.tif"))
+    scene = rasters.open_scene(
+        write_scene(tmp_path / "LC08_L1TP_232013_20180606_20180615_01_T1.tif")
+    )
     model = fake_model(dark_is_edge, tile=64)
     options = DetectOptions(block=128, overlap=16, max_fronts=1)
     result = segment(model, scene, options)
@@ -69,7 +72,7 @@ def test_front_vertices_in_scene_crs_metres(tmp_path: Path) -> None:
 def test_clip_window_limits_processing_and_drops_fronts_outside(tmp_path: Path) -> None:
     from shapely.geometry import box
 
-    scene = io.open_scene(write_scene(tmp_path / "scene.tif"))
+    scene = rasters.open_scene(write_scene(tmp_path / "scene.tif"))
     model = fake_model(dark_is_edge, tile=64)
     # A search area over the left half of the front only: the right half must be dropped.
     area = box(
@@ -91,7 +94,7 @@ def test_png_without_georeference_works_in_pixels(tmp_path: Path) -> None:
     data[40, 10:110] = 10
     path = tmp_path / "plain.png"
     gdal.GetDriverByName("PNG").CreateCopy(str(path), gdal.Open(gdal_array_path(data)))
-    scene = io.open_scene(path)
+    scene = rasters.open_scene(path)
     assert not scene.georeferenced and scene.crs_wkt == ""
     result = segment(fake_model(dark_is_edge, tile=64), scene, DetectOptions(overlap=16))
     (front,) = extract(result, DetectOptions(), result.timer)
@@ -113,13 +116,13 @@ def test_write_raster_keeps_grid_and_never_overwrites_silently(tmp_path: Path) -
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(32624)
     data = np.random.default_rng(0).random((2, 20, 30)).astype(np.float32)
-    io.write_raster(out, data, gt, srs.ExportToWkt(), ("edge", "mask"))
+    rasters.write_raster(out, data, gt, srs.ExportToWkt(), ("edge", "mask"))
     ds = gdal.Open(str(out))
     assert ds.GetGeoTransform() == gt
     assert osr.SpatialReference(wkt=ds.GetProjection()).GetAuthorityCode(None) == "32624"
     np.testing.assert_array_equal(ds.ReadAsArray(), data)
     with pytest.raises(InputError, match="already exists"):
-        io.write_raster(out, data, gt, "", ("edge", "mask"))
+        rasters.write_raster(out, data, gt, "", ("edge", "mask"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["probs.tif"]
 
 
@@ -140,7 +143,7 @@ def write_fine_scene(path: Path, pixel: float) -> Path:
 
 def test_fine_scene_is_averaged_to_the_model_pixel_size(tmp_path: Path) -> None:
     name = "LC08_L1TP_232013_20180606_20180615_01_T1_B8.tif"
-    scene = io.open_scene(write_fine_scene(tmp_path / name, 15.0))
+    scene = rasters.open_scene(write_fine_scene(tmp_path / name, 15.0))
     model = fake_model(dark_is_edge, tile=64)
     options = DetectOptions(overlap=16, max_fronts=1)
     result = segment(model, scene, options)
@@ -158,21 +161,21 @@ def test_fine_scene_is_averaged_to_the_model_pixel_size(tmp_path: Path) -> None:
 
 
 def test_model_grid_keeps_scenes_at_the_training_scale(tmp_path: Path) -> None:
-    coarse = io.open_scene(write_fine_scene(tmp_path / "l7_30m.tif", 30.0))
+    coarse = rasters.open_scene(write_fine_scene(tmp_path / "l7_30m.tif", 30.0))
     assert model_grid(coarse, 40.0) is coarse
     data = np.full((60, 80), 200, dtype=np.uint8)
     plain = tmp_path / "plain.png"  # pixel units: nothing to compare with metres
     gdal.GetDriverByName("PNG").CreateCopy(str(plain), gdal.Open(gdal_array_path(data)))
-    scene = io.open_scene(plain)
+    scene = rasters.open_scene(plain)
     assert model_grid(scene, 40.0) is scene
 
 
 def test_preprocess_of_a_fine_scene_is_on_the_model_grid(tmp_path: Path) -> None:
-    from calfin_qgis.core.pipeline import preprocess_scene
+    from calfin_qgis.core.detect.segmentation import preprocess_scene
 
-    fine = io.open_scene(write_fine_scene(tmp_path / "LC08_B8.tif", 15.0))
+    fine = rasters.open_scene(write_fine_scene(tmp_path / "LC08_B8.tif", 15.0))
     preprocess_scene(fine, str(tmp_path / "input.tif"))
-    written = io.open_scene(tmp_path / "input.tif")
+    written = rasters.open_scene(tmp_path / "input.tif")
     assert written.preprocessed and written.pixel_size == pytest.approx(40.0)
     assert scene_name(written) == "LC08_B8.tif"
     assert model_grid(written, 40.0) is written  # segment takes it as it is
@@ -187,13 +190,13 @@ def test_a_scene_smaller_than_one_model_pixel_is_refused(tmp_path: Path) -> None
     ds.SetProjection(srs.ExportToWkt())
     ds = None
     with pytest.raises(InputError, match="less than one 40 m model pixel"):
-        model_grid(io.open_scene(path), 40.0)
+        model_grid(rasters.open_scene(path), 40.0)
 
 
 @pytest.mark.parametrize("flow", [None, "up", "left"])
 def test_progress_rises_to_the_end_over_one_or_two_passes(tmp_path: Path, flow) -> None:
     """With the flow unknown a second, turned pass may follow: the bar never runs back."""
-    scene = io.open_scene(write_scene(tmp_path / "scene.tif"))
+    scene = rasters.open_scene(write_scene(tmp_path / "scene.tif"))
     seen: list[float] = []
     segment(
         fake_model(dark_is_edge, tile=64),
@@ -219,47 +222,47 @@ def regrid(path: Path, geotransform: tuple, epsg: int = 32624) -> Path:
 def test_south_up_and_non_square_fine_scenes_are_averaged(tmp_path: Path) -> None:
     """South-up grids (positive y pixel size) and 40 x 10 m pixels are averaged too."""
     south_up = regrid(write_fine_scene(tmp_path / "s.tif", 15.0), (ORIGIN[0], 15, 0, 0, 0, 15))
-    averaged = model_grid(io.open_scene(south_up), 40.0)
+    averaged = model_grid(rasters.open_scene(south_up), 40.0)
     assert averaged.geotransform == (ORIGIN[0], 40, 0, 0, 0, 40)
     assert (averaged.width, averaged.height) == (97, 112)
     values, _ = averaged.read()
     assert values[45, 20:80].mean() < 2000 < values[:40].mean()  # the front at 1800-1860 m
     thin = regrid(write_fine_scene(tmp_path / "t.tif", 10.0), (ORIGIN[0], 40, 0, ORIGIN[1], 0, -10))
-    assert model_grid(io.open_scene(thin), 40.0).geotransform[1:] == (40, 0, ORIGIN[1], 0, -40)
+    assert model_grid(rasters.open_scene(thin), 40.0).geotransform[1:] == (40, 0, ORIGIN[1], 0, -40)
 
 
 def test_scenes_the_pipeline_cannot_average_get_a_warning(tmp_path: Path) -> None:
     model = fake_model(dark_is_edge, tile=64)
     turned = (ORIGIN[0], 13, 7.5, ORIGIN[1], 7.5, -13)  # 15 m pixels, 30 degrees
     rotated = regrid(write_fine_scene(tmp_path / "r.tif", 15.0), turned)
-    scene = io.open_scene(rotated)
+    scene = rasters.open_scene(rotated)
     assert model_grid(scene, 40.0) is scene
     (warning,) = scene_warnings(scene, model.info.pixel_size_m, resample=True)
     assert "rotated" in warning and "gdalwarp" in warning
     assert scene_warnings(scene, model.info.pixel_size_m, resample=False) == []
     degrees = (-50, 1e-4, 0, 69, 0, -1e-4)
     geographic = regrid(write_fine_scene(tmp_path / "g.tif", 15.0), degrees, 4326)
-    (warning,) = scene_warnings(io.open_scene(geographic), 40.0, resample=True)
+    (warning,) = scene_warnings(rasters.open_scene(geographic), 40.0, resample=True)
     assert "not projected in metres" in warning and "gdalwarp -t_srs" in warning
-    metric = io.open_scene(write_fine_scene(tmp_path / "m.tif", 30.0))
+    metric = rasters.open_scene(write_fine_scene(tmp_path / "m.tif", 30.0))
     assert scene_warnings(metric, 40.0, resample=True) == []
 
 
 def test_averaging_is_reported_with_both_pixel_edges(tmp_path: Path) -> None:
-    from calfin_qgis.core.grid import averaging_text
+    from calfin_qgis.core.detect.grid import averaging_text
 
     thin = regrid(write_fine_scene(tmp_path / "t.tif", 10.0), (ORIGIN[0], 40, 0, ORIGIN[1], 0, -10))
-    scene = io.open_scene(thin)
+    scene = rasters.open_scene(thin)
     text = averaging_text(scene, model_grid(scene, 40.0))
     assert text.startswith("Scene pixels averaged from 40 x 10 m to 40 m")
     assert averaging_text(scene, scene) is None
 
 
 def test_preprocess_cancelled_after_its_last_block_writes_nothing(tmp_path: Path) -> None:
+    from calfin_qgis.core.detect.segmentation import preprocess_scene
     from calfin_qgis.core.errors import Cancelled
-    from calfin_qgis.core.pipeline import preprocess_scene
 
-    scene = io.open_scene(write_scene(tmp_path / "scene.tif"))
+    scene = rasters.open_scene(write_scene(tmp_path / "scene.tif"))
     cancel = []
     with pytest.raises(Cancelled):
         preprocess_scene(

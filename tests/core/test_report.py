@@ -8,8 +8,8 @@ import re
 import shapely
 from osgeo import ogr
 
-from calfin_qgis.core.evaluation import evaluate
-from calfin_qgis.core.report import RunInfo, worst_first, write_report
+from calfin_qgis.core.evaluation.report import RunInfo, worst_first, write_report
+from calfin_qgis.core.evaluation.scoring import evaluate
 from tests.conftest import SAMPLE_FRONT, SAMPLE_SCENE
 
 SAMPLE_ID = "LE07_L1TP_009011_20010707_20170204_01_T1_B2"

@@ -11,9 +11,11 @@ import pytest
 import skimage.data
 from osgeo import gdal
 
-from calfin_qgis.core import cli, io, sanity
-from calfin_qgis.core.model import load_model
-from calfin_qgis.core.pipeline import DetectOptions, segment
+from calfin_qgis.core.cli import commands
+from calfin_qgis.core.detect import sanity
+from calfin_qgis.core.detect.segmentation import DetectOptions, segment
+from calfin_qgis.core.geo import rasters
+from calfin_qgis.core.network.model import load_model
 from tests.conftest import DATA, SAMPLE_SCENE
 
 FRONTLEARNING_PNG = (
@@ -37,7 +39,7 @@ def photo(tmp_path_factory) -> Path:
 
 
 def test_a_colour_photograph_gets_both_input_warnings(photo) -> None:
-    colour, fmt = sanity.input_warnings(io.open_scene(photo))
+    colour, fmt = sanity.input_warnings(rasters.open_scene(photo))
     assert "astronaut.jpg is a colour image" in colour and "only band 1 is read" in colour
     assert "JPEG image without georeference" in fmt
     for warning in (colour, fmt):
@@ -46,7 +48,7 @@ def test_a_colour_photograph_gets_both_input_warnings(photo) -> None:
 
 def test_a_grey_jpeg_is_a_photo_format_but_not_a_colour_image(tmp_path) -> None:
     grey = write_jpeg(tmp_path / "camera.jpg", skimage.data.camera())
-    (warning,) = sanity.input_warnings(io.open_scene(grey))
+    (warning,) = sanity.input_warnings(rasters.open_scene(grey))
     assert "JPEG image without georeference" in warning
 
 
@@ -55,8 +57,8 @@ def test_satellite_bands_get_no_input_warning() -> None:
     ds = gdal.Open(str(FRONTLEARNING_PNG))
     assert ds.RasterCount == 4
     assert ds.GetRasterBand(1).GetColorInterpretation() == gdal.GCI_RedBand
-    assert sanity.input_warnings(io.open_scene(FRONTLEARNING_PNG)) == []
-    assert sanity.input_warnings(io.open_scene(SAMPLE_SCENE)) == []
+    assert sanity.input_warnings(rasters.open_scene(FRONTLEARNING_PNG)) == []
+    assert sanity.input_warnings(rasters.open_scene(SAMPLE_SCENE)) == []
 
 
 def test_mask_without_one_ice_and_one_ocean_side_is_flagged() -> None:
@@ -72,14 +74,14 @@ def test_mask_without_one_ice_and_one_ocean_side_is_flagged() -> None:
 def test_real_scenes_pass_the_mask_check(model_path) -> None:
     model, _ = load_model(str(model_path))
     for path in (SAMPLE_SCENE, FRONTLEARNING_PNG):
-        result = segment(model, io.open_scene(path), DetectOptions())
+        result = segment(model, rasters.open_scene(path), DetectOptions())
         assert not result.suspect and result.warnings == [], path.name
 
 
 def test_fronts_of_a_photograph_are_never_flagged_good(model_path, photo, tmp_path, capsys):
     """The issue's case: a colour photo gave five "fronts", two of them qual_flag 10."""
     out = tmp_path / "fronts.geojson"
-    assert cli.main(["detect", str(photo), str(out), "--model", str(model_path)]) == 0
+    assert commands.main(["detect", str(photo), str(out), "--model", str(model_path)]) == 0
     printed = capsys.readouterr().err
     assert "is a colour image" in printed and "JPEG image without georeference" in printed
     assert "does not split the scene into an ice side and an ocean side" in printed

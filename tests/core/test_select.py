@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calfin_qgis.core.extract import extract_fronts, side_contrast
-from calfin_qgis.core.picking import select_fronts
-from calfin_qgis.core.pipeline import DetectOptions
+from calfin_qgis.core.detect.extract import extract_fronts, side_contrast
+from calfin_qgis.core.detect.picking import select_fronts
+from calfin_qgis.core.detect.segmentation import DetectOptions
 
 UNIT = (0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
 

@@ -9,7 +9,7 @@ from osgeo import osr
 from shapely.geometry import LineString, MultiLineString, Polygon
 
 from calfin_qgis.core.errors import InputError
-from calfin_qgis.core.terminus import (
+from calfin_qgis.core.terminus.change import (
     EVERY_GLACIER,
     Front,
     Layer,

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from osgeo import ogr
 
-from calfin_qgis.core import schema, vectors
-from calfin_qgis.core.cli import main
-from calfin_qgis.core.terminus import Result, Row
-from calfin_qgis.core.terminus_report import date_ticks, summarize, write_terminus_report
+from calfin_qgis.core import schema
+from calfin_qgis.core.cli.commands import main
+from calfin_qgis.core.geo import vectors
+from calfin_qgis.core.terminus.change import Result, Row
+from calfin_qgis.core.terminus.report import date_ticks, summarize, write_terminus_report
 from tests.core.test_terminus import BOX, CENTRELINE, WKT, across
 
 D = datetime.date

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qgis.core import QgsProject, QgsRasterLayer
 
-from calfin_qgis.gui.review_scenes import SceneFinder
+from calfin_qgis.adapter.scenes import SceneFinder
 from tests import products as made
 
 

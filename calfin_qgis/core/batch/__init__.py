@@ -1,0 +1,1 @@
+"""Many scenes × many glaciers into one fronts layer, on local workers or a Dask cluster."""

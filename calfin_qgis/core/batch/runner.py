@@ -1,0 +1,283 @@
+"""Many scenes × glacier polygons → one fronts layer and a status table (``calfin:
+detect_fronts_batch`` and ``python -m calfin_qgis.core batch``).
+
+Every scene is paired with every glacier polygon its footprint overlaps (from the grid
+alone, no pixels read); filters on date, sensor and cloud cover skip scenes by their
+metadata. Each pair is one ``jobs.DetectJob``; an executor (``executors``: in this process,
+local worker processes or a Dask cluster) runs them and yields (job, outcome) pairs as they
+finish; this process alone writes the outcomes, one
+transaction per job (``batch_output``), so a cancel or a kill keeps every finished job, and
+a rerun with the same output resumes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from osgeo import gdal
+
+from ..detect.jobs import DetectJob, JobResult, Log, run
+from ..errors import InputError
+from ..geo import rasters, reproject
+from ..network.infer import IsCancelled, Progress
+from ..products import sources
+from .executors import Executor, Failed, InProcess, never
+from .glaciers import Glacier
+from .output import BatchOutput, write_status_csv
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    sensors: frozenset[str] = frozenset()
+    """Sensor codes to keep (e.g. LC08, LE07); empty: all."""
+    max_cloud: float | None = None
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """One scene × glacier: the detection job plus what its status row needs."""
+
+    source: str
+    image_id: str
+    detect: DetectJob
+
+    @property
+    def glacier_id(self) -> str:
+        return self.detect.options.glacier_id
+
+
+Outcome = JobResult | Failed
+
+
+@dataclass
+class Summary:
+    jobs: int
+    """Jobs to run in this call (pairs not finished by an earlier run)."""
+    statuses: Counter
+    """Rows written in this call, by status (``failed: ...`` counted as ``failed``)."""
+    cancelled: bool = False
+    fronts: int = 0
+    """Fronts written in this call."""
+
+    @property
+    def text(self) -> str:
+        """'3 ok, 1 failed, 4 skipped' for the log."""
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(self.statuses.items()))
+        return counts or "nothing new"
+
+
+def expand_sources(inputs: Iterable[str]) -> Iterator[str]:
+    """Each input path (absolute), a folder searched recursively for scenes."""
+    for given in inputs:
+        if Path(given).is_dir():
+            yield from sources.find_sources(os.path.abspath(given))
+        elif given.startswith("/vsi"):
+            yield given
+        elif Path(given).exists():
+            yield os.path.abspath(given)
+        else:
+            raise InputError(f"Scene or folder not found: {given}. Check the path.")
+
+
+def parse_date(text: str, name: str) -> datetime.date | None:
+    """A YYYY-MM-DD date ('' = none); ``name`` is the option, for the message."""
+    try:
+        return datetime.date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        raise InputError(f"{name}: '{text}' is not a date. Give it as YYYY-MM-DD.") from None
+
+
+def parse_sensors(text: str) -> frozenset[str]:
+    """'LC08, le07' → {'LC08', 'LE07'}."""
+    return frozenset(part.strip().upper() for part in text.split(",") if part.strip())
+
+
+def skip_reason(metadata: sources.SceneMetadata, filters: Filters) -> str | None:
+    """Why the scene's metadata leaves it out, or None."""
+    if filters.start or filters.end:
+        date = metadata.date
+        if (
+            date is None
+            or (filters.start and date < filters.start)
+            or (filters.end and date > filters.end)
+        ):
+            return "skipped: outside dates"
+    if filters.sensors and metadata.sensor not in filters.sensors:
+        return "skipped: other sensor"
+    cloud = metadata.cloud_cover
+    if filters.max_cloud is not None and cloud is not None and cloud > filters.max_cloud:
+        return "skipped: too cloudy"
+    return None
+
+
+def footprint(scene: rasters.Scene, crs_wkt: str):
+    """The scene's grid outline (densified) as a shapely polygon in ``crs_wkt``."""
+    from shapely import wkb
+    from shapely.geometry import Polygon
+
+    if not scene.crs_wkt:
+        raise InputError(
+            f"{Path(scene.path).name} has no CRS, so it cannot be placed against the glacier "
+            "polygons. Assign its CRS (gdal_edit.py -a_srs EPSG:<code>) or leave it out."
+        )
+    gt, w, h = scene.geotransform, scene.width, scene.height
+    corners = [(0, 0), (w, 0), (w, h), (0, h)]
+    outline = Polygon([gdal.ApplyGeoTransform(gt, col, row) for col, row in corners])
+    outline = outline.segmentize(max(outline.length / 64, 1e-9))
+    transform = reproject.transformation(scene.crs_wkt, crs_wkt)
+    return wkb.loads(reproject.transformed(outline.wkb, transform))
+
+
+def plan(
+    scene_paths: Iterable[str],
+    glaciers: list[Glacier],
+    glaciers_crs: str,
+    filters: Filters,
+    template: DetectJob,
+    done: set[tuple[str, str]],
+) -> Iterator[tuple[list[dict], list[BatchJob]]]:
+    """Per scene: status rows of the pairs it skips (or fails before any job) and a job for
+    every glacier its footprint overlaps; pairs in ``done`` are left out."""
+    from shapely import wkb
+
+    shapes = [wkb.loads(glacier.wkb) for glacier in glaciers]
+    for source in scene_paths:
+        try:
+            metadata = sources.scene_metadata(source)
+        except InputError as err:  # a damaged product's metadata file
+            metadata = sources.name_metadata(source)
+            failure = f"failed: {err}"
+        else:
+            failure = None
+        pending = [
+            (glacier, shape)
+            for glacier, shape in zip(glaciers, shapes, strict=True)
+            if (metadata.image_id, glacier.glacier_id) not in done
+        ]
+        if not pending:
+            continue
+        reason = failure or skip_reason(metadata, filters)
+        if reason is None:
+            try:
+                scene = sources.open_source(source, template.options.band)
+                outline = footprint(rasters.open_scene(scene.path, scene.band), glaciers_crs)
+            except InputError as err:
+                reason = f"failed: {err}"
+        rows, jobs = [], []
+        for glacier, shape in pending:
+            if reason or not outline.intersects(shape):
+                rows.append(status_row(source, metadata.image_id, glacier.glacier_id, reason))
+                continue
+            options = dataclasses.replace(
+                template.options,
+                clip=glacier.wkb,
+                clip_crs_wkt=glaciers_crs,
+                flow=glacier.flow or template.options.flow,
+                glacier_id=glacier.glacier_id,
+            )
+            detect = dataclasses.replace(template, scene=source, options=options)
+            jobs.append(BatchJob(source, metadata.image_id, detect))
+        yield rows, jobs
+
+
+def status_row(
+    source: str, image_id: str, glacier_id: str, status: str | None, fronts=0, seconds=0.0
+) -> dict:
+    return {
+        "image_id": image_id,
+        "glacier_id": glacier_id,
+        "source": source,
+        "status": status or "skipped: no overlap",
+        "fronts": fronts,
+        "seconds": round(seconds, 2),
+    }
+
+
+def detect(job: BatchJob, cancelled: IsCancelled = never) -> JobResult:
+    """The job function an executor runs (top level, so that it pickles)."""
+    return run(job.detect, cancelled=cancelled)
+
+
+def run_batch(
+    inputs: Iterable[str],
+    glaciers: list[Glacier],
+    glaciers_crs: str,
+    output: str,
+    template: DetectJob,
+    status_csv: str | None = None,
+    filters: Filters = Filters(),
+    progress: Progress = lambda f: None,
+    cancelled: IsCancelled = lambda: False,
+    log: Log | None = None,
+    executor: Executor | None = None,
+) -> Summary:
+    """Detect the fronts of every scene × glacier (``glaciers.read_glaciers``; polygons in
+    ``glaciers_crs``) into ``output`` (appending, resuming) and export the status table to
+    ``status_csv``. ``template`` holds the settings of every
+    job (options, model, device, threads, out_crs_wkt: '' = the glaciers' CRS). ``executor``
+    (``executors.open_executor``, opened by the caller so that a cluster that does not answer
+    stops the run before any output is opened) runs the jobs; default: in this process."""
+    say = log or (lambda kind, text: None)
+    template = dataclasses.replace(template, out_crs_wkt=template.out_crs_wkt or glaciers_crs)
+    scene_paths = list(expand_sources(inputs))
+    if not scene_paths:
+        raise InputError("No scene found in the inputs. Give scene files or a folder of them.")
+    for source in scene_paths:
+        if rasters.same_file(source, output) or (
+            status_csv and rasters.same_file(source, status_csv)
+        ):
+            raise InputError(f"{source} is an input scene: choose other output files.")
+    if status_csv:
+        from .output import check_status_csv
+
+        check_status_csv(status_csv)
+    out = BatchOutput(output, template.out_crs_wkt)
+    statuses: Counter = Counter()
+    try:
+        pending: list[BatchJob] = []
+        for rows, jobs in plan(scene_paths, glaciers, glaciers_crs, filters, template, out.done()):
+            out.add(rows, [])
+            statuses.update(row["status"].split(":")[0] for row in rows)
+            pending += jobs
+        say(
+            "info",
+            f"{len(scene_paths)} scene(s) "
+            f"× {len(glaciers)} glacier(s): {len(pending)} job(s) to run",
+        )
+        finished = fronts = 0
+        progress(0.0)
+        for job, outcome in (executor or InProcess()).map(detect, pending, cancelled):
+            row = outcome_row(job, outcome)
+            records = outcome.records if isinstance(outcome, JobResult) else []
+            out.add([row], records)
+            statuses[row["status"].split(":")[0]] += 1
+            fronts += len(records)
+            finished += 1
+            progress(finished / max(len(pending), 1))
+            say("warning" if isinstance(outcome, Failed) else "info", job_line(row))
+        summary = Summary(len(pending), statuses, finished < len(pending), fronts)
+    finally:
+        out.close()
+    if status_csv:
+        write_status_csv(output, status_csv)
+    return summary
+
+
+def outcome_row(job: BatchJob, outcome: Outcome) -> dict:
+    if isinstance(outcome, Failed):
+        status, fronts = f"failed: {outcome.reason}", 0
+    else:
+        status, fronts = outcome.status, len(outcome.records)
+    return status_row(job.source, job.image_id, job.glacier_id, status, fronts, outcome.seconds)
+
+
+def job_line(row: dict) -> str:
+    return f"{row['image_id']} × {row['glacier_id']}: {row['status']} ({row['seconds']:.1f} s)"

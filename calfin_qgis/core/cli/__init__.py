@@ -1,0 +1,1 @@
+"""The shell commands (``python -m calfin_qgis.core``): detect, batch, terminus."""

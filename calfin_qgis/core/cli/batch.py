@@ -1,0 +1,128 @@
+"""``python -m calfin_qgis.core batch``: many scenes × glacier polygons into one layer,
+the same core run (``batch.run_batch``) as ``calfin:detect_fronts_batch``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import signal
+import sys
+
+from ..batch.executors import cpu_count, open_executor
+from ..batch.runner import Filters, parse_date, parse_sensors, run_batch
+from ..errors import InputError
+from .args import add_detection, detection_options, number
+
+RESUME = "the finished jobs are in the output; run the same command again to resume"
+
+
+def _date(text: str) -> datetime.date | None:
+    try:
+        return parse_date(text, "date")
+    except InputError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def crs_wkt(text: str) -> str:
+    """A CRS given as EPSG:code, WKT or PROJ text, as WKT."""
+    from osgeo import osr
+
+    srs = osr.SpatialReference()
+    try:
+        srs.SetFromUserInput(text)
+    except RuntimeError as err:
+        raise InputError(f"--out-crs {text} is not a CRS ({err}). Give e.g. EPSG:3413.") from err
+    return srs.ExportToWkt()
+
+
+def add_parser(sub) -> None:
+    batch = sub.add_parser(
+        "batch",
+        help="scenes × glacier polygons → one fronts GeoPackage + status table (resumable)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    batch.add_argument(
+        "inputs", nargs="+", help="scene files and/or folders (searched recursively)"
+    )
+    batch.add_argument("--clip", required=True, help="glacier polygons, one per glacier (any CRS)")
+    batch.add_argument("--output", required=True, help="fronts GeoPackage (appended, resumed)")
+    batch.add_argument("--status", help="also write the status table here (.csv)")
+    batch.add_argument("--glacier-field", default="glacier_id", help="glacier id field of --clip")
+    batch.add_argument("--flow-field", help="field of --clip with each glacier's flow direction")
+    batch.add_argument("--start-date", type=_date, help="first acquisition date (YYYY-MM-DD)")
+    batch.add_argument("--end-date", type=_date, help="last acquisition date (YYYY-MM-DD)")
+    batch.add_argument("--sensors", type=parse_sensors, default=frozenset(), help="e.g. LC08,LE07")
+    batch.add_argument(
+        "--max-cloud", type=number(float, 0, 100), help="most scene cloud cover (%%)"
+    )
+    batch.add_argument("--out-crs", help="CRS of the fronts (default: the polygons' CRS)")
+    batch.add_argument(
+        "--workers",
+        type=number(int, 1),
+        default=cpu_count(),
+        help="worker processes, each with its share of the cores (default: one per core; 1: "
+        "in this process); with --scheduler local, the cluster's",
+    )
+    batch.add_argument(
+        "--scheduler",
+        help="run the jobs on a Dask cluster: a scheduler address (tcp://host:8786) or "
+        "'local' (a LocalCluster here); needs dask[distributed]",
+    )
+    add_detection(batch)
+    batch.set_defaults(handler=batch_command)
+
+
+class StopBetweenJobs:
+    """Ctrl-C stops after the job in flight is dropped, and keeps what is written; a
+    second Ctrl-C stops at once."""
+
+    def __init__(self) -> None:
+        self.asked = False
+
+    def __call__(self, *_) -> None:
+        if self.asked:
+            raise KeyboardInterrupt
+        self.asked = True
+        print("stopping (Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
+
+    def cancelled(self) -> bool:
+        return self.asked
+
+
+def batch_command(args: argparse.Namespace) -> int:
+    from ..batch.glaciers import read_glaciers
+    from ..detect.jobs import DetectJob
+
+    template = DetectJob(
+        "",
+        detection_options(args),
+        out_crs_wkt=crs_wkt(args.out_crs) if args.out_crs else "",
+        model=args.model,
+        device=args.device,
+    )
+    filters = Filters(args.start_date, args.end_date, args.sensors, args.max_cloud)
+    glaciers = read_glaciers(args.clip, args.glacier_field, args.flow_field)
+    stop = StopBetweenJobs()
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        # Opened first: a cluster that does not answer stops the run before any output exists.
+        with open_executor(args.workers, args.scheduler) as executor:
+            print(f"Jobs run on {executor.description}", file=sys.stderr, flush=True)
+            summary = run_batch(
+                args.inputs,
+                *glaciers,
+                args.output,
+                template,
+                status_csv=args.status,
+                filters=filters,
+                cancelled=stop.cancelled,
+                log=lambda kind, text: print(text, file=sys.stderr, flush=True),
+                executor=executor,
+            )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    print(f"{args.output}: {summary.text}")
+    if summary.cancelled:
+        print(f"cancelled: {RESUME}", file=sys.stderr)
+        return 130
+    return 0

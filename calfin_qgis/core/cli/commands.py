@@ -1,0 +1,103 @@
+"""Command line: ``python -m calfin_qgis.core detect scene.tif fronts.gpkg`` for one scene,
+``python -m calfin_qgis.core batch FOLDER --clip glaciers.gpkg --output fronts.gpkg`` for many.
+
+The same pipeline as the Processing algorithms, for scripts and for machines without QGIS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import schema
+from ..detect.jobs import DetectJob, run
+from ..detect.segmentation import write_probabilities
+from ..errors import Cancelled, InputError
+from ..geo import rasters, vectors
+from . import batch, terminus
+from .args import ProgressPrinter, add_detection, detection_options
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m calfin_qgis.core", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    detect = sub.add_parser(
+        "detect",
+        help="scene → calving fronts (.gpkg or .geojson)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    detect.add_argument(
+        "scene",
+        help="GeoTIFF (or PNG/JPEG, then in pixel coordinates), or a Landsat Level-1 product "
+        "(.tar, folder or *_MTL.txt) or Sentinel-2 L1C/L2A product (.SAFE folder or .zip)",
+    )
+    detect.add_argument("output", help="fronts file (.gpkg or .geojson)")
+    detect.add_argument("--clip", help="search-area polygon file (any CRS; reprojected)")
+    detect.add_argument("--glacier-id", default="", help="written into every front")
+    add_detection(detect)
+    detect.add_argument("--probabilities", help="also write the probability GeoTIFF here")
+    detect.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    batch.add_parser(sub)
+    terminus.add_parser(sub)
+    return parser
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Before any work: output names and folders, and no output may be an input file."""
+    vectors.check_vector_name(args.output)
+    if args.probabilities:
+        rasters.check_geotiff_name(args.probabilities)
+    inputs = {"scene": args.scene, "--clip": args.clip, "--model": args.model}
+    for path in (args.output, args.probabilities):
+        if not path:
+            continue
+        rasters.check_destination(path, args.overwrite)
+        for name, given in inputs.items():
+            if given and rasters.same_file(path, given):
+                raise InputError(
+                    f"{path} is the {name} file: writing it would replace your input. "
+                    "Choose another output file."
+                )
+
+
+def detect(args: argparse.Namespace) -> int:
+    check_outputs(args)
+    options = detection_options(args, clip=args.clip, glacier_id=args.glacier_id)
+    job = DetectJob(
+        args.scene,
+        options,
+        model=args.model,
+        device=args.device,
+        keep_segmentation=bool(args.probabilities),
+    )
+    result = run(
+        job, progress=ProgressPrinter(), log=lambda kind, text: print(text, file=sys.stderr)
+    )
+    # The probabilities reach their name only once the fronts are written too.
+    with rasters.optional_output(args.probabilities, args.overwrite) as tmp:
+        if tmp:
+            write_probabilities(tmp, result.segmentation, result.model_info, overwrite=True)
+        vectors.write_fronts(
+            args.output,
+            result.records,
+            schema.FRONT_FIELDS,
+            result.crs_wkt,
+            overwrite=args.overwrite,
+        )
+    if not result.records:
+        print(f"No calving front found in {args.scene}; wrote an empty layer.", file=sys.stderr)
+    print(f"{len(result.records)} front(s) written to {args.output} in {result.seconds:.1f} s")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return getattr(args, "handler", detect)(args)
+    except (InputError, Cancelled) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        done = batch.RESUME if args.command == "batch" else "no output was written"
+        print(f"cancelled: {done}", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""Scoring detected fronts against references, and the evaluation report."""

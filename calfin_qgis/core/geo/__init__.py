@@ -1,0 +1,1 @@
+"""Where pixels are: raster scenes and outputs, vector layers, reprojection, search polygons."""

@@ -1,0 +1,82 @@
+"""Front layers written with OGR (GeoPackage, GeoJSON), atomically, fields as in
+``core.schema``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from osgeo import ogr, osr
+
+from ..errors import InputError
+from .rasters import atomic_output
+
+_OGR_TYPES = {
+    "str": ogr.OFTString,
+    "int": ogr.OFTInteger,
+    "float": ogr.OFTReal,
+    "date": ogr.OFTDate,
+}
+
+
+_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
+
+
+def check_vector_name(path: str | os.PathLike) -> None:
+    """The fronts file must be one of the formats written here (checked before the work)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in _DRIVERS:
+        raise InputError(
+            f"{Path(path).name}: unsupported vector format '{suffix}'. Name the file .gpkg "
+            "(recommended) or .geojson."
+        )
+
+
+def write_fronts(
+    path: str | os.PathLike,
+    records: Sequence[dict],
+    fields: Sequence[tuple[str, str]],
+    crs_wkt: str,
+    layer_name: str = "fronts",
+    overwrite: bool = False,
+) -> None:
+    """Write line ``records`` (dicts with a ``geometry``, shapely or WKB, and ``fields``)
+    atomically."""
+    check_vector_name(path)
+    with atomic_output(path, overwrite) as tmp:
+        ds = ogr.GetDriverByName(_DRIVERS[Path(path).suffix.lower()]).CreateDataSource(tmp)
+        srs = osr.SpatialReference(wkt=crs_wkt) if crs_wkt else None
+        layer = create_layer(ds, layer_name, fields, srs, ogr.wkbLineString)
+        for record in records:
+            add_feature(layer, fields, record)
+        ds = None
+
+
+def create_layer(ds, name: str, fields: Sequence[tuple[str, str]], srs, geometry_type):
+    """A new OGR layer with ``fields`` (``(name, kind)`` pairs as in ``core.schema``)."""
+    layer = ds.CreateLayer(name, srs, geometry_type)
+    for field_name, kind in fields:
+        layer.CreateField(ogr.FieldDefn(field_name, _OGR_TYPES[kind]))
+    return layer
+
+
+def add_feature(layer, fields: Sequence[tuple[str, str]], record: dict) -> None:
+    """Add a dict (``fields`` values, and a ``geometry``, shapely or WKB, if any) to a layer."""
+    feature = ogr.Feature(layer.GetLayerDefn())
+    for name, kind in fields:
+        value = record.get(name)
+        if value is None:
+            continue
+        if kind == "date":
+            feature.SetField(name, value.year, value.month, value.day, 0, 0, 0, 0)
+        else:
+            feature.SetField(name, value)
+    if record.get("geometry") is not None:
+        feature.SetGeometry(ogr.CreateGeometryFromWkb(geometry_wkb(record["geometry"])))
+    layer.CreateFeature(feature)
+
+
+def geometry_wkb(geometry) -> bytes:
+    """A record's geometry as WKB: jobs return WKB, the single-scene stages shapely."""
+    return geometry if isinstance(geometry, bytes) else geometry.wkb

@@ -1,0 +1,1 @@
+"""The neural network: the model file, its input preprocessing and tiled inference."""

@@ -1,0 +1,243 @@
+"""Satellite products as users download them, opened without unpacking.
+
+Landsat Collection 1 and 2 Level-1 products (Landsat 1-9: MSS, TM, ETM+, OLI/OLI-2) as the
+``.tar`` (``.tar.gz``) file, read through GDAL's ``/vsitar/``, as the extracted folder, or
+as its ``*_MTL.txt`` / ``*_MTL.xml``; Sentinel-2 L1C/L2A as the ``.SAFE`` folder or its
+``.zip`` (``/vsizip/`` on the band's .jp2). The band comes from ``bands.BANDS``; the product
+id, date, sensor, path/row or tile and cloud cover from the metadata file, so that nothing
+depends on file-name guessing when the product has one. A plain raster keeps the file-name
+behaviour of :mod:`naming`.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from osgeo import gdal
+
+from ..errors import InputError
+from ..geo import rasters
+from . import bands, naming
+from .metadata_files import (
+    MTL_NAME,
+    S2_MTD_NAME,
+    ProductFiles,
+    SceneMetadata,
+    exists,
+    is_dir,
+    join,
+    mtl_in,
+    mtl_order,
+    read_landsat,
+    read_sentinel2,
+    safe_mtd,
+    zip_safe,
+)
+
+__all__ = [
+    "SceneMetadata",
+    "SceneSource",
+    "find_sources",
+    "name_metadata",
+    "open_source",
+    "scene_metadata",
+]
+
+gdal.UseExceptions()
+
+RASTER_SUFFIXES = (".tif", ".tiff", ".png", ".jp2", ".jpg", ".jpeg")
+"""Plain rasters ``find_sources`` picks up besides products."""
+TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz")
+_S2_ZIP = re.compile(r"^S2[A-D]_MSIL(1C|2A)_.*\.zip$", re.IGNORECASE)
+_LANDSAT_ID = re.compile(r"^(L[COTEM]0\d_L[0-9A-Z]{3}_\d{6}_\d{8}_\d{8}_\d{2}_[A-Z0-9]{2})_")
+
+
+@dataclass(frozen=True)
+class SceneSource:
+    path: str
+    """GDAL path of the raster holding the band (may be ``/vsitar/...``, ``/vsizip/...``)."""
+    band: int
+    """1-based band in that raster."""
+    metadata: SceneMetadata
+    given: str
+    """What the user gave: a tar, folder, MTL file, .SAFE, .zip or plain raster."""
+    note: str = ""
+    """Which band was chosen and why, for the log."""
+
+
+def _archive_root(path: str, prefix: str) -> str:
+    """The GDAL path of an archive's inside (``/vsitar//data/x.tar``)."""
+    return path if path.startswith("/vsi") else f"{prefix}{os.path.abspath(path)}"
+
+
+def _kind(path: str) -> str:
+    """What ``path`` is: tar, zip, safe, folder, mtl, mtd (a Sentinel-2 MTD file) or raster."""
+    name = PurePosixPath(path.rstrip("/").replace("\\", "/")).name
+    lower = name.lower()
+    if lower.endswith(TAR_SUFFIXES):
+        return "tar"
+    if lower.endswith(".zip"):
+        return "zip"
+    if is_dir(path):
+        return "safe" if lower.endswith(".safe") or _holds_s2_metadata(path) else "folder"
+    if MTL_NAME.match(name):
+        return "mtl"
+    if S2_MTD_NAME.match(name):
+        return "mtd"
+    return "raster"
+
+
+def _holds_s2_metadata(folder: str) -> bool:
+    return any(S2_MTD_NAME.match(n) for n in gdal.ReadDir(folder) or [])
+
+
+def _product(path: str, kind: str) -> ProductFiles:
+    """The metadata and band files of the product ``path`` (of kind ``_kind(path)``)."""
+    if not exists(path):
+        raise InputError(f"Scene not found: {path}. Check the path or pick another file.")
+    if kind == "tar":
+        root = _archive_root(path, "/vsitar/")
+        try:
+            members = gdal.ReadDirRecursive(root) or []
+        except RuntimeError:
+            members = []
+        mtl = mtl_in(root, members, path, archive=True)
+        return read_landsat(posixpath.dirname(mtl), mtl)
+    if kind == "zip":
+        safe = zip_safe(_archive_root(path, "/vsizip/"), path)
+        return read_sentinel2(safe, safe_mtd(safe, path))
+    if kind == "safe":
+        return read_sentinel2(path, safe_mtd(path, path))
+    if kind == "mtd":
+        return read_sentinel2(posixpath.dirname(path), path)
+    folder = path if kind == "folder" else os.path.dirname(path) or "."
+    mtl = path if kind == "mtl" else mtl_in(path, gdal.ReadDir(path) or [], path)
+    return read_landsat(folder, mtl)
+
+
+def name_metadata(path: str) -> SceneMetadata:
+    """What a file name says: id, date, sensor and path/row (``naming``), no cloud cover."""
+    sensor, path_row = naming.scene_sensor(PurePosixPath(path).name)
+    return SceneMetadata(naming.scene_id(path), naming.scene_date(path), sensor, path_row, None)
+
+
+def _enclosing_product(path: str) -> SceneMetadata | None:
+    """The metadata of the product a band file belongs to (its MTL beside it, or the .SAFE
+    above it), or None."""
+    path = path.replace("\\", "/")
+    folder, name = posixpath.split(path)
+    try:
+        if match := _LANDSAT_ID.match(name):
+            for suffix in ("_MTL.txt", "_MTL.xml"):
+                mtl = join(folder, f"{match[1]}{suffix}")
+                if exists(mtl):
+                    return read_landsat(folder, mtl).metadata
+        while folder not in ("", "/") and folder != posixpath.dirname(folder):
+            if folder.upper().endswith(".SAFE"):
+                return read_sentinel2(folder, safe_mtd(folder, path)).metadata
+            folder = posixpath.dirname(folder)
+    except InputError:
+        pass  # a damaged metadata file: the file name still says something
+    return None
+
+
+def scene_metadata(path: str) -> SceneMetadata:
+    """The metadata of any source, from its metadata file (no pixel read); a plain raster's
+    from its product's metadata file when it lies in one, else from its file name."""
+    path = str(path)
+    kind = _kind(path)
+    if kind != "raster":
+        return _product(path, kind).metadata
+    return _enclosing_product(path) or name_metadata(path)
+
+
+def _check_readable(file: str, given: str) -> None:
+    """Open the band file and read its last row: a download cut short fails here, clearly."""
+    try:
+        ds = gdal.Open(file)
+        band = ds.GetRasterBand(1)
+        band.ReadRaster(0, ds.RasterYSize - 1, ds.RasterXSize, 1)
+    except RuntimeError as err:
+        raise InputError(
+            f"Cannot read {PurePosixPath(file).name} in {given} ({err}): the product is damaged "
+            "or incomplete. Download it again."
+        ) from err
+
+
+def open_source(path: str, band: int | None = None) -> SceneSource:
+    """The raster and band to process for a plain raster or a product.
+
+    ``band`` None: a product's band comes from ``bands.BANDS`` for its sensor, a plain
+    raster's is 1. A given band overrides it; for a product it is the sensor's band number
+    (8 → the ``_B8`` file).
+    """
+    path = str(path)
+    kind = _kind(path)
+    if kind == "raster":
+        chosen = 1 if band is None else band  # band 0 gets open_scene's error
+        rasters.open_scene(path, chosen)
+        how = (
+            "as given" if band is not None else "a single raster: band 1 unless BAND / --band says"
+        )
+        return SceneSource(path, chosen, scene_metadata(path), path, f"band {chosen} ({how})")
+    product = _product(path, kind)
+    meta = product.metadata
+    choice = bands.band_choice(meta.sensor)
+    if band is None and choice is None:
+        raise InputError(
+            f"No band is known for the sensor '{meta.sensor or 'unknown'}' of {meta.image_id}. "
+            "Give the band number (BAND, --band)."
+        )
+    number = band or choice.band
+    note = (
+        f"{meta.sensor} band {number}, as given"
+        if band
+        else f"{meta.sensor} band {number} ({choice.label}): {choice.why}"
+    )
+    file = product.files.get(number)
+    if file is None:
+        raise InputError(
+            f"{meta.image_id} has no band {number} (it has {sorted(product.files)}). "
+            "Choose one of those."
+        )
+    if not exists(file):
+        raise InputError(
+            f"{PurePosixPath(file).name}, band {number} of {meta.image_id}, is missing from "
+            f"{path}. Download or extract the product again."
+        )
+    _check_readable(file, path)
+    return SceneSource(file, 1, meta, path, note)
+
+
+def find_sources(folder: str) -> Iterator[str]:
+    """Every product and plain raster under ``folder``, each product once, sorted.
+
+    A tar, a ``.SAFE`` folder or a Sentinel-2 zip (named ``S2?_MSIL1C_...``/``MSIL2A``:
+    other zips are left alone) is one source; an extracted Landsat product is its MTL
+    file (the band files beside it are not listed); hidden files and folders are skipped.
+    """
+    if not os.path.isdir(folder):
+        raise InputError(f"{folder} is not a folder. Give the folder that holds the scenes.")
+    found: list[str] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for safe in [d for d in dirs if d.upper().endswith(".SAFE")]:
+            found.append(os.path.join(root, safe))
+            dirs.remove(safe)
+        mtls = sorted((f for f in files if MTL_NAME.match(f)), key=mtl_order)
+        products = {}
+        for mtl in mtls:
+            products.setdefault(MTL_NAME.match(mtl)[1], mtl)
+        found += [os.path.join(root, mtl) for mtl in products.values()]
+        for name in files:
+            lower = name.lower()
+            if name.startswith(".") or any(name.startswith(f"{p}_") for p in products):
+                continue
+            if lower.endswith(TAR_SUFFIXES + RASTER_SUFFIXES) or _S2_ZIP.match(name):
+                found.append(os.path.join(root, name))
+    yield from sorted(found)

@@ -1,0 +1,1 @@
+"""Terminus position and change over time from a dated fronts layer."""

@@ -1,0 +1,115 @@
+"""Files of the terminus-change CLI: fronts, boxes and centrelines read with OGR, the table
+written as CSV. (The Processing algorithm reads QGIS layers instead, into the same types.)"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from osgeo import ogr
+from shapely import wkb
+from shapely.geometry import LineString
+
+from ..errors import InputError
+from ..geo import rasters
+from .change import TABLE_FIELDS, Front, Layer, Row, by_glacier, check_front_fields, parse_date
+
+ogr.UseExceptions()
+
+
+def _open(path: str | os.PathLike, role: str):
+    """(dataset, first layer, field names) of a vector file; errors name the fix."""
+    if not Path(path).is_file():
+        raise InputError(f"{role} file not found: {path}. Check the path.")
+    try:
+        ds = ogr.Open(str(path))
+    except RuntimeError as err:
+        raise InputError(
+            f"Cannot read {path} as a vector file ({err}). Give a GeoPackage, shapefile or "
+            f"GeoJSON of {role}."
+        ) from err
+    if ds is None or ds.GetLayerCount() == 0:
+        raise InputError(f"{path} holds no vector layer. Give a file of {role}.")
+    layer = ds.GetLayer(0)
+    definition = layer.GetLayerDefn()
+    names = [definition.GetFieldDefn(i).GetName() for i in range(definition.GetFieldCount())]
+    return ds, layer, names
+
+
+def _crs(layer) -> str:
+    srs = layer.GetSpatialRef()
+    return srs.ExportToWkt() if srs is not None else ""
+
+
+def _geometry(feature):
+    geometry = feature.GetGeometryRef()
+    return wkb.loads(bytes(geometry.ExportToWkb())) if geometry is not None else LineString()
+
+
+def _value(feature, names: Sequence[str], name: str):
+    if name not in names or not feature.IsFieldSetAndNotNull(name):
+        return None
+    return feature.GetField(name)
+
+
+def read_fronts(path: str | os.PathLike, glacier_field: str = "glacier_id") -> Layer:
+    """The fronts of a layer with a date and a glacier id field (as calfin writes them)."""
+    ds, layer, names = _open(path, "fronts")
+    check_front_fields(names, glacier_field, Path(path).name)
+    fronts = []
+    for feature in layer:
+        flag = _value(feature, names, "qual_flag")
+        fronts.append(
+            Front(
+                glacier_id=str(_value(feature, names, glacier_field) or ""),
+                date=parse_date(_value(feature, names, "date")),
+                image_id=str(_value(feature, names, "image_id") or ""),
+                qual_flag=None if flag is None else int(flag),
+                geometry=_geometry(feature),
+                status=str(_value(feature, names, "status") or ""),
+            )
+        )
+    crs = _crs(layer)
+    return Layer(fronts, crs, Path(path).name)
+
+
+def read_references(path: str | os.PathLike, glacier_field: str, kind: str) -> Layer:
+    """Boxes or centrelines (``kind``) by glacier id; one feature without an id serves all."""
+    ds, layer, names = _open(path, f"{kind} features")
+    items = []
+    for feature in layer:
+        if feature.GetGeometryRef() is not None:
+            glacier = _value(feature, names, glacier_field)
+            items.append((None if glacier is None else str(glacier), _geometry(feature)))
+    name = Path(path).name
+    return Layer(by_glacier(items, kind, name, glacier_field), _crs(layer), name)
+
+
+def _csv_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def check_table_name(path: str | os.PathLike) -> None:
+    if Path(path).suffix.lower() != ".csv":
+        raise InputError(f"{Path(path).name}: the table is written as CSV. Name it .csv.")
+
+
+def write_table(path: str | os.PathLike, rows: Sequence[Row], overwrite: bool = False) -> None:
+    """The positions table as CSV (one row per glacier × date), atomically."""
+    check_table_name(path)
+    names = [name for name, _ in TABLE_FIELDS]
+    with rasters.atomic_output(path, overwrite) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(names)
+        for row in rows:
+            record = row.record()
+            writer.writerow([_csv_value(record[name]) for name in names])
