@@ -16,6 +16,7 @@ LOW_THRESHOLD ?=
 SCALE ?=
 KEEP_RESOLUTION ?=
 NO_FLIP ?=
+VIEWS ?=
 ARGS ?= list
 TRAIN_DATA ?= ../shared/data/frontlearning/train
 CKPT := model/checkpoints/gpu
@@ -67,8 +68,8 @@ folds: train_requirements
 	@$(PY) model/folds.py sweep $(RECIPES) --data $(TRAIN_DATA) --out $(FOLDS_OUT) --parallel $(PARALLEL) $(if $(FOLDS),--folds $(FOLDS)) $(if $(TRAIN_ARGS),--train-args='$(TRAIN_ARGS)')
 
 evaluate: setup
-	@test -n "$(DATA)" -a -n "$(OUT)" || { echo "usage: make evaluate DATA=<dir> OUT=<dir> [FLOW=up|down|left|right] [TURN=k] [MATCH=regex] [THRESHOLD=t] [LOW_THRESHOLD=t] [SCALE=f] [KEEP_RESOLUTION=1] [NO_FLIP=1]"; exit 2; }
-	@$(PY) scripts/evaluate.py "$(DATA)" "$(OUT)" $(if $(FLOW),--flow $(FLOW)) $(if $(TURN),--turn $(TURN)) $(if $(MATCH),--match '$(MATCH)') $(if $(THRESHOLD),--threshold $(THRESHOLD)) $(if $(LOW_THRESHOLD),--low-threshold $(LOW_THRESHOLD)) $(if $(SCALE),--scale $(SCALE)) $(if $(KEEP_RESOLUTION),--keep-resolution) $(if $(NO_FLIP),--no-flip)
+	@test -n "$(DATA)" -a -n "$(OUT)" || { echo "usage: make evaluate DATA=<dir> OUT=<dir> [FLOW=up|down|left|right] [TURN=k] [MATCH=regex] [THRESHOLD=t] [LOW_THRESHOLD=t] [SCALE=f] [KEEP_RESOLUTION=1] [NO_FLIP=1] [VIEWS=1|2|8]"; exit 2; }
+	@$(PY) scripts/evaluate.py "$(DATA)" "$(OUT)" $(if $(FLOW),--flow $(FLOW)) $(if $(TURN),--turn $(TURN)) $(if $(MATCH),--match '$(MATCH)') $(if $(THRESHOLD),--threshold $(THRESHOLD)) $(if $(LOW_THRESHOLD),--low-threshold $(LOW_THRESHOLD)) $(if $(SCALE),--scale $(SCALE)) $(if $(KEEP_RESOLUTION),--keep-resolution) $(if $(NO_FLIP),--no-flip) $(if $(VIEWS),--views $(VIEWS))
 
 bench: setup
 	@$(PY) scripts/bench.py

@@ -44,6 +44,7 @@ from calfin_qgis.core.evaluation.metrics import (  # noqa: E402
 )
 from calfin_qgis.core.geo import rasters  # noqa: E402
 from calfin_qgis.core.network.model import Model, load_model  # noqa: E402
+from calfin_qgis.core.network.views import DEFAULT_VIEWS, VIEWS  # noqa: E402
 from calfin_qgis.core.products.naming import scene_id  # noqa: E402
 
 LABEL_PIXEL_M = 40.0
@@ -223,7 +224,8 @@ def main() -> int:
     )
     parser.add_argument("--scale", type=float, default=1.0, help="upsample images this much")
     parser.add_argument("--keep-resolution", action="store_true", help="no resampling")
-    parser.add_argument("--no-flip", action="store_true", help="no mirrored pass")
+    parser.add_argument("--views", type=int, choices=VIEWS, default=DEFAULT_VIEWS)
+    parser.add_argument("--no-flip", action="store_true", help="no mirrored pass (--views 1)")
     args = parser.parse_args()
     model, messages = load_model()
     print("\n".join(messages))
@@ -232,7 +234,7 @@ def main() -> int:
         threshold=args.threshold,
         low_threshold=args.low_threshold,
         resample=not args.keep_resolution,
-        flip=not args.no_flip,
+        views=1 if args.no_flip else args.views,
     )
     scores = score_folder(model, args.data, args.out, options, args.match, args.turn, args.scale)
     write_results(args.out, scores)

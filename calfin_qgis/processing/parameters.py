@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
@@ -17,6 +18,7 @@ from qgis.core import (
 
 from ..adapter.layers import raster_path, source_geometry
 from ..core import contract  # constants only: no heavy imports at QGIS start-up
+from ..core.network.views import DEFAULT_VIEWS, VIEWS, VIEWS_TEXT
 from .base import DEVICES, FLOWS, feedback_log, progress_callbacks
 
 
@@ -113,6 +115,10 @@ def allowed_text(definition) -> str | None:
         return f"{names}, or the option's number 0-{len(options) - 1} (default {default})"
     if not isinstance(definition, QgsProcessingParameterNumber):
         return None
+    choices = definition.metadata().get(CHOICES)
+    if choices:
+        *most, last = (str(choice) for choice in choices)
+        return f"{', '.join(most)} or {last} (default {float(definition.defaultValue()):g})"
     integer = definition.dataType() == QgsProcessingParameterNumber.Integer
     text = "a whole number" if integer else "a number"
     low, high = definition.minimum(), definition.maximum()
@@ -138,6 +144,9 @@ def value_problem(alg, parameters, context) -> str | None:
         named = isinstance(definition, QgsProcessingParameterEnum) and (
             definition.allowMultiple() or as_option(value, definition.options())
         )
+        choices = definition.metadata().get(CHOICES)
+        if choices and _number(value) not in choices:
+            return f"{definition.name()}={value} is not one of {allowed}: {VIEWS_TEXT}."
         if named or definition.checkValueIsAcceptable(value, context):
             continue
         try:
@@ -148,6 +157,13 @@ def value_problem(alg, parameters, context) -> str | None:
             what = "is not one of the options" if enum else "is not a number"
         return f"{definition.name()}={value} {what}: {definition.name()} takes {allowed}."
     return None
+
+
+def _number(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def values_help(alg) -> str:
@@ -179,13 +195,39 @@ def add_inference(alg) -> None:
         QgsProcessingParameterNumber(
             "BATCH_SIZE", "Tiles per batch", QgsProcessingParameterNumber.Integer, 4, False, 1, 64
         ),
-        QgsProcessingParameterBoolean(
-            "FLIP", "Also predict mirrored tiles and average (more accurate, 2x slower)", True
-        ),
+        choice_parameter("VIEWS", "Test-time views averaged", VIEWS, DEFAULT_VIEWS),
     ]
     for param in advanced:
         add_advanced(alg, param)
+    # FLIP=false (older models and scripts) is VIEWS=1 (``chosen_views``).
+    flip = QgsProcessingParameterBoolean("FLIP", "Mirrored pass (old name: VIEWS)", True)
+    flip.setFlags(flip.flags() | QgsProcessingParameterDefinition.FlagHidden)
+    alg.addParameter(flip)
     add_resample(alg)
+
+
+CHOICES = "calfin_choices"
+"""Parameter metadata: the only values a number parameter takes."""
+
+
+def choice_parameter(name: str, description: str, choices, default: int):
+    """A whole number that takes only ``choices`` (said in the help and in errors)."""
+    number = QgsProcessingParameterNumber
+    param = number(name, description, number.Integer, default, False, min(choices), max(choices))
+    param.setMetadata({CHOICES: list(choices)})
+    return param
+
+
+def chosen_views(alg, parameters, context) -> int:
+    """VIEWS, with the older FLIP=false as VIEWS=1; refused together with more views."""
+    views = alg.parameterAsInt(parameters, "VIEWS", context)
+    if alg.parameterAsBoolean(parameters, "FLIP", context):
+        return views
+    if views not in (1, DEFAULT_VIEWS):
+        raise QgsProcessingException(
+            f"FLIP=false means VIEWS=1 but VIEWS={views} was given too: give VIEWS only."
+        )
+    return 1
 
 
 def add_advanced(alg, param) -> None:
@@ -243,7 +285,7 @@ def inference_options(alg, parameters, context) -> dict:
         "flow": None if flow == "unknown" else flow,
         "overlap": alg.parameterAsInt(parameters, "OVERLAP", context),
         "batch_size": alg.parameterAsInt(parameters, "BATCH_SIZE", context),
-        "flip": alg.parameterAsBoolean(parameters, "FLIP", context),
+        "views": chosen_views(alg, parameters, context),
         "resample": alg.parameterAsBoolean(parameters, "RESAMPLE", context),
     }
 

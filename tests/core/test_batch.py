@@ -18,7 +18,7 @@ from calfin_qgis.core.errors import InputError
 from calfin_qgis.core.geo import reproject
 from tests.batch_scenes import PLACED, TRUNCATED, fronts, glacier_polygons, scene_folder
 
-NO_FLIP = DetectJob("", DetectOptions(flip=False))  # the settings of batch_reference
+NO_FLIP = DetectJob("", DetectOptions(views=1))  # the settings of batch_reference
 
 
 def status_rows(path: Path) -> dict[tuple[str, str], dict]:
@@ -104,7 +104,7 @@ def test_an_output_is_only_resumed_when_it_is_a_batch_output_in_the_same_crs(
     folder = [str(batch_reference["folder"])]
     copy = Path(shutil.copy(batch_reference["output"], tmp_path / "fronts.gpkg"))
     before = copy.read_bytes()
-    utm = DetectJob("", DetectOptions(flip=False), out_crs_wkt=reproject_wkt(32622))
+    utm = DetectJob("", DetectOptions(views=1), out_crs_wkt=reproject_wkt(32622))
     with pytest.raises(InputError, match="Resume with the same output CRS"):
         run_batch(folder, *glaciers, str(copy), utm)
     assert copy.read_bytes() == before

@@ -8,7 +8,9 @@ import sys
 
 from .. import contract
 from ..detect.segmentation import DetectOptions
+from ..errors import InputError
 from ..network.model import DEVICES
+from ..network.views import DEFAULT_VIEWS, VIEWS_TEXT, check_views
 
 
 def number(kind: type, low: float, high: float = float("inf"), high_open: bool = False):
@@ -62,7 +64,16 @@ def add_detection(parser: argparse.ArgumentParser) -> None:
         "--device", choices=DEVICES, default="auto", help="auto: CUDA when available, else CPU"
     )
     parser.add_argument(
-        "--no-flip", action="store_true", help="skip the mirrored pass (2x faster, less accurate)"
+        "--views",
+        type=views_number,
+        default=DEFAULT_VIEWS,
+        help=f"test-time views averaged: {VIEWS_TEXT}; their disagreement goes into each "
+        "front's uncertainty_m",
+    )
+    parser.add_argument(
+        "--no-flip",
+        action="store_true",
+        help="the same as --views 1 (kept for older scripts: no mirrored pass, 2x faster)",
     )
     parser.add_argument(
         "--keep-resolution",
@@ -83,10 +94,29 @@ def detection_options(args: argparse.Namespace, **fields) -> DetectOptions:
         min_length_px=args.min_length,
         max_fronts=args.max_fronts or None,
         min_contrast=args.min_contrast,
-        flip=not args.no_flip,
+        views=chosen_views(args),
         resample=not args.keep_resolution,
         **fields,
     )
+
+
+def views_number(text: str) -> int:
+    """An argparse type: 1, 2 or 8 views."""
+    try:
+        return check_views(text)
+    except InputError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def chosen_views(args: argparse.Namespace) -> int:
+    """--views, with --no-flip as --views 1; refused together with more views."""
+    if not args.no_flip:
+        return args.views
+    if args.views not in (1, DEFAULT_VIEWS):
+        raise InputError(
+            f"--no-flip means --views 1 but --views {args.views} was given too: keep one."
+        )
+    return 1
 
 
 class ProgressPrinter:
