@@ -48,7 +48,9 @@ def extract(result: SegmentResult, options: DetectOptions, timer: StageTimer) ->
         return [
             dataclasses.replace(
                 front,
-                uncertainty_m=uncertainty(front.pixels, edge, result.spread, result.geotransform),
+                uncertainty_m=uncertainty(
+                    front.pixels, edge, result.spread, result.geotransform, options.views
+                ),
             )
             for front in fronts
         ]

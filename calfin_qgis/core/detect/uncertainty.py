@@ -7,14 +7,17 @@ along its normals) and averaged along it:
   disagree on ice, summed across the front, is the mean distance between two predictions'
   ice edges (AutoTerm's area between Monte-Carlo runs ÷ length, with the ensemble and the
   views as the runs);
-- the edge's blur: the edge probability summed across the front is the width of the edge
-  ridge (about 3 px for a crisp front, more where it smears or a second ridge runs
-  beside it), weighted by how weak the ridge is along the line (1 - confidence);
-- a floor of one pixel: the grid itself.
+- how sharp the edge is: the mean edge probability along the line (``confidence``); the
+  fronts far off on the held-out glacier are the ones with a weak edge.
 
-Their sum, times ``SCALE`` (calibrated on the held-out glacier by cross-validation,
-``scripts/calibrate_uncertainty.py``; README "How far to trust a front"), in map units.
-The form was fixed before the calibration measured anything; only ``SCALE`` was fitted.
+    uncertainty = scale × (1 + spread_px)^spread_power × exp(weakness_rate × (1 - confidence))
+
+in pixels of the segmentation grid, then in map units. The three constants, one set per
+number of views, come from a least-squares fit of log(actual error) on held-out Jakobshavn
+(the validation twin), the scale then raised so that ``TARGET`` of the fronts lie within
+their uncertainty; they were fitted and scored by cross-validation
+(``scripts/calibrate_uncertainty.py``; README "How far to trust a front"). The figures
+published are the cross-validated ones; the constants here are fitted on all the fronts.
 """
 
 from __future__ import annotations
@@ -25,12 +28,33 @@ import numpy as np
 from scipy import ndimage
 
 REACH_PX = 32
-"""How far to either side of the front the spread and the blur are summed: disagreements
-further out (over 1.3 km at 40 m) are not seen."""
-FLOOR_PX = 1.0
-SCALE = 1.0
-"""Fitted by ``scripts/calibrate_uncertainty.py`` (leave-one-date-out on held-out
-Jakobshavn): the factor that makes about 70 % of fronts lie within their uncertainty."""
+"""How far to either side of the front the spread is summed: disagreements further out
+(over 1.3 km at 40 m) are not seen."""
+TARGET = 0.7
+"""The share of fronts meant to lie within their uncertainty."""
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The constants of the uncertainty (module docstring)."""
+
+    scale: float
+    spread_power: float
+    weakness_rate: float
+
+    def expected_px(self, spread_px: float, confidence: float) -> float:
+        weakness = 1.0 - min(max(confidence, 0.0), 1.0)
+        growth = (1.0 + spread_px) ** self.spread_power * np.exp(self.weakness_rate * weakness)
+        return float(self.scale * growth)
+
+
+CALIBRATIONS = {
+    1: Calibration(scale=0.554, spread_power=0.501, weakness_rate=5.240),
+    2: Calibration(scale=0.413, spread_power=0.505, weakness_rate=4.741),
+    8: Calibration(scale=0.164, spread_power=0.834, weakness_rate=3.190),
+}
+"""Per number of views (more views, more spread): fitted by
+``scripts/calibrate_uncertainty.py --views 1 2 8`` on all held-out Jakobshavn fronts."""
 
 
 @dataclass(frozen=True)
@@ -38,13 +62,7 @@ class Evidence:
     """What the prediction says about one front, in pixels of the segmentation grid."""
 
     spread_px: float
-    edge_px: float
     confidence: float
-
-    @property
-    def raw_px(self) -> float:
-        """The unscaled uncertainty: floor + spread + blur of a weak edge."""
-        return FLOOR_PX + self.spread_px + self.edge_px * (1.0 - self.confidence)
 
 
 def normals(pixels: np.ndarray, smooth: int = 7) -> np.ndarray:
@@ -70,8 +88,8 @@ def across(pixels: np.ndarray, image: np.ndarray) -> np.ndarray:
 
 
 def evidence(pixels: np.ndarray, edge: np.ndarray, spread: np.ndarray) -> Evidence:
-    """The spread and the edge's blur across a front's pixel path (row, col indices of
-    ``edge``, the 8-connected path ``extract`` finds), averaged along it.
+    """The spread across a front's pixel path (row, col indices of ``edge``, the
+    8-connected path ``extract`` finds), averaged along it, and its mean edge probability.
 
     Across, not around: the model's ice output is unconstrained on rock (its training
     ignored pixels the front does not cross), so the members' disagreement there, beside
@@ -80,7 +98,6 @@ def evidence(pixels: np.ndarray, edge: np.ndarray, spread: np.ndarray) -> Eviden
     rows, cols = pixels[:, 0].astype(np.intp), pixels[:, 1].astype(np.intp)
     return Evidence(
         spread_px=float(across(pixels, spread).mean()),
-        edge_px=float(across(pixels, edge).mean()),
         confidence=float(np.nan_to_num(edge[rows, cols]).mean()),
     )
 
@@ -91,6 +108,11 @@ def pixel_size(geotransform) -> float:
     return float(np.sqrt(abs(g[1] * g[5] - g[2] * g[4])))
 
 
-def uncertainty(pixels: np.ndarray, edge: np.ndarray, spread: np.ndarray, geotransform) -> float:
-    """The front's expected distance from the true front, in map units (> 0)."""
-    return SCALE * evidence(pixels, edge, spread).raw_px * pixel_size(geotransform)
+def uncertainty(
+    pixels: np.ndarray, edge: np.ndarray, spread: np.ndarray, geotransform, views: int
+) -> float:
+    """The front's expected distance from the true front, in map units (> 0), for a
+    prediction averaged over ``views`` views."""
+    seen = evidence(pixels, edge, spread)
+    pixels_off = CALIBRATIONS[views].expected_px(seen.spread_px, seen.confidence)
+    return pixels_off * pixel_size(geotransform)
