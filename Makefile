@@ -26,7 +26,7 @@ TRAIN_ARGS ?=
 PARALLEL ?= 1
 FOLDS_OUT ?= model/checkpoints/folds
 
-.PHONY: setup demo test lint package install qgis_process train_requirements train folds evaluate bench
+.PHONY: setup demo test lint package install qgis_process train_requirements train folds evaluate bench calibrate_uncertainty
 
 setup:
 	@sh scripts/setup.sh
@@ -73,3 +73,8 @@ evaluate: setup
 
 bench: setup
 	@$(PY) scripts/bench.py
+
+# How far to trust a front: uncertainty vs actual error on held-out Jakobshavn (the twin);
+# TIME=1 also times each number of views.
+calibrate_uncertainty: setup
+	@nice $(PY) scripts/calibrate_uncertainty.py --views 2 1 8 $(if $(TIME),--time)

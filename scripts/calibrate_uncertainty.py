@@ -132,7 +132,8 @@ def cross_validated(fronts: list[ScoredFront], held_out) -> np.ndarray:
     return out
 
 
-def report(fronts: list[ScoredFront], scenes: list[str], views: int) -> None:
+def report(fronts: list[ScoredFront], scenes: list[str], views: int) -> np.ndarray:
+    """Prints the figures; returns each front's leave-one-date-out uncertainty (px)."""
     error = np.array([f.error_px for f in fronts])
     loo = cross_validated(fronts, lambda scene: scene)
     order = {scene: i for i, scene in enumerate(sorted(scenes, key=date_of))}
@@ -157,6 +158,7 @@ def report(fronts: list[ScoredFront], scenes: list[str], views: int) -> None:
         values = [getattr(f, part) for f in fronts]
         print(f"  Spearman of {part} alone vs error: {spearmanr(values, error).statistic:.3f}")
     print(f"fitted on all {len(fronts)} fronts (to ship): {fitted(fronts)}")
+    return loo
 
 
 def time_views(model, images: list[Path], views: list[int]) -> None:
@@ -203,21 +205,21 @@ def main() -> int:
             if scored is not None:
                 scenes.append(scene_id(path.name))
                 fronts += scored
-        report(fronts, scenes, views)
+        loo = report(fronts, scenes, views)
         if args.fronts_csv:
-            write_csv(args.fronts_csv.with_suffix(f".views{views}.csv"), fronts)
+            write_csv(args.fronts_csv.with_suffix(f".views{views}.csv"), fronts, loo)
     if args.time:
         time_views(model, images, args.views)
     return 0
 
 
-def write_csv(path: Path, fronts: list[ScoredFront]) -> None:
+def write_csv(path: Path, fronts: list[ScoredFront], loo: np.ndarray) -> None:
     import csv
 
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(ScoredFront.__dataclass_fields__)
-        writer.writerows([list(vars(f).values()) for f in fronts])
+        writer.writerow([*ScoredFront.__dataclass_fields__, "uncertainty_px_loo"])
+        writer.writerows([[*vars(f).values(), u] for f, u in zip(fronts, loo, strict=True)])
 
 
 if __name__ == "__main__":
