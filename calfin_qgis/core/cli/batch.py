@@ -1,4 +1,4 @@
-"""``python -m calfin_qgis.core batch``: many scenes × glacier polygons into one layer,
+"""``calfin batch``: many scenes × glacier polygons into one layer,
 the same core run (``batch.run_batch``) as ``calfin:detect_fronts_batch``."""
 
 from __future__ import annotations

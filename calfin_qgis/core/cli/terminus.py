@@ -1,4 +1,4 @@
-"""The ``terminus`` subcommand: ``python -m calfin_qgis.core terminus FRONTS --box B
+"""The ``terminus`` subcommand: ``calfin terminus FRONTS --box B
 --centreline C --output T.csv --report R.html`` (same core entry point as calfin:terminus_change).
 """
 
