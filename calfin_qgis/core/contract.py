@@ -44,6 +44,17 @@ AUTO_FLOW_LIMIT = 16_000_000
 CANONICAL_FLOW = "up"
 """Orientation the network was trained for: ice flowing towards the top of the tile."""
 
+FLOWS = {"up": 0, "down": 2, "left": 3, "right": 1}
+"""The ice flow directions by name, each with the quarter turns (counter-clockwise,
+``np.rot90``) that bring it to 'up'."""
+
+DEVICES = ("auto", "cpu", "cuda")
+VIEWS = (1, 2, 8)
+"""Test-time views (``network.views``): as it is, with the mirrored pass, and all quarter
+turns with and without the mirror."""
+DEFAULT_VIEWS = 2
+"""Where the network runs: auto is CUDA when onnxruntime-gpu and a GPU are present, else CPU."""
+
 METADATA_KEYS = {
     "name": "calfin.name",
     "version": "calfin.version",

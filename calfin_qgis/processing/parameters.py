@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
@@ -17,9 +16,8 @@ from qgis.core import (
 )
 
 from ..adapter.layers import raster_path, source_geometry
-from ..core import contract  # constants only: no heavy imports at QGIS start-up
-from ..core.network.views import DEFAULT_VIEWS, VIEWS, VIEWS_TEXT
-from .base import DEVICES, FLOWS, feedback_log, progress_callbacks
+from ..core.detect.options import INFERENCE, OPTIONS, Option  # constants only: cheap at start-up
+from .base import feedback_log, progress_callbacks
 
 
 def add_scene(
@@ -146,7 +144,8 @@ def value_problem(alg, parameters, context) -> str | None:
         )
         choices = definition.metadata().get(CHOICES)
         if choices and _number(value) not in choices:
-            return f"{definition.name()}={value} is not one of {allowed}: {VIEWS_TEXT}."
+            name = definition.name()
+            return f"{name}={value} is not one of the values: {name} takes {allowed}."
         if named or definition.checkValueIsAcceptable(value, context):
             continue
         try:
@@ -179,70 +178,74 @@ def values_help(alg) -> str:
     return "\n".join(["Values to type (qgis_process, processing.run, the modeler):", *lines])
 
 
-def add_inference(alg) -> None:
-    alg.addParameter(option_parameter("FLOW", "Ice flow direction in the image", FLOWS))
-    advanced = [
-        option_parameter("DEVICE", "Execution provider", DEVICES),
-        QgsProcessingParameterNumber(
-            "OVERLAP",
-            "Tile overlap (pixels)",
-            QgsProcessingParameterNumber.Integer,
-            64,
-            False,
-            0,
-            224,
-        ),
-        QgsProcessingParameterNumber(
-            "BATCH_SIZE", "Tiles per batch", QgsProcessingParameterNumber.Integer, 4, False, 1, 64
-        ),
-        choice_parameter("VIEWS", "Test-time views averaged", VIEWS, DEFAULT_VIEWS),
-    ]
-    for param in advanced:
-        add_advanced(alg, param)
-    # FLIP=false (older models and scripts) is VIEWS=1 (``chosen_views``).
-    flip = QgsProcessingParameterBoolean("FLIP", "Mirrored pass (old name: VIEWS)", True)
-    flip.setFlags(flip.flags() | QgsProcessingParameterDefinition.FlagHidden)
-    alg.addParameter(flip)
-    add_resample(alg)
-
-
-CHOICES = "calfin_choices"
-"""Parameter metadata: the only values a number parameter takes."""
-
-
-def choice_parameter(name: str, description: str, choices, default: int):
-    """A whole number that takes only ``choices`` (said in the help and in errors)."""
-    number = QgsProcessingParameterNumber
-    param = number(name, description, number.Integer, default, False, min(choices), max(choices))
-    param.setMetadata({CHOICES: list(choices)})
+def option_definition(option: Option) -> QgsProcessingParameterDefinition:
+    """The QGIS parameter of a setting of the option table (``core.detect.options``)."""
+    if option.choices:
+        param = option_parameter(
+            option.parameter, option.label, list(option.choices), option.default
+        )
+    elif option.kind is bool:
+        param = QgsProcessingParameterBoolean(option.parameter, option.label, option.default)
+    elif option.kind is str:
+        param = QgsProcessingParameterString(
+            option.parameter, option.label, option.default, optional=True
+        )
+    else:
+        number = QgsProcessingParameterNumber
+        kind = number.Integer if option.kind is int else number.Double
+        limits = {"minValue": option.minimum, "maxValue": option.maximum}
+        limits = {name: value for name, value in limits.items() if value is not None}
+        optional = option.default is None
+        param = number(option.parameter, option.label, kind, option.default, optional, **limits)
+    if option.values:
+        param.setMetadata({CHOICES: list(option.values)})
+    if option.advanced:
+        param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+    if option.hidden:
+        param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagHidden)
     return param
 
 
-def chosen_views(alg, parameters, context) -> int:
-    """VIEWS, with the older FLIP=false as VIEWS=1; refused together with more views."""
-    views = alg.parameterAsInt(parameters, "VIEWS", context)
-    if alg.parameterAsBoolean(parameters, "FLIP", context):
-        return views
-    if views not in (1, DEFAULT_VIEWS):
-        raise QgsProcessingException(
-            f"FLIP=false means VIEWS=1 but VIEWS={views} was given too: give VIEWS only."
-        )
-    return 1
+CHOICES = "calfin_choices"
+"""Parameter metadata: the only values a number parameter takes (``Option.values``)."""
 
 
-def add_advanced(alg, param) -> None:
-    param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-    alg.addParameter(param)
+def add_options(alg, options) -> None:
+    for option in options:
+        alg.addParameter(option_definition(option))
+
+
+def option_values(alg, parameters, context, options) -> dict:
+    """The values of the table ``options`` as ``DetectOptions`` fields hold them."""
+    read = {
+        int: alg.parameterAsInt,
+        float: alg.parameterAsDouble,
+        bool: alg.parameterAsBoolean,
+        str: alg.parameterAsString,
+    }
+    values = {}
+    for option in options:
+        if option.default is None and parameters.get(option.parameter) in (None, ""):
+            value = None  # an optional number left empty
+        elif option.choices:
+            value = option_value(alg, parameters, option.parameter, context)
+        else:
+            value = read[option.kind](parameters, option.parameter, context)
+        values[option.field] = option.field_value(value)
+    return values
+
+
+def add_inference(alg) -> None:
+    """Flow direction, device, tiles, mirrored pass and resampling (most advanced)."""
+    add_options(alg, INFERENCE)
 
 
 def add_resample(alg) -> None:
-    size = f"{contract.TRAIN_PIXEL_SIZE_M:g} m"
-    label = f"Average pixels much finer than the model's {size} (e.g. 15 m panchromatic) to {size}"
-    add_advanced(alg, QgsProcessingParameterBoolean("RESAMPLE", label, True))
+    add_options(alg, [OPTIONS["resample"]])
 
 
 def add_glacier_id(alg) -> None:
-    alg.addParameter(QgsProcessingParameterString("GLACIER_ID", "Glacier id", "", optional=True))
+    add_options(alg, [OPTIONS["glacier_id"]])
 
 
 COUNT_OUTPUTS = (
@@ -280,14 +283,10 @@ def clip_geometry(alg, parameters, context, crs):
 
 
 def inference_options(alg, parameters, context) -> dict:
-    flow = option_value(alg, parameters, "FLOW", context)
-    return {
-        "flow": None if flow == "unknown" else flow,
-        "overlap": alg.parameterAsInt(parameters, "OVERLAP", context),
-        "batch_size": alg.parameterAsInt(parameters, "BATCH_SIZE", context),
-        "views": chosen_views(alg, parameters, context),
-        "resample": alg.parameterAsBoolean(parameters, "RESAMPLE", context),
-    }
+    """The INFERENCE settings but the device (a ``DetectJob``'s) as ``DetectOptions`` fields."""
+    values = option_values(alg, parameters, context, INFERENCE)
+    del values["device"]
+    return values
 
 
 def device(alg, parameters, context) -> str:

@@ -36,7 +36,7 @@ def test_detect_refuses_other_views(sample_scene, tmp_path, capsys, views) -> No
 def test_no_flip_is_views_1_and_refused_with_more_views(sample_scene, tmp_path, capsys) -> None:
     argv = ["detect", str(sample_scene), str(tmp_path / "f.gpkg"), "--no-flip", "--views", "8"]
     assert commands.main(argv) == 2
-    assert "--no-flip means --views 1" in capsys.readouterr().err
+    assert "turned off (FLIP=false, --no-flip" in capsys.readouterr().err
     assert not (tmp_path / "f.gpkg").exists()
 
 

@@ -12,15 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..contract import VIEWS
+from ..detect.options import VIEWS_TEXT
 from ..errors import InputError
 from .model import Model
-
-VIEWS = (1, 2, 8)
-DEFAULT_VIEWS = 2
-VIEWS_TEXT = (
-    "1 = as it is, 2 = also mirrored left-right (the default), 8 = the four quarter turns "
-    "with and without the mirror (4x the inference of 2)"
-)
 
 
 def check_views(views) -> int:
