@@ -24,12 +24,19 @@ def test_detect_writes_an_uncertainty_for_each_front(model_path, sample_scene, t
     assert found and all(value is not None and 0 < value < 5000 for value in found)
 
 
-@pytest.mark.parametrize("views", ["3", "0", "two"])
-def test_detect_refuses_other_views(sample_scene, tmp_path, capsys, views) -> None:
+@pytest.mark.parametrize(
+    ("views", "message"),
+    [
+        ("3", "3 is not 1, 2 or 8"),
+        ("0", "0 must be at least 1 and at most 8"),
+        ("two", "'two' is not a number"),
+    ],
+)
+def test_detect_refuses_other_views(sample_scene, tmp_path, capsys, views, message) -> None:
     with pytest.raises(SystemExit) as exit_:
         commands.main(["detect", str(sample_scene), str(tmp_path / "f.gpkg"), "--views", views])
     assert exit_.value.code == 2
-    assert "Views must be 1, 2 or 8" in capsys.readouterr().err
+    assert f"argument --views: {message}" in capsys.readouterr().err
     assert not (tmp_path / "f.gpkg").exists()
 
 
