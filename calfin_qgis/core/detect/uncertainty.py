@@ -81,8 +81,12 @@ def across(pixels: np.ndarray, image: np.ndarray) -> np.ndarray:
     normal = normals(pixels)
     rows = pixels[:, :1] + steps * normal[:, :1]
     cols = pixels[:, 1:] + steps * normal[:, 1:]
+    # only the front's surroundings are read: a whole scene's window is large
+    r0, c0 = (max(0, int(np.floor(a.min())) - 1) for a in (rows, cols))
+    r1, c1 = (int(np.ceil(a.max())) + 2 for a in (rows, cols))
+    near = np.nan_to_num(image[r0:r1, c0:c1])
     values = ndimage.map_coordinates(
-        np.nan_to_num(image), [rows, cols], order=1, mode="constant", cval=0.0
+        near, [rows - r0, cols - c0], order=1, mode="constant", cval=0.0
     )
     return values.sum(axis=1)
 
