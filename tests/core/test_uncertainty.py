@@ -105,3 +105,29 @@ def test_the_shipped_model_gives_its_members(model_path) -> None:
     members = model.run_members(x)
     assert members.shape == (2, 2, 2, 64, 64)
     np.testing.assert_allclose(members.mean(axis=0), model.run(x), atol=1e-6)
+
+
+def test_the_model_is_less_sure_of_a_washed_out_scene(model_path, tmp_path) -> None:
+    """The sample scene as it is, and washed out (15 % of its contrast, noise as strong as
+    what is left): through the real model, the washed-out scene's fronts are far less sure."""
+    from osgeo import gdal
+
+    from calfin_qgis.core.detect.jobs import DetectJob, run
+    from calfin_qgis.core.detect.segmentation import DetectOptions
+    from tests.conftest import SAMPLE_SCENE
+
+    scene = gdal.Open(str(SAMPLE_SCENE))
+    values = scene.GetRasterBand(1).ReadAsArray().astype(np.float32)
+    noise = np.random.default_rng(0).normal(0, 0.15 * values.std(), values.shape)
+    washed = values.mean() + 0.15 * (values - values.mean()) + noise
+    copy = gdal.GetDriverByName("GTiff").CreateCopy(str(tmp_path / "washed.tif"), scene)
+    copy.GetRasterBand(1).WriteArray(np.clip(washed, 0, 255).astype(np.uint8))
+    copy = None
+
+    def uncertainties(path) -> list[float]:
+        result = run(DetectJob(str(path), DetectOptions(flow="up")))
+        return [record["uncertainty_m"] for record in result.records]
+
+    clean, ambiguous = uncertainties(SAMPLE_SCENE), uncertainties(tmp_path / "washed.tif")
+    assert clean and ambiguous
+    assert max(clean) < 100 < 5 * max(clean) < min(ambiguous)
