@@ -264,3 +264,41 @@ def test_dates():
     assert dates.parse("2001-07-07T10:11:12").date == D(2001, 7, 7)
     assert dates.parse(None, decimal=dates.decimal_year(D(2012, 12, 31))).date == D(2012, 12, 31)
     assert dates.parse("2001-13-40") is None
+
+
+def test_export_from_the_shell(tmp_path, capsys):
+    from calfin_qgis.core.cli.commands import main
+
+    fronts = our_fronts(tmp_path / "ours.gpkg")
+    glacier_map = write_layer(
+        tmp_path / "map.gpkg",
+        [("glacier_id", "str"), ("GlacierID", "int")],
+        [
+            {
+                "glacier_id": "jakobshavn_isbrae",
+                "GlacierID": 3,
+                "geometry": LineString([(0, 0), (1, 1)]),
+            }
+        ],
+    )
+    out = tmp_path / "OUT.shp"
+    args = [str(fronts), "--format", "termpicks", "--output", str(out)]
+    assert main(["export", *args, "--glacier-map", str(glacier_map)]) == 0
+    assert "3 front(s) of ours.gpkg (calfin_qgis) written" in capsys.readouterr().out
+    assert {r["glacier_id"] for r in read_fronts_any(out).records} == {"jakobshavn_isbrae"}
+    assert main(["export", *args]) == 2  # exists: not replaced without --overwrite
+    assert "exists" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "export",
+                str(tmp_path / "map.gpkg"),
+                "--format",
+                "calfin",
+                "--output",
+                str(tmp_path / "x.shp"),
+            ]
+        )
+        == 2
+    )
+    assert "follow none of the front layouts" in capsys.readouterr().err

@@ -147,8 +147,8 @@ class _Reader:
             )
         if self.polygons:
             notes.append(
-                f"{self.name}: {self.polygons} closed front polygon(s) (CALFIN _closed_): their "
-                "outline is the front line, the polygon the ice mask."
+                f"{self.name}: {self.polygons} closed front polygon(s) (as CALFIN's _closed_ "
+                "files): their outline is the front line, the polygon the ice mask."
             )
         return notes
 

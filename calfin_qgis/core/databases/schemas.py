@@ -128,7 +128,7 @@ def recognise(names: Sequence[str], layer: str, id_field: str | None = None) -> 
     fields = {key: f for key, wanted in ALIASES.items() if (f := find_field(names, *wanted))}
     if id_field and id_field in names:
         return Match(OURS, fields | {"image": id_field})
-    if {"glacier_id", "image_id", "qual_flag"} & set(names):
+    if {"image_id", "qual_flag"} & set(names) or {"glacier_id", "date"} <= set(names):
         return Match(OURS, fields)
     dated = {"date", "decdate", "year"} & set(fields)
     if "glacier" in fields and dated:
