@@ -1,0 +1,105 @@
+"""calfin:evaluate_fronts' fronts in any layout (ours, CALFIN, TermPicks, AutoTerm) and its
+glacier polygons: read through ``core.databases``, paired by image id, else glacier and date,
+with a mask scorer where a glacier polygon closes the fronts."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterString,
+)
+
+from ..adapter.fronts import source_fronts, source_glacier_map
+from ..adapter.layers import plain, shapely_geometry
+
+DEFAULT_ID = "image_id"
+
+
+def add_database_parameters(alg) -> None:
+    """GLACIER_MAP, GLACIERS and FLOW: linking a database's glaciers, and closing fronts."""
+    alg.addParameter(
+        QgsProcessingParameterFeatureSource(
+            "GLACIER_MAP",
+            "Glacier map (glacier_id and the database's integer GlacierID)",
+            [QgsProcessing.TypeVector],
+            optional=True,
+        )
+    )
+    alg.addParameter(
+        QgsProcessingParameterFeatureSource(
+            "GLACIERS",
+            "Glacier polygons (glacier_id), closing fronts into ice masks",
+            [QgsProcessing.TypeVectorPolygon],
+            optional=True,
+        )
+    )
+    alg.addParameter(
+        QgsProcessingParameterString(
+            "FLOW",
+            "Ice flow direction on the map (up/down/left/right or azimuth°), for the ice side",
+            optional=True,
+        )
+    )
+
+
+def read_fronts(alg, parameters, name: str, id_parameter: str, crs, context, glacier_map):
+    """A layer's fronts in ``crs``; an id field the user chose must exist."""
+    source = alg.parameterAsSource(parameters, name, context)
+    field = alg.parameterAsString(parameters, id_parameter, context) or DEFAULT_ID
+    if field != DEFAULT_ID and source.fields().indexOf(field) < 0:
+        raise QgsProcessingException(
+            f"Field '{field}' is not in layer '{source.sourceName()}'. Choose its image id field."
+        )
+    id_field = field if source.fields().indexOf(field) >= 0 else None
+    return source_fronts(source, context, crs, glacier_map, id_field)
+
+
+def glacier_polygons(alg, parameters, crs, context) -> dict:
+    """Glacier id → polygon (shapely, in ``crs``); a lone polygon without an id serves all."""
+    from qgis.core import QgsFeatureRequest
+    from shapely.ops import unary_union
+
+    source = alg.parameterAsSource(parameters, "GLACIERS", context)
+    if source is None:
+        return {}
+    request = QgsFeatureRequest().setDestinationCrs(crs, context.transformContext())
+    has_id = source.fields().indexOf("glacier_id") >= 0
+    parts: dict = {}
+    for feature in source.getFeatures(request):
+        key = str(plain(feature["glacier_id"])) if has_id else None
+        parts.setdefault(key, []).append(shapely_geometry(feature))
+    return {key: unary_union(shapes) for key, shapes in parts.items()}
+
+
+def mask_scorer(pairs, polygons: dict, flow, pixel_size: float, metres):
+    """``scoring.evaluate``'s mask scorer: the pair's glacier polygon (or the lone one)."""
+    from ..core.evaluation.masks import flow_vector, mask_score
+
+    vector = flow_vector(flow)
+
+    def score(key: str, preds: list, refs: list):
+        glacier = pairs.glacier_date.get(key, ("", None))[0]
+        domain = polygons.get(glacier)
+        if domain is None and len(polygons) == 1:
+            domain = next(iter(polygons.values()))
+        if domain is None:
+            return None
+        return mask_score(preds, refs, pairs.masks.get(key), domain, vector, pixel_size, metres)
+
+    return score
+
+
+def read_inputs(alg, parameters, context, crs):
+    """(detected Fronts, reference Fronts, Pairs) of the algorithm's layers."""
+    from ..core.databases.schemas import OURS
+    from ..core.evaluation.pairing import pair_fronts
+
+    glacier_map = source_glacier_map(alg.parameterAsSource(parameters, "GLACIER_MAP", context))
+    detected = read_fronts(alg, parameters, "INPUT", "ID_FIELD", crs, context, glacier_map)
+    reference = read_fronts(
+        alg, parameters, "REFERENCE", "REFERENCE_ID_FIELD", crs, context, glacier_map
+    )
+    pairs = pair_fronts(detected.records, reference.records, database=reference.schema != OURS)
+    return detected, reference, pairs
