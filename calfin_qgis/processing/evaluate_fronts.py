@@ -28,7 +28,13 @@ from ..adapter.layers import (
 )
 from ..core.contract import TRAIN_PIXEL_SIZE_M  # constants only
 from .base import CalfinAlgorithm
-from .evaluate_inputs import add_database_parameters, glacier_polygons, mask_scorer, read_inputs
+from .evaluate_inputs import (
+    add_database_parameters,
+    close_reference,
+    glacier_polygons,
+    mask_scorer,
+    read_inputs,
+)
 from .evaluate_report import metres_per_unit, report_inputs
 
 TABLE_FIELDS = (
@@ -98,7 +104,9 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         "Mask IoU (the ice/ocean mask overlap CALFIN reports) and the bias need ice masks: "
         "give GLACIERS, the glacier polygons (glacier_id), which the fronts close; the ice "
         "side is the reference's _closed_ polygon, else the upstream end of FLOW (the way "
-        "the ice moves on the map: up = north, or an azimuth in degrees).",
+        "the ice moves on the map: up = north, or an azimuth in degrees). A _closed_ polygon's "
+        "front line is its outline away from the glacier polygon's edge (without GLACIERS, "
+        "its whole outline: give CALFIN's line file for the distances).",
     )
     _band_help = False
 
@@ -229,6 +237,7 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         feedback.pushInfo(f"Pixel size {pixel_size:g} {units} ({pixel_source})")
         polygons = glacier_polygons(self, parameters, crs, context)
         flow = self.parameterAsString(parameters, "FLOW", context)
+        close_reference(pairs, polygons, pixel_size)
         scorer = mask_scorer(pairs, polygons, flow, pixel_size, metres) if polygons else None
         scores, summary, notes = evaluate(detected, reference, pixel_size, metres, scorer)
         notes = [*fronts.notes, *reference_fronts.notes, *pairs.notes, *notes]

@@ -73,6 +73,26 @@ def glacier_polygons(alg, parameters, crs, context) -> dict:
     return {key: unary_union(shapes) for key, shapes in parts.items()}
 
 
+def _domain(pairs, polygons: dict, key: str):
+    """The glacier polygon of a pair (or the lone one), None without."""
+    domain = polygons.get(pairs.glacier_date.get(key, ("", None))[0])
+    return next(iter(polygons.values())) if domain is None and len(polygons) == 1 else domain
+
+
+def close_reference(pairs, polygons: dict, pixel_size: float) -> None:
+    """Closed reference polygons' front lines: their outline away from the glacier polygon
+    (two pixels' tolerance), in place of the whole outline, and the detected lines within
+    that polygon (the reference says nothing beyond its walls)."""
+    from ..core.evaluation.masks import closed_front
+
+    for key, mask in pairs.masks.items():
+        domain = _domain(pairs, polygons, key)
+        if domain is not None:
+            pairs.reference[key] = [closed_front(mask, domain, 2 * pixel_size)]
+            lines = [line.intersection(domain) for line in pairs.detected.get(key, [])]
+            pairs.detected[key] = [line for line in lines if not line.is_empty]
+
+
 def mask_scorer(pairs, polygons: dict, flow, pixel_size: float, metres):
     """``scoring.evaluate``'s mask scorer: the pair's glacier polygon (or the lone one)."""
     from ..core.evaluation.masks import flow_vector, mask_score
@@ -80,10 +100,7 @@ def mask_scorer(pairs, polygons: dict, flow, pixel_size: float, metres):
     vector = flow_vector(flow)
 
     def score(key: str, preds: list, refs: list):
-        glacier = pairs.glacier_date.get(key, ("", None))[0]
-        domain = polygons.get(glacier)
-        if domain is None and len(polygons) == 1:
-            domain = next(iter(polygons.values()))
+        domain = _domain(pairs, polygons, key)
         if domain is None:
             return None
         return mask_score(preds, refs, pairs.masks.get(key), domain, vector, pixel_size, metres)

@@ -3,8 +3,8 @@ mask IoU CALFIN reports (0.9793 on its test set) and the bias between two fronts
 
 A front closes its glacier polygon into pieces; the ice is the piece upstream, found from a
 reference mask (CALFIN's ``_closed_`` polygons: the piece holding its far-upstream part) or
-from the flow direction (the piece at the polygon's upstream end). Front ends are extended
-to the polygon's edge, as a hand-drawn front stops near the fjord walls. The bias is the
+from the flow direction (the piece at the polygon's upstream end). Front ends are joined
+to the nearest point of the polygon's edge, as a front stops near the fjord walls. The bias is the
 mean distance from our front to theirs, counted negative where ours lies inside their ice
 (behind their front) and positive where it lies beyond (ahead).
 """
@@ -18,7 +18,7 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import polygonize, unary_union
+from shapely.ops import nearest_points, polygonize, unary_union
 
 from ..errors import InputError
 from .metrics import mask_iou
@@ -45,27 +45,35 @@ def flow_vector(flow) -> np.ndarray | None:
     return np.array([math.sin(angle), math.cos(angle)])
 
 
-def _extended(line: LineString, length: float) -> LineString:
+def _closed_to(line: LineString, edge, overshoot: float) -> LineString:
+    """The line with each end joined to the nearest point of ``edge`` (the polygon's), a
+    little past it so that the union nodes the crossing."""
     xy = shapely.get_coordinates(line)
     if len(xy) < 2:
         return line
     ends = []
-    for end, before in ((xy[0], xy[1]), (xy[-1], xy[-2])):
-        step = end - before
+    for point in (xy[0], xy[-1]):
+        near = np.array(nearest_points(edge, Point(point))[0].coords[0])
+        step = near - point
         norm = np.hypot(*step)
-        ends.append(end + step / norm * length if norm else end)
-    return LineString([ends[0], *xy, ends[1]])
+        ends.append(near + step / norm * overshoot if norm else near)
+    return LineString([ends[0], *map(tuple, xy), ends[1]])
+
+
+def _size(geometry) -> float:
+    minx, miny, maxx, maxy = geometry.bounds
+    return math.hypot(maxx - minx, maxy - miny)
 
 
 def ice_mask(lines, domain: BaseGeometry, anchor: Point) -> BaseGeometry | None:
-    """The piece of ``domain`` that ``lines`` (extended to its edge) cut off on the side of
+    """The piece of ``domain`` that ``lines`` (their ends joined to its edge) cut off on the side of
     ``anchor``; None when the lines do not cut it."""
-    minx, miny, maxx, maxy = domain.bounds
-    reach = math.hypot(maxx - minx, maxy - miny)
     parts = [p for line in lines for p in shapely.get_parts(line) if not p.is_empty]
     if not parts:
         return None
-    cut = unary_union([domain.boundary, *(_extended(p, reach) for p in parts)])
+    edge = domain.boundary
+    overshoot = 1e-3 * _size(domain)
+    cut = unary_union([edge, *(_closed_to(p, edge, overshoot) for p in parts)])
     pieces = [p for p in polygonize(cut) if domain.contains(p.representative_point())]
     if len(pieces) < 2:
         return None
@@ -89,6 +97,13 @@ def upstream_anchor(domain, flow: np.ndarray | None, ref_ice=None, ref_lines=())
     return near.representative_point() if not near.is_empty else None
 
 
+def closed_front(mask, domain, tolerance: float):
+    """The front of a closed front polygon (CALFIN's ``_closed_``): its outline away from the
+    glacier polygon's edge (within ``tolerance``), where the fjord walls close it."""
+    front = mask.boundary.difference(domain.boundary.buffer(tolerance))
+    return front if not front.is_empty else mask.boundary
+
+
 @dataclass(frozen=True)
 class MaskScore:
     mask_iou: float
@@ -103,13 +118,13 @@ def _raster(polygon, shape, gt) -> np.ndarray:
     return shapely.contains_xy(polygon, x, y)
 
 
-def signed_offset(pred_lines, ref_ice, domain, pixel_size: float) -> float:
-    """Mean distance from our front (points every pixel) to the reference front (the
-    reference ice edge away from the polygon's walls), negative where ours lies inside the
-    reference ice (behind it), positive where ahead; NaN without points inside."""
+def signed_offset(pred_lines, ref_front, ref_ice, domain, pixel_size: float) -> float:
+    """Mean distance from our front (points every pixel inside the polygon) to the reference
+    front, negative where ours lies inside the reference ice (behind it), positive where
+    ahead; NaN without points inside."""
     ours = shapely.segmentize(unary_union(list(pred_lines)).intersection(domain), pixel_size)
     points = shapely.points(shapely.get_coordinates(ours))
-    front = ref_ice.boundary.difference(domain.boundary.buffer(pixel_size))
+    front = unary_union(list(ref_front))
     if not len(points) or front.is_empty:
         return float("nan")
     distance = shapely.distance(points, front)
@@ -135,5 +150,6 @@ def mask_score(
         return None
     valid = _raster(domain, shape, gt)
     iou = mask_iou(_raster(pred_ice, shape, gt), _raster(ref_ice, shape, gt), valid)
-    bias = signed_offset(pred_lines, ref_ice, domain, pixel_size) * (metres or 1.0)
+    ref_front = ref_lines if ref_mask is None else [closed_front(ref_ice, domain, pixel_size)]
+    bias = signed_offset(pred_lines, ref_front, ref_ice, domain, pixel_size) * (metres or 1.0)
     return MaskScore(float(iou), float(bias))
