@@ -17,7 +17,9 @@ def _shape(feature):
     return force_2d(wkb.loads(bytes(feature.geometry().asWkb())))
 
 
-def source_fronts(source, context=None, crs=None, glacier_map=None, id_field=None):
+def source_fronts(
+    source, context=None, crs=None, glacier_map=None, id_field=None, glacier_field=None
+):
     """A feature source's fronts (``core.databases.read.Fronts``), in ``crs`` when given."""
     from ..core.databases.read import fronts_from_rows
 
@@ -29,7 +31,7 @@ def source_fronts(source, context=None, crs=None, glacier_map=None, id_field=Non
     names = source.fields().names()
     rows = (({n: plain(f[n]) for n in names}, _shape(f)) for f in source.getFeatures(request))
     name = f"Layer '{source.sourceName()}'"
-    return fronts_from_rows(names, rows, target.toWkt(), name, glacier_map, id_field)
+    return fronts_from_rows(names, rows, target.toWkt(), name, glacier_map, id_field, glacier_field)
 
 
 def source_glacier_map(source):

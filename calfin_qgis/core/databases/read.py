@@ -41,6 +41,7 @@ class Fronts:
     schema: str
     name: str
     notes: list[str] = field(default_factory=list)
+    field_names: list[str] = field(default_factory=list)
 
 
 def _number(value) -> int | None:
@@ -160,13 +161,17 @@ def fronts_from_rows(
     name: str,
     glacier_map: GlacierMap | None = None,
     id_field: str | None = None,
+    glacier_field: str | None = None,
 ) -> Fronts:
     """Records of a layer with fields ``names`` from (attributes, shapely geometry or None)
-    rows; ``id_field`` names the image id field when it is not one of the known ones."""
+    rows; ``id_field`` and ``glacier_field`` name the image and glacier id fields when they
+    are not the known ones."""
     match = recognise(names, name, id_field)
+    if glacier_field and glacier_field in names:
+        match.fields["glacier"] = glacier_field
     reader = _Reader(match, glacier_map or GlacierMap(), name)
     records = [reader.record(attrs, geometry, i) for i, (attrs, geometry) in enumerate(rows, 1)]
-    return Fronts(records, crs_wkt, match.schema, name, reader.notes())
+    return Fronts(records, crs_wkt, match.schema, name, reader.notes(), list(names))
 
 
 def _split_source(path: str | os.PathLike) -> tuple[str, str | None]:
@@ -178,7 +183,10 @@ def _split_source(path: str | os.PathLike) -> tuple[str, str | None]:
 
 
 def read_fronts_any(
-    path: str | os.PathLike, glacier_map: GlacierMap | None = None, id_field: str | None = None
+    path: str | os.PathLike,
+    glacier_map: GlacierMap | None = None,
+    id_field: str | None = None,
+    glacier_field: str | None = None,
 ) -> Fronts:
     """The fronts of a vector file (``path|layername=x`` for one of several layers) in any of
     the layouts; errors name the fix. The single reader for every caller of the core."""
@@ -206,6 +214,5 @@ def read_fronts_any(
             )
 
     name = Path(file).name
-    return fronts_from_rows(
-        names, rows(), srs.ExportToWkt() if srs else "", name, glacier_map, id_field
-    )
+    crs = srs.ExportToWkt() if srs else ""
+    return fronts_from_rows(names, rows(), crs, name, glacier_map, id_field, glacier_field)
