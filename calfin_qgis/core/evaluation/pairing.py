@@ -107,3 +107,17 @@ def pair_fronts(
             "reference numbers its glaciers."
         )
     return pairs
+
+
+def matching_references(
+    references: Sequence[dict], image_id: str, glacier_id: str, date: datetime.date | None
+) -> tuple[list[dict], str]:
+    """The reference fronts of one front under review, and how they paired: by image id,
+    else by glacier and date (as ``pair_fronts`` pairs a database's fronts)."""
+    key = id_key(image_id)
+    same = [r for r in references if key is not None and id_key(r.get("image_id")) == key]
+    if same:
+        return same, BY_IMAGE
+    if glacier_id and date:
+        same = [r for r in references if (r.get("glacier_id"), r.get("date")) == (glacier_id, date)]
+    return same, BY_GLACIER_DATE if same else ""
