@@ -302,3 +302,16 @@ def test_export_from_the_shell(tmp_path, capsys):
         == 2
     )
     assert "follow none of the front layouts" in capsys.readouterr().err
+
+
+def test_closed_polygons_round_trip(tmp_path):
+    polygon = Polygon([(-185000, -2268000), (-184000, -2268500), (-184000, -2269000)])
+    closed = write_layer(
+        tmp_path / "termini_1972-2019_Jakobshavn_closed_v1.0.shp",
+        CALFIN_FIELDS,
+        [calfin_row(polygon, "2010-07-05", "LE07_L1TP_009011_20100705_20161212_01_T1")],
+    )
+    export_fronts(read_fronts_any(closed), "calfin", tmp_path / "again_closed.shp")
+    record = read_fronts_any(tmp_path / "again_closed.shp").records[0]
+    assert record["mask"].symmetric_difference(polygon).area < 1.0
+    assert record["glacier_id"] == "jakobshavn_isbrae" and record["date"] == D(2010, 7, 5)

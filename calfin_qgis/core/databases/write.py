@@ -1,5 +1,6 @@
 """Our fronts written in the databases' layouts, so that they can be merged into them:
-CALFIN level-1 lines, TermPicks, AutoTerm (EPSG:3413, the published fields with their
+CALFIN level-1 lines (``_closed_`` polygons when every front has an ice mask, as fronts
+read from a ``_closed_`` file have), TermPicks, AutoTerm (EPSG:3413, the published fields with their
 names and types, then ``schemas.CQ_FIELDS``), or GeoJSON (RFC 7946, WGS 84, our fields).
 
 One entry point, ``export_fronts``, for calfin:export_fronts and ``python -m
@@ -138,14 +139,17 @@ def export_fronts(
         target, spatial_reference(_target_srs("geojson").ExportToWkt())
     )
     records = [r for r in fronts.records if r.get("status") != REJECTED]
-    fields = LAYOUTS[fmt]
+    closed = fmt == "calfin" and bool(records) and all(r.get("mask") is not None for r in records)
     written = []
     for record in records:
         line = shapely.from_wkb(transformed(shapely.to_wkb(record["geometry"]), transform))
-        written.append(
-            {**_values({**record, "geometry": line}, fmt, glacier_map, to_wgs84), "geometry": line}
-        )
-    _write(output, fmt, fields, written, target, overwrite)
+        shape = line
+        if closed:
+            shape = shapely.from_wkb(transformed(shapely.to_wkb(record["mask"]), transform))
+        values = _values({**record, "geometry": line}, fmt, glacier_map, to_wgs84)
+        written.append({**values, "geometry": shape})
+    kind = ogr.wkbPolygon if closed else ogr.wkbLineString
+    _write(output, LAYOUTS[fmt], written, target, overwrite, kind)
     return Exported(len(written), _notes(fronts, records, written, fmt))
 
 
@@ -168,7 +172,7 @@ def _notes(fronts: Fronts, records: Sequence[dict], written: Sequence[dict], fmt
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qpj")
 
 
-def _write(path, fmt: str, fields, records: Sequence[dict], srs, overwrite: bool) -> None:
+def _write(path, fields, records: Sequence[dict], srs, overwrite: bool, kind: int) -> None:
     """Write atomically: a shapefile's parts are written in a folder beside it and moved into
     place together once all are written."""
     target = Path(path)
@@ -177,7 +181,7 @@ def _write(path, fmt: str, fields, records: Sequence[dict], srs, overwrite: bool
     try:
         tmp = staging / target.name
         ds = ogr.GetDriverByName(DRIVERS[target.suffix.lower()]).CreateDataSource(str(tmp))
-        layer = vectors.create_layer(ds, target.stem, fields, srs, ogr.wkbLineString)
+        layer = vectors.create_layer(ds, target.stem, fields, srs, kind)
         for record in records:
             vectors.add_feature(layer, fields, record)
         ds = None
