@@ -31,6 +31,7 @@ from .base import CalfinAlgorithm
 from .evaluate_inputs import (
     add_database_parameters,
     close_reference,
+    flow,
     glacier_polygons,
     mask_scorer,
     read_inputs,
@@ -104,7 +105,7 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         "Mask IoU (the ice/ocean mask overlap CALFIN reports) and the bias need ice masks: "
         "give GLACIERS, the glacier polygons (glacier_id), which the fronts close; the ice "
         "side is the reference's _closed_ polygon, else the upstream end of FLOW (the way "
-        "the ice moves on the map: up = north, or an azimuth in degrees). A _closed_ polygon's "
+        "the ice moves on the north-up map: up = north). A _closed_ polygon's "
         "front line is its outline away from the glacier polygon's edge (without GLACIERS, "
         "its whole outline: give CALFIN's line file for the distances).",
     )
@@ -236,9 +237,9 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         units = QgsUnitTypes.toAbbreviatedString(crs.mapUnits()) if crs.isValid() else "px"
         feedback.pushInfo(f"Pixel size {pixel_size:g} {units} ({pixel_source})")
         polygons = glacier_polygons(self, parameters, crs, context)
-        flow = self.parameterAsString(parameters, "FLOW", context)
+        direction = flow(self, parameters, context)
         close_reference(pairs, polygons, pixel_size)
-        scorer = mask_scorer(pairs, polygons, flow, pixel_size, metres) if polygons else None
+        scorer = mask_scorer(pairs, polygons, direction, pixel_size, metres) if polygons else None
         scores, summary, notes = evaluate(detected, reference, pixel_size, metres, scorer)
         notes = [*fronts.notes, *reference_fronts.notes, *pairs.notes, *notes]
         if polygons and not any(s.mask_iou == s.mask_iou for s in scores):

@@ -4,15 +4,12 @@ with a mask scorer where a glacier polygon closes the fronts."""
 
 from __future__ import annotations
 
-from qgis.core import (
-    QgsProcessing,
-    QgsProcessingException,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterString,
-)
+from qgis.core import QgsProcessing, QgsProcessingException, QgsProcessingParameterFeatureSource
 
 from ..adapter.fronts import source_fronts, source_glacier_map
 from ..adapter.layers import plain, shapely_geometry
+from ..core.detect.options import OPTIONS
+from .parameters import add_options, option_values
 
 DEFAULT_ID = "image_id"
 
@@ -35,13 +32,12 @@ def add_database_parameters(alg) -> None:
             optional=True,
         )
     )
-    alg.addParameter(
-        QgsProcessingParameterString(
-            "FLOW",
-            "Ice flow direction on the map (up/down/left/right or azimuth°), for the ice side",
-            optional=True,
-        )
-    )
+    add_options(alg, [OPTIONS["flow"]])  # north-up: the image's direction is the map's
+
+
+def flow(alg, parameters, context):
+    """FLOW as ``masks.flow_vector`` takes it: up/down/left/right, None when unknown."""
+    return option_values(alg, parameters, context, [OPTIONS["flow"]])["flow"]
 
 
 def read_fronts(alg, parameters, name: str, id_parameter: str, crs, context, glacier_map):
@@ -93,11 +89,11 @@ def close_reference(pairs, polygons: dict, pixel_size: float) -> None:
             pairs.detected[key] = [line for line in lines if not line.is_empty]
 
 
-def mask_scorer(pairs, polygons: dict, flow, pixel_size: float, metres):
+def mask_scorer(pairs, polygons: dict, direction, pixel_size: float, metres):
     """``scoring.evaluate``'s mask scorer: the pair's glacier polygon (or the lone one)."""
     from ..core.evaluation.masks import flow_vector, mask_score
 
-    vector = flow_vector(flow)
+    vector = flow_vector(direction)
 
     def score(key: str, preds: list, refs: list):
         domain = _domain(pairs, polygons, key)

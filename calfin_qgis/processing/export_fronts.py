@@ -29,7 +29,7 @@ class ExportFrontsAlgorithm(CalfinAlgorithm):
         "(Date, Glacier ID, Satellite, Error = uncertainty_m in metres); these three in "
         "EPSG:3413 (reprojected), as a shapefile (.shp) or GeoPackage, followed by cq_flag, "
         "cq_glacier and cq_image (our flag, glacier id and image id, so that the file read "
-        "back is the fronts written). geojson: our fields in WGS 84 (RFC 7946).",
+        "back is the fronts written). geojson: our fields in WGS 84.",
         "QualFlag: ours 0/3 (manual, edited) are CALFIN's manual 0, ours 10/13 (automatic, "
         "low confidence) its automatic 10; 3 is added on Landsat 7 SLC-off scenes (after "
         "31 May 2003), as CALFIN does. Author: the reviewer. GlacierID: from GLACIER_MAP, a "

@@ -79,3 +79,10 @@ def test_bad_output_name(tmp_path):
             }
         )
     assert not (tmp_path / "out.geojson").exists()
+
+
+def test_formats_are_the_cores():
+    from calfin_qgis.core.databases import write
+    from calfin_qgis.processing import export_fronts
+
+    assert tuple(export_fronts.FORMATS) == write.FORMATS

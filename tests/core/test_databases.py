@@ -315,3 +315,12 @@ def test_closed_polygons_round_trip(tmp_path):
     record = read_fronts_any(tmp_path / "again_closed.shp").records[0]
     assert record["mask"].symmetric_difference(polygon).area < 1.0
     assert record["glacier_id"] == "jakobshavn_isbrae" and record["date"] == D(2010, 7, 5)
+
+
+def test_a_chosen_id_field_keeps_the_layout():
+    from calfin_qgis.core.databases.schemas import recognise
+
+    names = [name for name, _ in CALFIN_FIELDS]
+    match = recognise(names, "calfin.shp", id_field="RefName")
+    assert (match.schema, match.fields["image"]) == ("calfin", "RefName")
+    assert recognise(["scene", "x"], "mine.gpkg", id_field="scene").schema == "calfin_qgis"

@@ -122,21 +122,27 @@ class Match:
     fields: dict[str, str]
 
 
+def _layout(names: Sequence[str], fields: dict[str, str]) -> str | None:
+    if {"image_id", "qual_flag"} & set(names) or {"glacier_id", "date"} <= set(names):
+        return OURS
+    if "glacier" not in fields or not {"date", "decdate", "year"} & set(fields):
+        return None
+    if find_field(names, "RefName", "Center_X", "ImageID"):
+        return CALFIN
+    return AUTOTERM if find_field(names, "Error") else TERMPICKS
+
+
 def recognise(names: Sequence[str], layer: str, id_field: str | None = None) -> Match:
     """The layout of a layer with fields ``names``; ``id_field`` (a chosen image id field)
-    makes any layer with it ours. Raises, naming the fields looked for, when none fits."""
+    is taken as the image id, and makes a layer of no known layout ours. Raises, naming the
+    fields looked for, when none fits."""
     fields = {key: f for key, wanted in ALIASES.items() if (f := find_field(names, *wanted))}
-    if id_field and id_field in names:
-        return Match(OURS, fields | {"image": id_field})
-    if {"image_id", "qual_flag"} & set(names) or {"glacier_id", "date"} <= set(names):
-        return Match(OURS, fields)
-    dated = {"date", "decdate", "year"} & set(fields)
-    if "glacier" in fields and dated:
-        if find_field(names, "RefName", "Center_X", "ImageID"):
-            return Match(CALFIN, fields)
-        if find_field(names, "Error"):
-            return Match(AUTOTERM, fields)
-        return Match(TERMPICKS, fields)
+    chosen = id_field if id_field and id_field in names else None
+    if chosen:
+        fields["image"] = chosen
+    schema = _layout(names, fields) or (OURS if chosen else None)
+    if schema is not None:
+        return Match(schema, fields)
     raise InputError(
         f"{layer}: its fields ({', '.join(names) or 'none'}) follow none of the front layouts "
         "known here. Looked for: calfin_qgis fronts (image_id, or glacier_id and date); CALFIN "

@@ -1,7 +1,7 @@
 """Our fronts written in the databases' layouts, so that they can be merged into them:
 CALFIN level-1 lines (``_closed_`` polygons when every front has an ice mask, as fronts
 read from a ``_closed_`` file have), TermPicks, AutoTerm (EPSG:3413, the published fields with their
-names and types, then ``schemas.CQ_FIELDS``), or GeoJSON (RFC 7946, WGS 84, our fields).
+names and types, then ``schemas.CQ_FIELDS``), or GeoJSON (WGS 84, our fields).
 
 One entry point, ``export_fronts``, for calfin:export_fronts and ``python -m
 calfin_qgis.core export``. Rejected fronts are never exported.
@@ -58,7 +58,7 @@ def check_export_name(path: str | os.PathLike, fmt: str) -> None:
     if suffix not in allowed:
         raise InputError(
             f"{Path(path).name}: a {fmt} export is written as {' or '.join(allowed)} "
-            f"({'the published layout' if fmt != 'geojson' else 'RFC 7946'}). Rename it."
+            f"({'the published layout' if fmt != 'geojson' else 'GeoJSON'}). Rename it."
         )
 
 
