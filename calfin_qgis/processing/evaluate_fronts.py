@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
@@ -302,6 +304,8 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         }
         if report:
             info, scenes = report_inputs(self, parameters, context, crs, pixel_size, pixel_source)
+            paired = f"{info.id_fields}; {reference_fronts.schema} layout, {pairs.counts()}"
+            info = dataclasses.replace(info, id_fields=paired)
             write_report(
                 report,
                 scores,

@@ -98,6 +98,7 @@ def test_demo_fronts_against_calfin_reference(demo_fronts, tmp_path, closed):
     assert abs(result["BIAS_M"]) < result["MEAN_M"] * 3
     page = Path(result["REPORT"]).read_text()
     assert "mask IoU" in page and "Series against the reference" in page
+    assert "calfin layout, 1 by glacier and date" in page  # what paired how
 
 
 def shifted_fronts(folder: Path, dy: float) -> Path:
