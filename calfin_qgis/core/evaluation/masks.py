@@ -80,20 +80,19 @@ def ice_mask(lines, domain: BaseGeometry, anchor: Point) -> BaseGeometry | None:
     return min(pieces, key=lambda piece: piece.distance(anchor))
 
 
-def upstream_anchor(domain, flow: np.ndarray | None, ref_ice=None, ref_lines=()) -> Point | None:
+def upstream_anchor(domain, flow: np.ndarray | None, ref_ice=None, ref_front=()) -> Point | None:
     """A point deep in the ice: of the reference mask, the half farther from its front; else
     the upstream tenth of the glacier polygon along the flow."""
     if ref_ice is not None and not ref_ice.is_empty:
-        front = unary_union(list(ref_lines)) if ref_lines else ref_ice.boundary
+        front = unary_union(list(ref_front)) if ref_front else ref_ice.boundary
         far = max(Point(xy).distance(front) for xy in shapely.get_coordinates(ref_ice))
         deep = ref_ice.difference(front.buffer(far / 2)) if far else ref_ice
         return (deep if not deep.is_empty else ref_ice).representative_point()
     if flow is None:
         return None
     xy = shapely.get_coordinates(domain)
-    minx, miny, maxx, maxy = domain.bounds
     tip = Point(xy[np.argmin(xy @ flow)])
-    near = domain.intersection(tip.buffer(math.hypot(maxx - minx, maxy - miny) / 10))
+    near = domain.intersection(tip.buffer(_size(domain) / 10))
     return near.representative_point() if not near.is_empty else None
 
 
@@ -137,8 +136,11 @@ def mask_score(
 ) -> MaskScore | None:
     """Mask IoU on a grid of ``pixel_size`` over the glacier polygon ``domain``, and the bias;
     None when no ice side can be told (no reference mask, no flow) or a front does not cut."""
-    ref_ice = ref_mask.intersection(domain) if ref_mask is not None else None
-    anchor = upstream_anchor(domain, flow, ref_ice, [] if ref_mask is not None else ref_lines)
+    ref_ice, ref_front = None, ref_lines
+    if ref_mask is not None:
+        ref_ice = ref_mask.intersection(domain)
+        ref_front = [closed_front(ref_ice, domain, pixel_size)]
+    anchor = upstream_anchor(domain, flow, ref_ice, ref_front)
     if anchor is None:
         return None
     ref_ice = ref_ice if ref_ice is not None else ice_mask(ref_lines, domain, anchor)
@@ -150,6 +152,5 @@ def mask_score(
         return None
     valid = _raster(domain, shape, gt)
     iou = mask_iou(_raster(pred_ice, shape, gt), _raster(ref_ice, shape, gt), valid)
-    ref_front = ref_lines if ref_mask is None else [closed_front(ref_ice, domain, pixel_size)]
     bias = signed_offset(pred_lines, ref_front, ref_ice, domain, pixel_size) * (metres or 1.0)
     return MaskScore(float(iou), float(bias))

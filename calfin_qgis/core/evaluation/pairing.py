@@ -62,9 +62,11 @@ def pair_fronts(
     that pair with nothing are left out, with a note."""
     by_image: dict[str, list] = defaultdict(list)
     by_day: dict[tuple[str, datetime.date], list[str]] = defaultdict(list)
+    no_id = 0
     for record in detected:
         key = id_key(record.get("image_id"))
         if key is None:
+            no_id += 1
             continue
         by_image[key].append(record["geometry"])
         if record.get("glacier_id") and record.get("date"):
@@ -91,6 +93,8 @@ def pair_fronts(
     for key, lines in by_image.items():
         if key not in used and key not in pairs.detected:
             pairs.detected[key] = lines
+    if no_id:
+        pairs.notes.append(f"{no_id} detected front(s) have no image id and are left out.")
     if left_out:
         pairs.notes.append(
             f"{left_out} reference front(s) share no image id, nor glacier and date, with a "
