@@ -27,7 +27,7 @@ from tests.database_layers import calfin_row, srs, write_layer
 
 D = datetime.date
 UTM = 32622
-OURS = (*FRONT_FIELDS, ("reviewer", "str"), ("uncertainty_m", "float"), ("status", "str"))
+OURS = (*FRONT_FIELDS, ("reviewer", "str"), ("status", "str"))  # FRONT_FIELDS has uncertainty_m
 
 
 def our_fronts(path):
@@ -228,7 +228,7 @@ def test_unknown_layout_names_the_fields_looked_for(tmp_path):
 
 def test_shapefile_cut_names_are_recognised(tmp_path):
     """Our fronts saved as a shapefile: cloud_cover → cloud_cove, uncertainty_m → uncertaint."""
-    fields = (*FRONT_FIELDS, ("uncertainty_m", "float"))
+    fields = FRONT_FIELDS  # with uncertainty_m
     row = {"glacier_id": "g", "image_id": "i", "date": D(2001, 7, 7), "qual_flag": 10}
     row |= {"cloud_cover": 12.5, "uncertainty_m": 30.0, "geometry": LineString([(0, 0), (1, 1)])}
     path = write_layer(tmp_path / "fronts.shp", fields, [row])
