@@ -12,8 +12,8 @@ from osgeo import ogr
 from calfin_qgis.core import schema
 from calfin_qgis.core.cli.commands import main
 from calfin_qgis.core.geo import vectors
-from calfin_qgis.core.terminus.change import Result, Row
 from calfin_qgis.core.terminus.report import date_ticks, summarize, write_terminus_report
+from calfin_qgis.core.terminus.table import Result, Row
 from tests.core.test_terminus import BOX, CENTRELINE, WKT, across
 
 D = datetime.date

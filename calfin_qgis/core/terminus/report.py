@@ -14,7 +14,7 @@ from itertools import pairwise
 from ..geo import rasters
 from ..schema import QUAL_AUTO, QUAL_AUTO_LOW_CONFIDENCE, QUAL_MANUAL, QUAL_MANUAL_EDITED
 from ..svg import fmt, nice_ticks, polyline, svg, text
-from .change import Result, Row
+from .table import Result, Row
 
 QUAL_STYLE = {
     QUAL_MANUAL: ("#08306b", "0 manual"),
