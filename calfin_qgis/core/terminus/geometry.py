@@ -140,7 +140,7 @@ class Box:
 
 def _longest_part(front: BaseGeometry, polygon: Polygon) -> LineString | None:
     inside = front.intersection(polygon)
-    parts = [p for p in shapely.get_parts(inside) if p.geom_type == "LineString"]
+    parts = [p for p in shapely.get_parts(inside) if p.geom_type == "LineString" and p.length]
     if not parts:
         return None
     merged = linemerge(parts) if len(parts) > 1 else parts[0]
