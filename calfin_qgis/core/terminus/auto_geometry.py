@@ -2,12 +2,14 @@
 nothing: the polygon's axis through the fronts, oriented by their ice side.
 
 The axis runs along the fronts' mean flow direction (their ``flow_azimuth``: square to the
-fronts, ice → ocean). Across it, the polygon is cut at even steps from one box width
-upstream of the furthest-upstream front to one width beyond the furthest-downstream one;
-the centreline joins the middles of those cuts (so it follows the polygon where it bends)
-and the width is the median length of the cuts that the fronts span. A search polygon
-wider than the fjord gives a box wider than the fjord: the result goes to the GEOMETRY layer
-to be checked and edited.
+fronts, ice → ocean). Where the polygon outlines the fjord (its cut through the fronts is
+at most ``LOOSE`` times the fronts' span), it is cut across the axis at even steps from one
+box width upstream of the furthest-upstream front to one width beyond the furthest-downstream
+one; the centreline joins the middles of those cuts (so it follows the polygon where it
+bends) and the width is the median length of the cuts that the fronts span. A looser search
+polygon (such as the Loebel polygons) gives a straight centreline through the middle of the
+fronts' span, that span as the width. Either way the result goes to the GEOMETRY layer to
+be checked and edited: oblique or curved fronts tilt the axis.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from .direction import Flow, mean_flow
 
 STEPS = 20
 """Cuts across the polygon along the fronts' range (plus one width either side)."""
+LOOSE = 1.5
+"""A polygon wider than this many times the fronts' span is a search area, not the fjord's
+outline: then the centreline is the fronts' own axis and the width their span."""
 
 
 @dataclass(frozen=True)
@@ -52,13 +57,22 @@ def from_polygon(
             "glacier polygon cannot tell which way the ice flows: draw a centreline or a box"
         )
     across = np.array([flow[1], -flow[0]])
-    points = np.vstack([shapely.get_coordinates(f) for f in fronts if not f.is_empty])
-    centre = points.mean(axis=0)
+    parts = [shapely.get_coordinates(f) for f in fronts if not f.is_empty]
+    points = np.vstack(parts)
+    # the fronts' span across the flow (they reach from wall to wall): the median of their ends
+    low, high = np.median([[(p @ across).min(), (p @ across).max()] for p in parts], axis=0)
+    mean_along = float((points @ flow).mean())
+    centre = flow * mean_along + across * (low + high) / 2
+    along = points @ flow - mean_along
     reach = 2 * float(np.hypot(*np.subtract(*np.reshape(polygon.bounds, (2, 2)))))
-    along = (points - centre) @ flow
     first = _cut(polygon, centre, across, reach)
     if first is None:
         return "the fronts lie outside the glacier polygon: check the polygon or draw a box"
+    if first.length > LOOSE * (high - low):
+        # a search area much wider than the fjord: the fronts' own axis and span
+        width = float(high - low)
+        ends = [centre + t * flow for t in (along.min() - width, along.max() + width)]
+        return AutoGeometry(LineString(ends), width)
     steps = np.linspace(along.min() - first.length, along.max() + first.length, STEPS + 1)
     cuts = [_cut(polygon, centre + t * flow, across, reach) for t in steps]
     middles = _fill(

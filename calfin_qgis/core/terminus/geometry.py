@@ -179,21 +179,28 @@ def close_front(box: Box, front: BaseGeometry) -> tuple[BaseGeometry, float]:
     A front that cuts across the box is returned as it is (0). Otherwise its longest piece
     inside the box is extended from each end that stops short of a side: along the end's
     direction, or by the shortest line where that direction meets the upstream or downstream
-    edge first. A front that does not enter the box is returned as it is.
+    edge first; the front is returned with the extensions added. A front that does not
+    enter the box is returned as it is.
     """
     if front.is_empty or box.width <= 0 or box.cuts_across(front):
         return front, 0.0
     piece = _longest_part(front, box.polygon)
     if piece is None:
         return front, 0.0
-    before, after = _extension(box, piece, False), _extension(box, piece, True)
-    coords = list(piece.coords)
-    if before is not None:
-        coords = [before.coords[-1], *coords]
-    if after is not None:
-        coords = [*coords, after.coords[-1]]
-    added = sum(line.length for line in (before, after) if line is not None)
-    return LineString(coords), added
+    extensions = [_extension(box, piece, end) for end in (False, True)]
+    extensions = [e for e in extensions if e is not None]
+    added = sum(line.length for line in extensions)
+    # the whole front, whose crossings of the outline are exact, plus the extensions
+    reach = [LineString([e.coords[0], _beyond(e, box.width)]) for e in extensions]
+    return unary_union([front, *reach]), added
+
+
+def _beyond(extension: LineString, width: float) -> tuple[float, float]:
+    """The extension's end carried a millionth of the box width past the side, so that the
+    closed front crosses the outline (an end computed onto it misses it by rounding)."""
+    start, end = np.asarray(extension.coords[0]), np.asarray(extension.coords[-1])
+    step = end - start
+    return tuple(end + step / max(float(np.hypot(*step)), 1e-12) * 1e-6 * width)
 
 
 def centreline_position(centreline: LineString, front: BaseGeometry) -> Measure:
