@@ -216,14 +216,13 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
         return dest
 
     def compute(self, parameters, context, feedback) -> dict:
-        import shapely
-
         from ..core.terminus.report import write_terminus_report
         from ..core.terminus.table import CUT_FIELDS, GEOMETRY_FIELDS, PROFILE_FIELDS, TABLE_FIELDS
 
         report = self.parameterAsFileOutput(parameters, "REPORT", context)
         check_file_destinations(
-            report, *(destination(parameters, n) for n in ("OUTPUT", "BOX_CUTS", "GEOMETRY"))
+            report,
+            *(destination(parameters, n) for n in ("OUTPUT", "BOX_CUTS", "GEOMETRY", "PROFILES")),
         )
         result = self._run(parameters, context)
         for note in result.notes:
@@ -231,16 +230,7 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
         crs = QgsCoordinateReferenceSystem.fromWkt(result.crs_wkt)
         rows = [row.record() for row in result.rows]
         results = {"OUTPUT": self._table(parameters, context, "OUTPUT", TABLE_FIELDS, rows, crs)}
-        cuts = [
-            {
-                **row.record(),
-                "box": row.cut_box,
-                "position_m": getattr(row, f"{row.cut_box}_position_m"),
-                "geometry": shapely.multipolygons(shapely.get_parts(row.cut)),
-            }
-            for row in result.rows
-            if row.cut is not None
-        ]
+        cuts = result.cut_records()
         outputs = (
             ("BOX_CUTS", CUT_FIELDS, cuts, QgsWkbTypes.MultiPolygon),
             ("GEOMETRY", GEOMETRY_FIELDS, result.geometry, QgsWkbTypes.LineString),

@@ -195,12 +195,12 @@ def test_unusual_short_interval_rates_are_marked_not_hidden() -> None:
 
 def test_cli_computes_every_method_and_writes_profiles_and_geometry(tmp_path, capsys) -> None:
     paths = _write_inputs(tmp_path)
-    out = {name: tmp_path / name for name in ("t.csv", "p.csv", "g.gpkg", "r.html")}
+    out = {name: tmp_path / name for name in ("t.csv", "p.csv", "g.gpkg", "r.html", "c.gpkg")}
     args = [str(paths["fronts"]), "--box", str(paths["box"]), "--centreline"]
     args += [str(paths["centreline"]), "--box-width", "1000", "--method", "multi_centreline"]
     args += ["--output", str(out["t.csv"]), "--profiles", str(out["p.csv"])]
     args += ["--geometry", str(out["g.gpkg"]), "--report", str(out["r.html"])]
-    assert main(["terminus", *args]) == 0
+    assert main(["terminus", *args, "--box-cuts", str(out["c.gpkg"])]) == 0
     text = out["t.csv"].read_text()
     header = text.splitlines()[0].split(",")
     assert header[5:12] == [
@@ -221,6 +221,9 @@ def test_cli_computes_every_method_and_writes_profiles_and_geometry(tmp_path, ca
     ds = ogr.Open(str(out["g.gpkg"]))
     kinds = sorted(f.GetField("kind") for f in ds.GetLayer(0))
     assert kinds == ["box", "centreline", "curvilinear_box"]
+    ds = ogr.Open(str(out["c.gpkg"]))
+    cuts = [(f.GetField("box"), f.GetGeometryRef().GetArea()) for f in ds.GetLayer(0)]
+    assert cuts == [("box", pytest.approx(3e6)), ("box", pytest.approx(2e6))]  # 1,000 m wide
     ds = None
     assert "curvilinear box" in out["r.html"].read_text()
     with pytest.raises(SystemExit):

@@ -16,6 +16,7 @@ from ..terminus.layers import (
     check_table_name,
     read_fronts,
     read_references,
+    write_cuts,
     write_geometry,
     write_profiles,
     write_table,
@@ -58,6 +59,7 @@ def add_parser(sub) -> None:
     parser.add_argument("--report", help="HTML report with a time-series plot per glacier")
     parser.add_argument("--profiles", help="multi-centreline across-front profiles (.csv)")
     parser.add_argument("--geometry", help="the boxes and centrelines used (.gpkg)")
+    parser.add_argument("--box-cuts", help="the measured part of each box per date (.gpkg)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     parser.set_defaults(handler=run)
 
@@ -66,10 +68,11 @@ def _check_outputs(args: argparse.Namespace) -> None:
     check_table_name(args.output)
     if args.profiles:
         check_table_name(args.profiles)
-    if args.geometry:
-        vectors.check_vector_name(args.geometry)
+    for path in filter(None, (args.geometry, args.box_cuts)):
+        vectors.check_vector_name(path)
     inputs = [p for p in (args.fronts, args.box, args.centreline, args.glaciers) if p]
-    for path in filter(None, (args.output, args.report, args.profiles, args.geometry)):
+    outputs = (args.output, args.report, args.profiles, args.geometry, args.box_cuts)
+    for path in filter(None, outputs):
         rasters.check_destination(path, args.overwrite)
         if any(rasters.same_file(path, given) for given in inputs):
             raise InputError(f"{path} is one of the inputs. Choose another output file.")
@@ -98,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         rasters.optional_output(args.report, args.overwrite) as report,
         rasters.optional_output(args.profiles, args.overwrite) as profiles,
         rasters.optional_output(args.geometry, args.overwrite) as geometry,
+        rasters.optional_output(args.box_cuts, args.overwrite) as cuts,
     ):
         if report:
             write_terminus_report(report, result, overwrite=True)
@@ -105,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
             write_profiles(profiles, result.profiles, overwrite=True)
         if geometry:
             write_geometry(geometry, result.geometry, result.crs_wkt, overwrite=True)
+        if cuts:
+            write_cuts(cuts, result.cut_records(), result.crs_wkt, overwrite=True)
         write_table(args.output, result.rows, args.overwrite)
     measured = sum(
         any(getattr(r, name) is not None for name in POSITION_FIELDS) for r in result.rows
@@ -117,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
                 ("report", args.report),
                 ("profiles", args.profiles),
                 ("geometry", args.geometry),
+                ("box cuts", args.box_cuts),
             )
             if path
         )

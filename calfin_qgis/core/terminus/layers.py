@@ -18,7 +18,7 @@ from shapely.geometry import LineString
 from ..errors import InputError
 from ..geo import rasters, vectors
 from .inputs import Front, Layer, by_glacier, check_front_fields, parse_date
-from .table import GEOMETRY_FIELDS, PROFILE_FIELDS, TABLE_FIELDS, Row, rounded
+from .table import CUT_FIELDS, GEOMETRY_FIELDS, PROFILE_FIELDS, TABLE_FIELDS, Row, rounded
 
 ogr.UseExceptions()
 
@@ -144,4 +144,19 @@ def write_geometry(
     """The boxes (outlines) and centrelines used, as a layer of lines (GeoPackage...)."""
     vectors.write_fronts(
         path, records, GEOMETRY_FIELDS, crs_wkt, layer_name="geometry", overwrite=overwrite
+    )
+
+
+def write_cuts(
+    path: str | os.PathLike, records: Sequence[dict], crs_wkt: str, overwrite: bool = False
+) -> None:
+    """The measured box parts (``Result.cut_records``) as a polygon layer (GeoPackage...)."""
+    vectors.write_fronts(
+        path,
+        records,
+        CUT_FIELDS,
+        crs_wkt,
+        layer_name="box_cuts",
+        overwrite=overwrite,
+        geometry_type=ogr.wkbMultiPolygon,
     )

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from .inputs import METHODS
@@ -107,6 +108,20 @@ class Result:
     """Multi-centreline profile records (``PROFILE_FIELDS``)."""
     geometry: list[dict] = field(default_factory=list)
     """Boxes and centrelines used (``GEOMETRY_FIELDS`` plus ``geometry``)."""
+
+    def cut_records(self) -> list[dict]:
+        """The measured part of each box per date (``CUT_FIELDS`` plus a multipolygon)."""
+        return [
+            {
+                "glacier_id": row.glacier_id,
+                "date": row.date,
+                "box": row.cut_box,
+                "position_m": rounded(getattr(row, f"{row.cut_box}_position_m")),
+                "geometry": shapely.multipolygons(shapely.get_parts(row.cut)),
+            }
+            for row in self.rows
+            if row.cut is not None
+        ]
 
 
 def add_change(rows: Sequence[Row], key: str) -> None:
