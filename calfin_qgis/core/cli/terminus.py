@@ -1,5 +1,5 @@
-"""The ``terminus`` subcommand: ``python -m calfin_qgis.core terminus FRONTS --box B
---centreline C --output T.csv --report R.html`` (same core entry point and the same table as
+"""The ``terminus`` subcommand: ``calfin terminus FRONTS --box B --centreline C
+--output T.csv --report R.html`` (same core entry point and the same table as
 calfin:terminus_change).
 """
 
@@ -31,7 +31,10 @@ def add_parser(sub) -> None:
         "terminus",
         help="dated fronts → terminus positions by box, curvilinear box and centreline "
         "methods, change and rate",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="Dated fronts → each glacier's terminus position per date by every method "
+        "the given geometry allows (box, curvilinear box, centreline, extrapolated "
+        "centreline, multi-centreline; drawn, or built from glacier polygons), its change "
+        "since the first date and its rate, as a table and an optional HTML report.",
     )
     parser.add_argument("fronts", help="fronts file with date and glacier id fields")
     parser.add_argument("--box", help="box polygons (upstream edge first), one per glacier")
@@ -47,13 +50,20 @@ def add_parser(sub) -> None:
         "that has neither box nor centreline (needs detected fronts, which record their ice side)",
     )
     parser.add_argument(
-        "--method", default="box", choices=METHODS, help="position used for change and rate"
+        "--method",
+        default="box",
+        choices=METHODS,
+        help="position used for change and rate (default box)",
     )
-    parser.add_argument("--glacier-field", default="glacier_id", help="glacier id field")
+    parser.add_argument(
+        "--glacier-field", default="glacier_id", help="glacier id field (default glacier_id)"
+    )
+    flags = ",".join(map(str, DEFAULT_QUAL_FLAGS))
     parser.add_argument(
         "--qual-flags",
-        default=",".join(map(str, DEFAULT_QUAL_FLAGS)),
-        help="qual_flag values of the fronts to use (rejected fronts are never used)",
+        default=flags,
+        help=f"qual_flag values of the fronts to use (default {flags}; rejected fronts are "
+        "never used)",
     )
     parser.add_argument("--output", required=True, help="positions table (.csv)")
     parser.add_argument("--report", help="HTML report with a time-series plot per glacier")
