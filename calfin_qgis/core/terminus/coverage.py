@@ -27,7 +27,7 @@ def _shade(count: int, most: int) -> str:
     if not count:
         return "#fde0dd"
     level = 0.25 + 0.75 * count / most
-    channel = round(255 * (1 - level * 0.8))
+    channel = round(255 * (1 - level * 0.6))
     return f"rgb({channel},{channel},255)"
 
 
