@@ -228,3 +228,55 @@ def test_cli_computes_every_method_and_writes_profiles_and_geometry(tmp_path, ca
     assert "curvilinear box" in out["r.html"].read_text()
     with pytest.raises(SystemExit):
         main(["terminus", *args, "--overwrite", "--method", "area"])
+
+
+def test_cli_measures_from_glacier_polygons_alone(tmp_path, capsys) -> None:
+    from shapely.geometry import Polygon
+
+    from tests.core.test_terminus import X0, Y0
+
+    fronts = tmp_path / "fronts.gpkg"
+    records = [
+        {
+            "glacier_id": "g",
+            "image_id": f"i{k}",
+            "date": d,
+            "qual_flag": 10,
+            "flow_azimuth": 0.0,
+            "geometry": across(y),
+        }
+        for k, (d, y) in enumerate(((D(2000, 1, 1), 1000), (D(2001, 1, 1), 2500)))
+    ]
+    vectors.write_fronts(fronts, records, schema.FRONT_FIELDS, WKT)
+    fjord = Polygon(
+        [
+            (X0 - 200, Y0 - 2000),
+            (X0 + 1200, Y0 - 2000),
+            (X0 + 1200, Y0 + 6000),
+            (X0 - 200, Y0 + 6000),
+        ]
+    )
+    glaciers = tmp_path / "glaciers.gpkg"
+    vectors.write_fronts(
+        glaciers,
+        [{"glacier_id": "g", "geometry": fjord}],
+        [("glacier_id", "str")],
+        WKT,
+        geometry_type=ogr.wkbPolygon,
+    )
+    table, geometry = tmp_path / "t.csv", tmp_path / "used.gpkg"
+    args = [str(fronts), "--glaciers", str(glaciers), "--method", "curvilinear_box"]
+    assert main(["terminus", *args, "--output", str(table), "--geometry", str(geometry)]) == 0
+    with open(table, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["change_m"] for r in rows] == ["0.000", "1500.000"]
+    assert [r["extended_m"] for r in rows] == ["200.000", "200.000"]
+    ds = ogr.Open(str(geometry))
+    assert sorted(f.GetField("origin") for f in ds.GetLayer(0)) == ["automatic", "automatic"]
+    ds = None
+    # hand-drawn fronts (no flow_azimuth): nothing measured, and the reason
+    for record in records:
+        record["flow_azimuth"] = None
+    vectors.write_fronts(fronts, records, schema.FRONT_FIELDS, WKT, overwrite=True)
+    assert main(["terminus", *args, "--output", str(table), "--overwrite"]) == 0
+    assert "no front records its ice side" in capsys.readouterr().err
