@@ -37,7 +37,7 @@ from .inputs import (
     select,
 )
 from .methods import curvilinear_box, extrapolated_centreline_position, multi_centreline
-from .table import Result, Row, add_change
+from .table import Result, Row, add_change, rounded
 
 
 @dataclass
@@ -175,7 +175,7 @@ def _record(result: Result, glacier: str, kind: str, origin: str, geometry, widt
             "glacier_id": glacier,
             "kind": kind,
             "origin": origin,
-            "width_m": width,
+            "width_m": None if width is None else rounded(width),
             "note": note,
             "geometry": LineString(line.coords),
         }
@@ -282,8 +282,8 @@ def _measure(
                 {
                     "glacier_id": glacier,
                     "date": row.date,
-                    "offset_m": offset * metres,
-                    "position_m": None if position is None else position * metres,
+                    "offset_m": rounded(offset * metres),
+                    "position_m": None if position is None else rounded(position * metres),
                 }
                 for offset, position in profile
             ]
