@@ -110,6 +110,7 @@ class _Reader:
         dated = self.date(attrs, row)
         qual_flag, src_flag = self.flag(attrs)
         error = self.get(attrs, "error")
+        azimuth = self.get(attrs, "flow_azimuth")
         image_id = _text(self.get(attrs, "image"))
         return {
             "glacier_id": self.glacier(attrs),
@@ -126,6 +127,7 @@ class _Reader:
             "status": _text(self.get(attrs, "status")),
             "author": _text(self.get(attrs, "author")),
             "uncertainty_m": None if error in (None, "") else float(error),
+            "flow_azimuth": None if azimuth in (None, "") else float(azimuth),
             "mask": mask,
             "geometry": geometry if geometry is not None else LineString(),
         }

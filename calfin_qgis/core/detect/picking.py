@@ -12,7 +12,14 @@ from ..errors import InputError
 from ..geo import polygons, rasters
 from ..timing import StageTimer
 from . import sanity
-from .extract import Front, extract_fronts, front_regions, fronts_in_mask, side_contrast
+from .extract import (
+    Front,
+    extract_fronts,
+    front_regions,
+    fronts_in_mask,
+    orient_ice_left,
+    side_contrast,
+)
 from .segmentation import DetectOptions, SegmentResult, resolve_clip
 from .uncertainty import uncertainty
 
@@ -22,8 +29,9 @@ EXTRACT_WHOLE_LIMIT = 16_000_000
 
 
 def extract(result: SegmentResult, options: DetectOptions, timer: StageTimer) -> list[Front]:
-    """The fronts of a segmentation: every piece, then ``select_fronts``, each with its
-    uncertainty when the segmentation has a spread."""
+    """The fronts of a segmentation: every piece, then ``select_fronts``; with the ice
+    probability, each turned with the ice on its left and given its ``flow_azimuth``; with
+    the segmentation's spread, each given its uncertainty."""
     edge = result.probs[0]
     with timer.stage("extract"):
         if edge.size > EXTRACT_WHOLE_LIMIT:
@@ -42,6 +50,8 @@ def extract(result: SegmentResult, options: DetectOptions, timer: StageTimer) ->
             )
         ice = result.probs[1] if len(result.probs) > 1 else None
         fronts = select_fronts(pieces, ice, options)
+        if ice is not None:
+            fronts = [orient_ice_left(front, ice, result.geotransform) for front in fronts]
     if result.spread is None:
         return fronts
     with timer.stage("uncertainty"):
