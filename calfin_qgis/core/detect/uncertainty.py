@@ -49,9 +49,9 @@ class Calibration:
 
 
 CALIBRATIONS = {
-    1: Calibration(scale=0.554, spread_power=0.501, weakness_rate=5.240),
-    2: Calibration(scale=0.413, spread_power=0.505, weakness_rate=4.741),
-    8: Calibration(scale=0.164, spread_power=0.834, weakness_rate=3.190),
+    1: Calibration(scale=0.552, spread_power=0.503, weakness_rate=5.236),
+    2: Calibration(scale=0.413, spread_power=0.507, weakness_rate=4.733),
+    8: Calibration(scale=0.164, spread_power=0.835, weakness_rate=3.187),
 }
 """Per number of views (more views, more spread): fitted by
 ``scripts/calibrate_uncertainty.py --views 1 2 8`` on all held-out Jakobshavn fronts."""
