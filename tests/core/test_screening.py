@@ -182,3 +182,10 @@ def test_cli_refuses_the_input_as_output_and_a_layer_without_dates(tmp_path, cap
     _write(undated, series([0.0] * 4), with_date=False)
     assert main(["screen", str(undated), "--output", str(tmp_path / "o.gpkg")]) == 2
     assert "no 'date' field" in capsys.readouterr().err
+
+
+def test_a_low_confidence_front_fails_confidence():
+    fronts = series([0.0] * 6)
+    fronts[2] = ScreenFront(**{**fronts[2].__dict__, "confidence": 0.4})
+    fronts[3] = ScreenFront(**{**fronts[3].__dict__, "confidence": 0.9})
+    assert screens(fronts) == ["ok", "ok", "confidence", "ok", "ok", "ok"]

@@ -60,7 +60,7 @@ def read_layer(layer, name: str, glacier_field: str) -> tuple[Layer, list[int]]:
     layer.ResetReading()
     for feature in layer:
         geometry = feature.GetGeometryRef()
-        uncertainty = get(feature, "uncertainty_m")
+        uncertainty, confidence = get(feature, "uncertainty_m"), get(feature, "confidence")
         fronts.append(
             ScreenFront(
                 glacier_id=str(get(feature, glacier_field) or ""),
@@ -69,6 +69,7 @@ def read_layer(layer, name: str, glacier_field: str) -> tuple[Layer, list[int]]:
                 geometry=wkb.loads(bytes(geometry.ExportToWkb())) if geometry else LineString(),
                 sensor=str(get(feature, "sensor") or ""),
                 uncertainty_m=None if uncertainty is None else float(uncertainty),
+                confidence=None if confidence is None else float(confidence),
                 status=str(get(feature, "status") or ""),
                 screen=str(get(feature, SCREEN_FIELD) or ""),
             )

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..schema import LOW_CONFIDENCE
+
 RULES: dict[str, str] = {
     "length": "AutoTerm (Zhang et al. 2023, The Cryosphere 17:3485): front length outside "
     "Q1 - 1.5 IQR ... Q3 + 1.5 IQR of its glacier and sensor (of its glacier where the sensor "
@@ -33,6 +35,8 @@ RULES: dict[str, str] = {
     "outline: the edge of the search mask, not the ice edge.",
     "short": "calfin: shorter than half of its glacier's median front length: a partial front "
     "(cloud, shadow, a gap in the scene).",
+    "confidence": "CALFIN's quality flag 13: the model's mean edge probability along the front "
+    "is below 0.5 (field confidence; fronts without it are not checked).",
 }
 """Rule name -> where it comes from and what it tests (README, the algorithm's help)."""
 
@@ -62,6 +66,7 @@ class Series:
     edge_shares: list[float | None]
     """Share of each front's length near its search polygon's outline; None: no polygon."""
     uncertainty: list[float | None]
+    confidence: list[float | None]
     distance: Callable[[int, int], float]
 
 
@@ -130,6 +135,10 @@ def edge_rule(series: Series, notes: list[str]) -> set[int]:
     return {i for i, share in enumerate(series.edge_shares) if share and share > EDGE_SHARE}
 
 
+def confidence_rule(series: Series, notes: list[str]) -> set[int]:
+    return {i for i, c in enumerate(series.confidence) if c is not None and c < LOW_CONFIDENCE}
+
+
 def _dated(series: Series) -> list[int]:
     return [i for i, day in enumerate(series.days) if day is not None]
 
@@ -186,8 +195,9 @@ SHAPE_CHECKS: dict[str, Callable[[Series, list[str]], set[int]]] = {
     "smoothness": smoothness_rule,
     "edge": edge_rule,
     "short": short_rule,
+    "confidence": confidence_rule,
 }
-ORDER = ("length", "smoothness", "jump", "rate", "edge", "short")
+ORDER = ("length", "smoothness", "jump", "rate", "edge", "short", "confidence")
 """The order of the rule names in ``screen``."""
 
 

@@ -42,6 +42,7 @@ class ScreenFront:
     geometry: BaseGeometry
     sensor: str = ""
     uncertainty_m: float | None = None
+    confidence: float | None = None
     status: str = ""
     screen: str = ""
 
@@ -220,6 +221,10 @@ def _series(members, lines, positions, area) -> Series:
         ),
         edge_shares=[near_edge(line) for line in lines],
         uncertainty=[uncertainty(f) for f in members],
+        confidence=[
+            min((f.confidence for f in fs if f.confidence is not None), default=None)
+            for fs in members
+        ],
         distance=distance,
     )
 
