@@ -18,6 +18,7 @@ def algorithm_classes() -> list[type]:
     from .evaluate_fronts import EvaluateFrontsAlgorithm
     from .extract_fronts import ExtractFrontsAlgorithm
     from .preprocess import PreprocessAlgorithm
+    from .screen_fronts import ScreenFrontsAlgorithm
     from .segment import SegmentAlgorithm
     from .terminus_change import TerminusChangeAlgorithm
 
@@ -29,6 +30,7 @@ def algorithm_classes() -> list[type]:
         DetectFrontsBatchAlgorithm,
         EvaluateFrontsAlgorithm,
         TerminusChangeAlgorithm,
+        ScreenFrontsAlgorithm,
     ]
 
 
