@@ -5,6 +5,7 @@ from __future__ import annotations
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsProcessing,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -46,7 +47,9 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
         "Only fronts whose qual_flag "
         f"is in QUAL_FLAGS (default {DEFAULT_FLAGS}: hand-drawn, edited and automatic "
         "high-confidence) are used; fronts the review rejected never are. Several fronts of "
-        "one glacier on one date are one position (their union).",
+        "one glacier on one date are one position (their union). Fronts that screening "
+        "marked (field screen, calfin:screen_fronts) are left out and listed in the log and "
+        "the report; KEEP_SCREENED measures them too, greyed in the report.",
         "Outputs: "
         "OUTPUT, one row per glacier and date (box_position_m, centreline_position_m, "
         "change_m since the first date and rate_m_per_yr to the previous one, of the box "
@@ -82,6 +85,11 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
             )
         )
         self.addParameter(
+            QgsProcessingParameterBoolean(
+                "KEEP_SCREENED", "Measure the fronts screening marked too", False
+            )
+        )
+        self.addParameter(
             QgsProcessingParameterFeatureSink(
                 "OUTPUT", "Terminus positions", QgsProcessing.TypeVector
             )
@@ -114,6 +122,7 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
         fronts = []
         for feature in source.getFeatures():
             flag, glacier = get(feature, "qual_flag"), get(feature, field)
+            uncertainty = get(feature, "uncertainty_m")
             fronts.append(
                 Front(
                     glacier_id="" if glacier is None else str(glacier),
@@ -122,6 +131,8 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
                     qual_flag=None if flag is None else int(flag),
                     geometry=shapely_geometry(feature),
                     status=str(get(feature, "status") or ""),
+                    screen=str(get(feature, "screen") or ""),
+                    uncertainty_m=None if uncertainty is None else float(uncertainty),
                 )
             )
         return Layer(fronts, source.sourceCrs().toWkt(), f"Layer '{source.sourceName()}'")
@@ -160,6 +171,7 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
                 self.parameterAsSource(parameters, "CENTRELINE", context), field, "centreline"
             ),
             parse_flags(self.parameterAsString(parameters, "QUAL_FLAGS", context)),
+            keep_screened=self.parameterAsBoolean(parameters, "KEEP_SCREENED", context),
         )
         for note in result.notes:
             feedback.pushWarning(note)

@@ -30,6 +30,11 @@ def add_parser(sub) -> None:
         default=",".join(map(str, DEFAULT_QUAL_FLAGS)),
         help="qual_flag values of the fronts to use (rejected fronts are never used)",
     )
+    parser.add_argument(
+        "--keep-screened",
+        action="store_true",
+        help="measure the fronts screening marked too (greyed in the report)",
+    )
     parser.add_argument("--output", required=True, help="positions table (.csv)")
     parser.add_argument("--report", help="HTML report with a time-series plot per glacier")
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
@@ -49,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         read_references(args.box, field, "box") if args.box else None,
         read_references(args.centreline, field, "centreline") if args.centreline else None,
         parse_flags(args.qual_flags),
+        keep_screened=args.keep_screened,
     )
     for note in result.notes:
         print(note, file=sys.stderr)

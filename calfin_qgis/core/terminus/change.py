@@ -10,6 +10,7 @@ retreat is a negative change.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -64,6 +65,16 @@ class Front:
     qual_flag: int | None
     geometry: BaseGeometry
     status: str = ""
+    screen: str = ""
+    """Screening's verdict (``core.screening``): '', ok, reviewed, or the rules it fails."""
+    uncertainty_m: float | None = None
+
+    @property
+    def screened(self) -> bool:
+        return self.screen not in SCREEN_OK
+
+
+SCREEN_OK = ("", "ok", "reviewed")
 
 
 @dataclass(frozen=True)
@@ -88,6 +99,9 @@ class Row:
     rate_m_per_yr: float | None = None
     warning: str = ""
     cut: BaseGeometry | None = None
+    screen: str = ""
+    """The rules its fronts fail, where screened fronts were kept (greyed in the report)."""
+    uncertainty_m: float | None = None
 
     def record(self) -> dict:
         return {name: getattr(self, name) for name, _ in TABLE_FIELDS}
@@ -101,6 +115,8 @@ class Result:
     """What the user should know: fronts left out by flag or review, reversed centrelines."""
     methods: dict[str, str] = field(default_factory=dict)
     """Glacier id → the position its change is computed from ("box" or "centreline")."""
+    screened: list[Front] = field(default_factory=list)
+    """Fronts left out because screening marked them (listed with their reasons)."""
 
 
 def parse_flags(text: str) -> tuple[int, ...]:
@@ -205,6 +221,17 @@ def reproject(geometry: BaseGeometry, source_wkt: str, target_wkt: str) -> BaseG
     return geometry if function is None else shapely.transform(geometry, function)
 
 
+def _leave_screened(fronts: Sequence[Front], keep: bool, notes: list[str]) -> list[Front]:
+    """The fronts screening marked, left out unless ``keep``; a note names them."""
+    screened = [f for f in fronts if f.screened]
+    if screened:
+        listed = "; ".join(f"{f.image_id or f.date} ({f.screen})" for f in screened[:12])
+        more = f" and {len(screened) - 12} more" if len(screened) > 12 else ""
+        done = "kept, greyed in the report" if keep else "left out (keep them: KEEP_SCREENED)"
+        notes.append(f"{len(screened)} screened front(s) {done}: {listed}{more}.")
+    return [] if keep else screened
+
+
 def _select(fronts: Sequence[Front], flags: Sequence[int], notes: list[str]) -> list[Front]:
     """Fronts to measure: never a rejected one; only the given flags (all without flags)."""
     rejected = [f for f in fronts if f.status == REJECTED]
@@ -253,7 +280,13 @@ def _group(fronts: Sequence[Front]) -> dict[tuple, list[Front]]:
 def _row(glacier: str, date, members: Sequence[Front]) -> Row:
     flags = [f.qual_flag for f in members if f.qual_flag is not None]
     ids = dict.fromkeys(f.image_id for f in members if f.image_id)
-    return Row(glacier, date, "; ".join(ids), max(flags) if flags else None, len(members))
+    row = Row(glacier, date, "; ".join(ids), max(flags) if flags else None, len(members))
+    row.screen = ";".join(dict.fromkeys(f.screen for f in members if f.screened))
+    if row.screen:
+        _warn(row, f"screened: {row.screen}")
+    known = [f.uncertainty_m for f in members if f.uncertainty_m is not None]
+    row.uncertainty_m = max(known) if known else None
+    return row
 
 
 def _add_change(rows: Sequence[Row], key: str) -> None:
@@ -296,11 +329,14 @@ def terminus_change(
     boxes: Layer | None = None,
     centrelines: Layer | None = None,
     qual_flags: Sequence[int] = DEFAULT_QUAL_FLAGS,
+    keep_screened: bool = False,
 ) -> Result:
     """Positions of every glacier × date of ``fronts`` (a Layer of ``Front``s).
 
     ``boxes`` and ``centrelines`` map glacier id (or ``EVERY_GLACIER``) to a polygon / line.
     All are reprojected into the first projected CRS among fronts, boxes and centrelines.
+    Fronts that screening marked are left out (listed in ``Result.screened``) unless
+    ``keep_screened``.
     """
     if boxes is None and centrelines is None:
         raise InputError(
@@ -311,10 +347,13 @@ def terminus_change(
         raise InputError(f"{fronts.name} holds no fronts. Choose a layer of dated fronts.")
     crs_wkt, metres = metric_crs(fronts, boxes, centrelines)
     notes: list[str] = []
+    selected = _select(fronts.items, qual_flags, notes)
+    screened = _leave_screened(selected, keep_screened, notes)
+    left_out = {id(f) for f in screened}
     used = [
-        Front(f.glacier_id, f.date, f.image_id, f.qual_flag, g, f.status)
-        for f in _select(fronts.items, qual_flags, notes)
-        for g in [reproject(f.geometry, fronts.crs_wkt, crs_wkt)]
+        dataclasses.replace(f, geometry=reproject(f.geometry, fronts.crs_wkt, crs_wkt))
+        for f in selected
+        if id(f) not in left_out
     ]
     glaciers = sorted({f.glacier_id for f in used})
     box_of = _references(boxes, crs_wkt, glaciers)
@@ -333,7 +372,7 @@ def terminus_change(
         method = _measure(glacier_rows, unions, box_of(glacier), line_of(glacier), metres, notes)
         if method:
             methods[glacier] = method
-    return Result(rows, crs_wkt, notes, methods)
+    return Result(rows, crs_wkt, notes, methods, screened)
 
 
 def _measure(

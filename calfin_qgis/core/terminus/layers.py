@@ -62,6 +62,7 @@ def read_fronts(path: str | os.PathLike, glacier_field: str = "glacier_id") -> L
     fronts = []
     for feature in layer:
         flag = _value(feature, names, "qual_flag")
+        uncertainty = _value(feature, names, "uncertainty_m")
         fronts.append(
             Front(
                 glacier_id=str(_value(feature, names, glacier_field) or ""),
@@ -70,6 +71,8 @@ def read_fronts(path: str | os.PathLike, glacier_field: str = "glacier_id") -> L
                 qual_flag=None if flag is None else int(flag),
                 geometry=_geometry(feature),
                 status=str(_value(feature, names, "status") or ""),
+                screen=str(_value(feature, names, "screen") or ""),
+                uncertainty_m=None if uncertainty is None else float(uncertainty),
             )
         )
     crs = _crs(layer)

@@ -23,6 +23,8 @@ QUAL_STYLE = {
     QUAL_AUTO_LOW_CONFIDENCE: ("#fdae6b", "13 automatic, low confidence"),
 }
 OTHER_STYLE = ("#969696", "other / none")
+SCREENED_COLOUR = "#e0e0e0"
+"""Fronts screening marked, measured on request (KEEP_SCREENED): greyed."""
 
 METHODS = """<p><b>Box position</b> (rectilinear box, Moon &amp; Joughin 2008, JGR 113,
 F02022; curvilinear box, Lea 2018, ESurf 6, 551–561): the area of the box between its
@@ -96,7 +98,9 @@ def series_svg(rows: Sequence[Row], key: str, width: int = 680, height: int = 30
     left, right, top, bottom = 70, 15, 15, 45
     xticks = date_ticks(points[0].date, points[-1].date)
     values = [getattr(r, key) for r in points]
-    yticks = nice_ticks(min(values), max(values), 5)
+    spans = [(r.uncertainty_m or 0.0) for r in points]
+    low = min(v - u for v, u in zip(values, spans, strict=True))
+    yticks = nice_ticks(low, max(v + u for v, u in zip(values, spans, strict=True)), 5)
     x0 = min(xticks[0][0], _decimal_year(points[0].date))
     x1 = max(xticks[-1][0], _decimal_year(points[-1].date))
     x1 = x1 if x1 > x0 else x0 + 1
@@ -132,7 +136,15 @@ def series_svg(rows: Sequence[Row], key: str, width: int = 680, height: int = 30
     body.append(polyline(xy, "#888", 1))
     for (x, y), row in zip(xy, points, strict=True):
         colour, name = QUAL_STYLE.get(row.qual_flag, OTHER_STYLE)
-        tip = html.escape(f"{row.date} {getattr(row, key):.0f} m, qual_flag {row.qual_flag}")
+        tip = f"{row.date} {getattr(row, key):.0f} m, qual_flag {row.qual_flag}"
+        if row.uncertainty_m:
+            value = getattr(row, key)
+            ends = [(x, sy(value - row.uncertainty_m)), (x, sy(value + row.uncertainty_m))]
+            body.append(polyline(ends, "#555", 1))
+            tip += f", uncertainty {row.uncertainty_m:.0f} m"
+        if row.screen:
+            colour, tip = SCREENED_COLOUR, f"{tip}, screened: {row.screen}"
+        tip = html.escape(tip)
         body.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}" stroke="#000" '
             f'stroke-width="0.5"><title>{tip}</title></circle>'
@@ -142,7 +154,9 @@ def series_svg(rows: Sequence[Row], key: str, width: int = 680, height: int = 30
 
 def _legend(rows: Sequence[Row]) -> str:
     flags = sorted({r.qual_flag for r in rows}, key=lambda f: (f is None, f or 0))
-    items = (QUAL_STYLE.get(flag, OTHER_STYLE) for flag in flags)
+    items = [QUAL_STYLE.get(flag, OTHER_STYLE) for flag in flags]
+    if any(r.screen for r in rows):
+        items.append((SCREENED_COLOUR, "screened (reasons in the table)"))
     return " ".join(
         f'<span style="color:{colour}">●</span> {html.escape(name)}' for colour, name in items
     )
@@ -181,6 +195,21 @@ def _rows_html(rows: Sequence[Row]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _screened_html(result: Result, glacier: str) -> str:
+    """The fronts screening marked that were left out, with their reasons."""
+    fronts = [f for f in result.screened if f.glacier_id == glacier]
+    if not fronts:
+        return ""
+    items = "".join(
+        f"<tr><td>{_cell(f.date)}</td><td>{_cell(f.image_id)}</td><td>{_cell(f.screen)}</td></tr>"
+        for f in fronts
+    )
+    return (
+        f"<p>{len(fronts)} screened front(s) left out (KEEP_SCREENED measures them):</p>"
+        f"<table><tr><th>date</th><th>image_id</th><th>screen</th></tr>{items}</table>"
+    )
+
+
 def write_terminus_report(path: str, result: Result, overwrite: bool = False) -> None:
     """The report of ``result`` (every glacier), written atomically."""
     sections = []
@@ -190,7 +219,7 @@ def write_terminus_report(path: str, result: Result, overwrite: bool = False) ->
         sections.append(
             f"<h2>{html.escape(glacier or '(no glacier id)')}</h2>"
             f"{_summary_html(summarize(rows, key), key)}{series_svg(rows, key)}"
-            f"<p>{_legend(rows)}</p>{_rows_html(rows)}"
+            f"<p>{_legend(rows)}</p>{_rows_html(rows)}{_screened_html(result, glacier)}"
         )
     unmeasured = sorted({r.glacier_id for r in result.rows} - set(result.methods))
     if unmeasured:
