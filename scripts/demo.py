@@ -41,6 +41,7 @@ def time_series(processing) -> None:
             "STATUS": str(OUT / "time_series_status.csv"),
         },
     )
+    print_screening(fronts)
     change = processing.run(
         "calfin:terminus_change",
         {
@@ -61,6 +62,20 @@ def time_series(processing) -> None:
             )
     print(f"Time-series fronts:  {batch['OUTPUT']} (status: {batch['STATUS']})")
     print(f"Terminus report:     {change['REPORT']}")
+
+
+def print_screening(fronts: Path) -> None:
+    """The batch's closing screening: each front's verdict (field screen)."""
+    from osgeo import ogr
+
+    ds = ogr.Open(str(fronts))
+    rows = sorted((str(f["date"]), f["image_id"], f["screen"]) for f in ds.GetLayerByName("fronts"))
+    suspects = [row for row in rows if row[2] not in ("ok", "reviewed")]
+    print(f"\nScreening of the time series (batch SCREEN): {len(suspects)} of {len(rows)} fronts")
+    for date, image_id, screen in rows:
+        print(f"  {date.replace('/', '-'):<12}{image_id:<46}{screen}")
+    if suspects:
+        print("terminus_change leaves the screened fronts out (KEEP_SCREENED keeps them).")
 
 
 def _m(text: str) -> str:
