@@ -189,3 +189,11 @@ def test_a_low_confidence_front_fails_confidence():
     fronts[2] = ScreenFront(**{**fronts[2].__dict__, "confidence": 0.4})
     fronts[3] = ScreenFront(**{**fronts[3].__dict__, "confidence": 0.9})
     assert screens(fronts) == ["ok", "ok", "confidence", "ok", "ok", "ok"]
+
+
+def test_a_front_far_more_uncertain_than_its_glacier_fails_uncertain():
+    fronts = [
+        ScreenFront(**{**f.__dict__, "uncertainty_m": u})
+        for f, u in zip(series([0.0] * 8), [50, 60, 55, 900, 45, 70, 65, 50], strict=True)
+    ]
+    assert screens(fronts) == ["ok"] * 3 + ["uncertain"] + ["ok"] * 4

@@ -35,6 +35,9 @@ RULES: dict[str, str] = {
     "outline: the edge of the search mask, not the ice edge.",
     "short": "calfin: shorter than half of its glacier's median front length: a partial front "
     "(cloud, shadow, a gap in the scene).",
+    "uncertain": "calfin: the front's own uncertainty_m is above Q3 + 2 IQR of its glacier's "
+    "fronts' (AutoTerm's fence; at least 5 fronts with uncertainty_m): a front the model "
+    "itself doubts far more than its usual ones.",
     "confidence": "CALFIN's quality flag 13: the model's mean edge probability along the front "
     "is below 0.5 (field confidence; fronts without it are not checked).",
 }
@@ -135,6 +138,16 @@ def edge_rule(series: Series, notes: list[str]) -> set[int]:
     return {i for i, share in enumerate(series.edge_shares) if share and share > EDGE_SHARE}
 
 
+def uncertain_rule(series: Series, notes: list[str]) -> set[int]:
+    known = {i: u for i, u in enumerate(series.uncertainty) if u is not None}
+    if len(known) < MIN_QUARTILES:
+        if known:  # none at all: the layer-wide note says so
+            notes.append(f"uncertain: fewer than {MIN_QUARTILES} fronts with uncertainty_m")
+        return set()
+    fence = upper_fence(list(known.values()), 2.0)
+    return {i for i, u in known.items() if u > fence}
+
+
 def confidence_rule(series: Series, notes: list[str]) -> set[int]:
     return {i for i, c in enumerate(series.confidence) if c is not None and c < LOW_CONFIDENCE}
 
@@ -195,9 +208,10 @@ SHAPE_CHECKS: dict[str, Callable[[Series, list[str]], set[int]]] = {
     "smoothness": smoothness_rule,
     "edge": edge_rule,
     "short": short_rule,
+    "uncertain": uncertain_rule,
     "confidence": confidence_rule,
 }
-ORDER = ("length", "smoothness", "jump", "rate", "edge", "short", "confidence")
+ORDER = ("length", "smoothness", "jump", "rate", "edge", "short", "uncertain", "confidence")
 """The order of the rule names in ``screen``."""
 
 
