@@ -92,7 +92,8 @@ def screen_fronts(
     if missing:
         notes.append(
             f"{missing} front(s) without uncertainty_m (hand-drawn or older layers): jump and "
-            "rate compare them with their glacier's spread and the flow speed alone."
+            "rate compare them with their glacier's spread and the flow speed alone, and "
+            "the uncertain rule leaves them out."
         )
 
     def geometry(i: int) -> BaseGeometry:
