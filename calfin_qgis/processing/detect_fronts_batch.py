@@ -66,8 +66,7 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
         "whose FLOW_FIELD value is empty.",
         "WORKERS (default: the number of cores) runs that many jobs at once, each in its "
         "own Python process with its share of the cores; progress and cancel work as with "
-        "one. For a Dask cluster use the shell: python -m calfin_qgis.core batch "
-        "--scheduler.",
+        "one. For a Dask cluster use the shell: calfin batch --scheduler.",
         "SCREEN (default on) screens every glacier's fronts of OUTPUT at the end, as "
         "calfin:screen_fronts does with CLIP as the search polygons: the field screen holds "
         "ok or the rules a front fails; review those first.",
