@@ -10,6 +10,7 @@ front a labeller already decided on (``screen`` = ``reviewed``) keeps that value
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -201,6 +202,7 @@ def _series(members, lines, positions, area) -> Series:
             return None
         return line.intersection(boundary.buffer(EDGE_M)).length / line.length
 
+    @functools.cache  # the jump rule's two passes ask for the same pairs
     def distance(i: int, j: int) -> float:
         if positions[i] is not None and positions[j] is not None:
             return abs(positions[i] - positions[j])
