@@ -197,3 +197,20 @@ def test_a_front_far_more_uncertain_than_its_glacier_fails_uncertain():
         for f, u in zip(series([0.0] * 8), [50, 60, 55, 900, 45, 70, 65, 50], strict=True)
     ]
     assert screens(fronts) == ["ok"] * 3 + ["uncertain"] + ["ok"] * 4
+
+
+def test_with_a_box_in_another_crs_positions_are_used_and_the_reprojection_said():
+    """A 5 km wide box in UTM 22N around the fronts: a 2 km jump is found from positions."""
+    from calfin_qgis.core.terminus.change import reproject
+
+    utm = osr.SpatialReference()
+    utm.ImportFromEPSG(32622)
+    box = Polygon(
+        [(X0 - 50, Y0 - 5000), (X0 + 5050, Y0 - 5000), (X0 + 5050, Y0 + 5000), (X0 - 50, Y0 + 5000)]
+    )
+    boxes = Layer({EVERY_GLACIER: reproject(box, WKT, utm.ExportToWkt())}, utm.ExportToWkt(), "b")
+    positions = [0.0] * 12
+    positions[6] = 2000.0
+    result = screen_fronts(Layer(series(positions), WKT, "fronts"), boxes=boxes)
+    assert "jump" in result.screens[6] and result.screens.count("ok") == 11
+    assert any(note.startswith("b reprojected to") for note in result.notes)
