@@ -73,29 +73,12 @@ def screen_fronts(
     crs_wkt, metres = metric_crs(fronts, boxes, centrelines, areas)
     notes = _crs_notes(fronts, [boxes, centrelines, areas], crs_wkt)
     screens = [f.screen if f.screen == REVIEWED else OK for f in fronts.items]
+    notes += _input_notes(fronts.items)
     groups: dict[str, dict[tuple, list[int]]] = defaultdict(lambda: defaultdict(list))
-    rejected = 0
     for i, front in enumerate(fronts.items):
-        if front.status == REJECTED or front.geometry.is_empty:
-            rejected += front.status == REJECTED
-            continue
-        key = (front.date or datetime.date.max, front.date is None, front.image_id)
-        groups[front.glacier_id][key].append(i)
-    if rejected:
-        notes.append(f"{rejected} rejected front(s) left out of the series.")
-    undated = sum(f.date is None for f in fronts.items)
-    if undated:
-        notes.append(
-            f"{undated} front(s) without a date: checked by length, smoothness, edge and "
-            "shortness only, not placed in time (jump, rate)."
-        )
-    missing = sum(f.uncertainty_m is None for f in fronts.items)
-    if missing:
-        notes.append(
-            f"{missing} front(s) without uncertainty_m (hand-drawn or older layers): jump and "
-            "rate compare them with their glacier's spread and the flow speed alone, and "
-            "the uncertain rule leaves them out."
-        )
+        if front.status != REJECTED and not front.geometry.is_empty:
+            key = (front.date or datetime.date.max, front.date is None, front.image_id)
+            groups[front.glacier_id][key].append(i)
 
     def geometry(i: int) -> BaseGeometry:
         item = fronts.items[i]
@@ -122,6 +105,28 @@ def screen_fronts(
                     screens[i] = ";".join(names)
         notes += [f"Glacier '{glacier}': {text}" for text in dict.fromkeys(glacier_notes)]
     return Screened(screens, notes)
+
+
+def _input_notes(items: Sequence[ScreenFront]) -> list[str]:
+    """Lines on the fronts that are left out or checked by fewer rules."""
+    notes = []
+    rejected = sum(f.status == REJECTED for f in items)
+    if rejected:
+        notes.append(f"{rejected} rejected front(s) left out of the series.")
+    undated = sum(f.date is None for f in items)
+    if undated:
+        notes.append(
+            f"{undated} front(s) without a date: checked by length, smoothness, edge and "
+            "shortness only, not placed in time (jump, rate)."
+        )
+    missing = sum(f.uncertainty_m is None for f in items)
+    if missing:
+        notes.append(
+            f"{missing} front(s) without uncertainty_m (hand-drawn or older layers): jump and "
+            "rate compare them with their glacier's spread and the flow speed alone, and "
+            "the uncertain rule leaves them out."
+        )
+    return notes
 
 
 def _in_metres(geometry: BaseGeometry | None, metres: float) -> BaseGeometry | None:
