@@ -25,11 +25,13 @@ FRONT_FIELDS: tuple[tuple[str, str], ...] = (
     ("sensor", "str"),
     ("path_row", "str"),
     ("cloud_cover", "float"),
+    ("uncertainty_m", "float"),
 )
 """Name and kind of each attribute, in layer order; ``sensor`` (LC08, S2A...), ``path_row``
 (WRS path/row or MGRS tile) and ``cloud_cover`` (scene, percent) come from the product's
-metadata (``products``). Layers written before them lack the last three: readers must not
-require them."""
+metadata (``products``); ``uncertainty_m`` is the front's expected distance from the true
+front in metres (``detect.uncertainty``). Layers written before them lack the last four:
+readers must not require them."""
 
 STATUS_FIELDS: tuple[tuple[str, str], ...] = (
     ("image_id", "str"),

@@ -18,7 +18,7 @@ from calfin_qgis.core.errors import InputError
 from calfin_qgis.core.geo import reproject
 from tests.batch_scenes import PLACED, TRUNCATED, fronts, glacier_polygons, scene_folder
 
-NO_FLIP = DetectJob("", DetectOptions(flip=False))  # the settings of batch_reference
+NO_FLIP = DetectJob("", DetectOptions(views=1))  # the settings of batch_reference
 
 
 def status_rows(path: Path) -> dict[tuple[str, str], dict]:
@@ -126,7 +126,7 @@ def test_an_output_is_only_resumed_when_it_is_a_batch_output_in_the_same_crs(
     folder = [str(batch_reference["folder"])]
     copy = Path(shutil.copy(batch_reference["output"], tmp_path / "fronts.gpkg"))
     before = copy.read_bytes()
-    utm = DetectJob("", DetectOptions(flip=False), out_crs_wkt=reproject_wkt(32622))
+    utm = DetectJob("", DetectOptions(views=1), out_crs_wkt=reproject_wkt(32622))
     with pytest.raises(InputError, match="Resume with the same output CRS"):
         run_batch(folder, *glaciers, str(copy), utm)
     assert copy.read_bytes() == before
@@ -189,3 +189,26 @@ def test_products_in_a_folder_by_their_metadata(model_path, tmp_path) -> None:
     )
     assert front["cloud_cover"] == pytest.approx(12.34)
     assert front["date"] == "2020/08/15"
+
+
+def test_an_output_of_an_older_version_gets_the_new_front_fields(tmp_path) -> None:
+    """A batch output written before uncertainty_m existed is resumed: the field is added,
+    the fronts already there keep theirs (null)."""
+    from calfin_qgis.core import schema
+    from calfin_qgis.core.batch.output import BatchOutput
+    from calfin_qgis.core.geo import vectors
+
+    path = tmp_path / "old.gpkg"
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    srs = reproject.spatial_reference(reproject_wkt(3413))
+    old_fields = [f for f in schema.FRONT_FIELDS if f[0] != "uncertainty_m"]
+    fronts_layer = vectors.create_layer(ds, "fronts", old_fields, srs, ogr.wkbLineString)
+    vectors.add_feature(fronts_layer, old_fields, {"image_id": "old", "glacier_id": "g"})
+    vectors.create_layer(ds, "status", schema.STATUS_FIELDS, None, ogr.wkbNone)
+    fronts_layer = ds = None  # closed: the layer first
+    output = BatchOutput(path, reproject_wkt(3413))
+    output.add([], [{"image_id": "new", "glacier_id": "g", "uncertainty_m": 80.0}])
+    output.close()
+    ds = ogr.Open(str(path))
+    found = {f["image_id"]: f["uncertainty_m"] for f in ds.GetLayerByName("fronts")}
+    assert found == {"old": None, "new": 80.0}

@@ -27,6 +27,9 @@ class Front:
     pixels: np.ndarray
     confidence: float
     length_m: float
+    uncertainty_m: float | None = None
+    """Expected distance from the true front in map units (``uncertainty``); None where the
+    prediction's spread is unknown (probabilities read back from a raster)."""
 
 
 def pixel_to_map(

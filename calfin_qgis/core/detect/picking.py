@@ -14,6 +14,7 @@ from ..timing import StageTimer
 from . import sanity
 from .extract import Front, extract_fronts, front_regions, fronts_in_mask, side_contrast
 from .segmentation import DetectOptions, SegmentResult, resolve_clip
+from .uncertainty import uncertainty
 
 EXTRACT_WHOLE_LIMIT = 16_000_000
 """Windows up to this many pixels are extracted at once (about 22 bytes a pixel); larger ones
@@ -21,7 +22,8 @@ EXTRACT_WHOLE_LIMIT = 16_000_000
 
 
 def extract(result: SegmentResult, options: DetectOptions, timer: StageTimer) -> list[Front]:
-    """The fronts of a segmentation: every piece, then ``select_fronts``."""
+    """The fronts of a segmentation: every piece, then ``select_fronts``, each with its
+    uncertainty when the segmentation has a spread."""
     edge = result.probs[0]
     with timer.stage("extract"):
         if edge.size > EXTRACT_WHOLE_LIMIT:
@@ -39,7 +41,19 @@ def extract(result: SegmentResult, options: DetectOptions, timer: StageTimer) ->
                 simplify_px=options.simplify_px,
             )
         ice = result.probs[1] if len(result.probs) > 1 else None
-        return select_fronts(pieces, ice, options)
+        fronts = select_fronts(pieces, ice, options)
+    if result.spread is None:
+        return fronts
+    with timer.stage("uncertainty"):
+        return [
+            dataclasses.replace(
+                front,
+                uncertainty_m=uncertainty(
+                    front.pixels, edge, result.spread, result.geotransform, options.views
+                ),
+            )
+            for front in fronts
+        ]
 
 
 def select_fronts(pieces: list[Front], ice: np.ndarray | None, options: DetectOptions):

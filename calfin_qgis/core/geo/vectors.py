@@ -63,8 +63,13 @@ def create_layer(ds, name: str, fields: Sequence[tuple[str, str]], srs, geometry
     """A new OGR layer with ``fields`` (``(name, kind)`` pairs as in ``core.schema``)."""
     layer = ds.CreateLayer(name, srs, geometry_type)
     for field_name, kind in fields:
-        layer.CreateField(ogr.FieldDefn(field_name, _OGR_TYPES[kind]))
+        layer.CreateField(field_definition(field_name, kind))
     return layer
+
+
+def field_definition(name: str, kind: str) -> ogr.FieldDefn:
+    """An OGR field of a ``core.schema`` kind."""
+    return ogr.FieldDefn(name, _OGR_TYPES[kind])
 
 
 def add_feature(layer, fields: Sequence[tuple[str, str]], record: dict) -> None:
