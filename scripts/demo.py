@@ -69,11 +69,18 @@ def print_screening(fronts: Path) -> None:
     from osgeo import ogr
 
     ds = ogr.Open(str(fronts))
-    rows = sorted((str(f["date"]), f["image_id"], f["screen"]) for f in ds.GetLayerByName("fronts"))
+    layer = ds.GetLayerByName("fronts")
+    known = layer.FindFieldIndex("uncertainty_m", 1) >= 0
+    rows = sorted(
+        (str(f["date"]), f["image_id"], f["screen"], f["uncertainty_m"] if known else None)
+        for f in layer
+    )
     suspects = [row for row in rows if row[2] not in ("ok", "reviewed")]
     print(f"\nScreening of the time series (batch SCREEN): {len(suspects)} of {len(rows)} fronts")
-    for date, image_id, screen in rows:
-        print(f"  {date.replace('/', '-'):<12}{image_id:<46}{screen}")
+    print(f"  {'date':<12}{'image_id':<46}{'uncertainty':>12}  screen")
+    for date, image_id, screen, uncertainty in rows:
+        metres = "–" if uncertainty is None else f"{uncertainty:.0f} m"
+        print(f"  {date.replace('/', '-'):<12}{image_id:<46}{metres:>12}  {screen}")
     if suspects:
         print("terminus_change leaves the screened fronts out (KEEP_SCREENED keeps them).")
 
