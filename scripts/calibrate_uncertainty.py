@@ -163,21 +163,24 @@ def report(fronts: list[ScoredFront], scenes: list[str], views: int) -> np.ndarr
 
 def time_views(model, images: list[Path], views: list[int]) -> None:
     """Seconds per scene of segment + extract for each number of views, interleaved scene
-    by scene so that the machine's load falls on all alike; nothing cached."""
-    seconds = {v: [] for v in views}
+    by scene so that the machine's load falls on all alike; nothing cached. Wall-clock
+    seconds, and CPU seconds of all threads (less sensitive to other work on the machine)."""
+    wall = {v: [] for v in views}
+    cpu = {v: [] for v in views}
     for path in images:
         image = np.ascontiguousarray(read_grey(path))
         for v in views:
             scene = rasters.open_scene(to_vsimem(image, f"timed_{v}", 1.0))
             options = DetectOptions(flow="up", views=v)
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             extract(segment(model, scene, options), options, StageTimer())
-            seconds[v].append(time.perf_counter() - start)
-    first = np.mean(seconds[views[0]])
+            wall[v].append(time.perf_counter() - start)
+            cpu[v].append(time.process_time() - start_cpu)
     for v in views:
-        mean = np.mean(seconds[v])
-        print(f"VIEWS={v}: {mean:.2f} s per scene (segment + extract, {len(images)} scenes, "
-              f"{mean / first:.2f}x VIEWS={views[0]})")  # fmt: skip
+        w, c = np.mean(wall[v]), np.mean(cpu[v])
+        print(f"VIEWS={v}: {w:.2f} s wall, {c:.2f} s CPU per scene (segment + extract, "
+              f"{len(images)} scenes; {w / np.mean(wall[views[0]]):.2f}x / "
+              f"{c / np.mean(cpu[views[0]]):.2f}x VIEWS={views[0]})")  # fmt: skip
 
 
 def date_of(scene: str) -> str:

@@ -25,6 +25,7 @@ from .review_display import ReviewDisplay
 from .review_export_dialogs import ReviewExports
 from .review_layer import REVIEWER_SETTING, ReviewLayer
 from .review_model import EDITED, FrontRecord, ReviewQueue
+from .review_reference import ReviewReference
 from .review_strip import StripPoint, principal_positions
 from .review_style import ReviewStyle
 from .review_tools import RedrawTool, TrimTool
@@ -45,7 +46,9 @@ def trust_text(record: FrontRecord) -> str:
     return "<br>" + ", ".join(parts) if parts else ""
 
 
-class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, QgsDockWidget):
+class ReviewDock(
+    ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, ReviewReference, QgsDockWidget
+):
     """Review fronts of a line layer one by one, with their scenes beneath them."""
 
     currentFrontChanged = pyqtSignal(int)  # noqa: N815 - feature id, -1 when none
@@ -319,6 +322,7 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
             self._show_current()
             self.currentFrontChanged.emit(-1 if fid is None else fid)
         self._restyle()
+        self._show_reference()
 
     def _show_strip(self, record: FrontRecord | None) -> None:
         """The current glacier's dated fronts in the strip, the current one ringed."""
@@ -382,6 +386,7 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
         for tool in (self.redraw_tool, self.trim_tool):
             with contextlib.suppress(RuntimeError):
                 self.canvas.scene().removeItem(tool.band)
+        self._clear_reference()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
         """Reopened after a close: take up the layer, its review style and the map shortcuts

@@ -14,6 +14,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
+from ..adapter.fronts import source_fronts, source_glacier_map
 from ..adapter.layers import (
     add_records,
     check_file_destinations,
@@ -44,6 +45,10 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
         "centrelines find their fronts by GLACIER_FIELD (a layer with a single feature and "
         "no such field serves the one glacier). All layers are reprojected into the first "
         "projected CRS among fronts, boxes, centrelines.",
+        "Fronts may be ours or a database's (CALFIN, TermPicks, AutoTerm: recognised by "
+        "their fields; GLACIER_MAP links their integer glacier ids to the boxes' ids; their "
+        "QualFlag is read as ours: manual 0, automatic 10; TermPicks' month 00 fronts are "
+        "dated 1 July).",
         "Only fronts whose qual_flag "
         f"is in QUAL_FLAGS (default {DEFAULT_FLAGS}: hand-drawn, edited and automatic "
         "high-confidence) are used; fronts the review rejected never are. Several fronts of "
@@ -80,6 +85,14 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
             )
         )
         self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                "GLACIER_MAP",
+                "Glacier map, for database fronts (glacier_id and their integer GlacierID)",
+                [QgsProcessing.TypeVector],
+                optional=True,
+            )
+        )
+        self.addParameter(
             QgsProcessingParameterString(
                 "QUAL_FLAGS", "qual_flag values of the fronts to use", DEFAULT_FLAGS
             )
@@ -110,32 +123,11 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
         )
 
     @staticmethod
-    def _fronts(source, field: str):
-        from ..core.terminus.change import Front, Layer, check_front_fields, parse_date
+    def _fronts(source, field: str, glacier_map):
+        from ..core.terminus.layers import fronts_layer
 
-        names = source.fields().names()
-        check_front_fields(names, field, f"Layer '{source.sourceName()}'")
-
-        def get(feature, name):
-            return plain(feature[name]) if name in names else None
-
-        fronts = []
-        for feature in source.getFeatures():
-            flag, glacier = get(feature, "qual_flag"), get(feature, field)
-            uncertainty = get(feature, "uncertainty_m")
-            fronts.append(
-                Front(
-                    glacier_id="" if glacier is None else str(glacier),
-                    date=parse_date(get(feature, "date")),
-                    image_id=str(get(feature, "image_id") or ""),
-                    qual_flag=None if flag is None else int(flag),
-                    geometry=shapely_geometry(feature),
-                    status=str(get(feature, "status") or ""),
-                    screen=str(get(feature, "screen") or ""),
-                    uncertainty_m=None if uncertainty is None else float(uncertainty),
-                )
-            )
-        return Layer(fronts, source.sourceCrs().toWkt(), f"Layer '{source.sourceName()}'")
+        fronts = source_fronts(source, glacier_map=glacier_map, glacier_field=field)
+        return fronts_layer(fronts, field), fronts.notes
 
     @staticmethod
     def _references(source, field: str, kind: str):
@@ -164,8 +156,12 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
             report, destination(parameters, "OUTPUT"), destination(parameters, "BOX_CUTS")
         )
         field = self.parameterAsString(parameters, "GLACIER_FIELD", context) or "glacier_id"
+        glacier_map = source_glacier_map(self.parameterAsSource(parameters, "GLACIER_MAP", context))
+        fronts, notes = self._fronts(
+            self.parameterAsSource(parameters, "INPUT", context), field, glacier_map
+        )
         result = terminus_change(
-            self._fronts(self.parameterAsSource(parameters, "INPUT", context), field),
+            fronts,
             self._references(self.parameterAsSource(parameters, "BOX", context), field, "box"),
             self._references(
                 self.parameterAsSource(parameters, "CENTRELINE", context), field, "centreline"
@@ -173,7 +169,7 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
             parse_flags(self.parameterAsString(parameters, "QUAL_FLAGS", context)),
             keep_screened=self.parameterAsBoolean(parameters, "KEEP_SCREENED", context),
         )
-        for note in result.notes:
+        for note in notes + result.notes:
             feedback.pushWarning(note)
         crs = QgsCoordinateReferenceSystem.fromWkt(result.crs_wkt)
         fields = make_fields(TABLE_FIELDS)

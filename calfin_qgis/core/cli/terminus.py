@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..databases.glaciers import read_glacier_map
 from ..errors import InputError
 from ..geo import rasters
 from ..terminus.change import DEFAULT_QUAL_FLAGS, parse_flags, terminus_change
@@ -30,6 +31,10 @@ def add_parser(sub) -> None:
         "--glacier-field", default="glacier_id", help="glacier id field (default glacier_id)"
     )
     flags = ",".join(map(str, DEFAULT_QUAL_FLAGS))
+    parser.add_argument(
+        "--glacier-map",
+        help="for database fronts: layer or table with glacier_id and their integer GlacierID",
+    )
     parser.add_argument(
         "--qual-flags",
         default=flags,
@@ -55,14 +60,16 @@ def run(args: argparse.Namespace) -> int:
         if any(rasters.same_file(path, given) for given in inputs):
             raise InputError(f"{path} is one of the inputs. Choose another output file.")
     field = args.glacier_field
+    glacier_map = read_glacier_map(args.glacier_map) if args.glacier_map else None
+    fronts, notes = read_fronts(args.fronts, field, glacier_map)
     result = terminus_change(
-        read_fronts(args.fronts, field),
+        fronts,
         read_references(args.box, field, "box") if args.box else None,
         read_references(args.centreline, field, "centreline") if args.centreline else None,
         parse_flags(args.qual_flags),
         keep_screened=args.keep_screened,
     )
-    for note in result.notes:
+    for note in notes + result.notes:
         print(note, file=sys.stderr)
     # The report reaches its name only once the table is written too.
     with rasters.optional_output(args.report, args.overwrite) as tmp:

@@ -13,6 +13,8 @@ from osgeo import ogr
 from shapely import wkb
 from shapely.geometry import LineString
 
+from ..databases.read import Fronts, read_fronts_any
+from ..databases.schemas import OURS
 from ..errors import InputError
 from ..geo import rasters
 from .change import TABLE_FIELDS, Front, Layer, Row, by_glacier, check_front_fields, parse_date
@@ -55,28 +57,34 @@ def _value(feature, names: Sequence[str], name: str):
     return feature.GetField(name)
 
 
-def read_fronts(path: str | os.PathLike, glacier_field: str = "glacier_id") -> Layer:
-    """The fronts of a layer with a date and a glacier id field (as calfin writes them)."""
-    ds, layer, names = _open(path, "fronts")
-    check_front_fields(names, glacier_field, Path(path).name)
-    fronts = []
-    for feature in layer:
-        flag = _value(feature, names, "qual_flag")
-        uncertainty = _value(feature, names, "uncertainty_m")
-        fronts.append(
-            Front(
-                glacier_id=str(_value(feature, names, glacier_field) or ""),
-                date=parse_date(_value(feature, names, "date")),
-                image_id=str(_value(feature, names, "image_id") or ""),
-                qual_flag=None if flag is None else int(flag),
-                geometry=_geometry(feature),
-                status=str(_value(feature, names, "status") or ""),
-                screen=str(_value(feature, names, "screen") or ""),
-                uncertainty_m=None if uncertainty is None else float(uncertainty),
-            )
+def fronts_layer(fronts: Fronts, glacier_field: str = "glacier_id") -> Layer:
+    """A fronts layer in any layout (``core.databases``) as the terminus fronts: ours need a
+    date and a glacier id field; a database's carry both under their own names."""
+    if fronts.schema == OURS:
+        check_front_fields(fronts.field_names, glacier_field, fronts.name)
+    items = [
+        Front(
+            glacier_id=r["glacier_id"],
+            date=parse_date(r["date"]),
+            image_id=r["image_id"],
+            qual_flag=r["qual_flag"],
+            geometry=r["geometry"],
+            status=r["status"],
+            screen=r.get("screen") or "",
+            uncertainty_m=r.get("uncertainty_m"),
         )
-    crs = _crs(layer)
-    return Layer(fronts, crs, Path(path).name)
+        for r in fronts.records
+    ]
+    return Layer(items, fronts.crs_wkt, fronts.name)
+
+
+def read_fronts(
+    path: str | os.PathLike, glacier_field: str = "glacier_id", glacier_map=None
+) -> tuple[Layer, list[str]]:
+    """The fronts of a file, ours (with a date and a glacier id field) or a database's, and
+    what the reading has to say (``core.databases``)."""
+    fronts = read_fronts_any(path, glacier_map, glacier_field=glacier_field)
+    return fronts_layer(fronts, glacier_field), fronts.notes
 
 
 def read_references(path: str | os.PathLike, glacier_field: str, kind: str) -> Layer:
