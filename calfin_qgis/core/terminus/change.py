@@ -227,7 +227,9 @@ def _leave_screened(fronts: Sequence[Front], keep: bool, notes: list[str]) -> li
     if screened:
         listed = "; ".join(f"{f.image_id or f.date} ({f.screen})" for f in screened[:12])
         more = f" and {len(screened) - 12} more" if len(screened) > 12 else ""
-        done = "kept, greyed in the report" if keep else "left out (keep them: KEEP_SCREENED)"
+        done = "kept, greyed in the report"
+        if not keep:
+            done = "left out (keep them: KEEP_SCREENED, --keep-screened)"
         notes.append(f"{len(screened)} screened front(s) {done}: {listed}{more}.")
     return [] if keep else screened
 
