@@ -26,7 +26,8 @@ from qgis.PyQt.QtWidgets import (
     QVBoxLayout,
 )
 
-from .. import deps
+from .. import deps, deps_install
+from ..core import interpreter
 
 
 def _descendants(pid: int) -> list[int]:
@@ -62,7 +63,7 @@ class InstallDialog(QDialog):
         self.setWindowTitle("CALFIN: install Python dependencies")
         self.missing = list(missing)
         self.folder = Path(folder)
-        self.python = python or deps.python_executable()
+        self.python = python or interpreter.python_executable()
         self.tag = tag
         self.process: QProcess | None = None
         self.exit_code: int | None = None
@@ -135,7 +136,7 @@ class InstallDialog(QDialog):
     def command(self) -> list[str]:
         """The pip command the Install button runs (the same one shown for running by hand)."""
         present = {d.module: d.version for d in deps.check(import_modules=False) if d.found}
-        return deps.pip_command(
+        return deps_install.pip_command(
             self.missing, self.folder, self.gpu, python=self.python, present=present
         )
 
@@ -161,7 +162,9 @@ class InstallDialog(QDialog):
         )
 
     def _update_command(self) -> None:
-        self.command_label.setText(f"Command: <code>{deps.command_line(self.command())}</code>")
+        self.command_label.setText(
+            f"Command: <code>{deps_install.command_line(self.command())}</code>"
+        )
 
     # --- running pip ----------------------------------------------------------------------
 
@@ -172,7 +175,7 @@ class InstallDialog(QDialog):
         command = self.command()
         self.folder.mkdir(parents=True, exist_ok=True)
         self.output.clear()
-        self.output.appendPlainText(f"$ {deps.command_line(command)}")
+        self.output.appendPlainText(f"$ {deps_install.command_line(command)}")
         self.status.setText("Installing… QGIS stays usable meanwhile.")
         self.install_button.setEnabled(False)
         self.cpu_button.setEnabled(False)
@@ -195,7 +198,9 @@ class InstallDialog(QDialog):
         process.finished.connect(self._finished)
         process.errorOccurred.connect(self._error)
         self.process = process
-        QgsMessageLog.logMessage(f"Running {deps.command_line(command)}", self.tag, Qgis.Info)
+        QgsMessageLog.logMessage(
+            f"Running {deps_install.command_line(command)}", self.tag, Qgis.Info
+        )
         process.start()
         return True
 
@@ -264,7 +269,7 @@ class InstallDialog(QDialog):
         return (
             f"Installation failed (pip exit code {exit_code}); QGIS is unchanged. Check the "
             "output above (no internet? proxy?), then run this command by hand in a terminal "
-            f"and restart QGIS:\n{deps.command_line(self.command())}"
+            f"and restart QGIS:\n{deps_install.command_line(self.command())}"
         )
 
     def stop(self) -> None:

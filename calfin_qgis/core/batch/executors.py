@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..errors import Cancelled, InputError
+from ..interpreter import python_executable
 from ..network.model import THREADS_ENV
 
 J = TypeVar("J")
@@ -144,10 +145,8 @@ def _import(module: str) -> None:
 def worker_python() -> str:
     """The interpreter for worker processes: QGIS's own Python. Inside QGIS
     ``sys.executable`` is the QGIS program, or whatever ``python3`` is first on PATH (another
-    Python whose standard library breaks QGIS's numpy); ``deps`` knows how to find it."""
-    from ... import deps
-
-    return deps.python_executable()
+    Python whose standard library breaks QGIS's numpy); ``interpreter`` knows how to find it."""
+    return python_executable()
 
 
 class LocalProcesses(Executor):
