@@ -7,8 +7,9 @@ runs as a script, ``python3 deps.py [--folder DIR] [--json]``, to print the repo
 
 The plugin owns a dependency folder inside the user's QGIS profile,
 ``<profile>/python/calfin_qgis_deps`` (see :func:`deps_folder`). The install dialog and
-``make install`` put missing packages there with ``pip install --target`` (``deps_install``), and the plugin
-appends it to ``sys.path`` when it loads, before anything imports onnxruntime or skimage.
+``make install`` put missing packages there with ``pip install --target`` (``deps_install``),
+and the plugin appends it to ``sys.path`` when it loads, before anything imports
+onnxruntime or skimage.
 """
 
 from __future__ import annotations

@@ -43,11 +43,15 @@ class Filters:
 
 @dataclass(frozen=True)
 class BatchJob:
-    """One scene × glacier: the detection job plus what its status row needs."""
+    """One scene × glacier: the detection job, its scene resolved once by ``plan``
+    (``DetectJob.source``), plus what its status row needs."""
 
     source: str
-    image_id: str
     detect: DetectJob
+
+    @property
+    def image_id(self) -> str:
+        return self.detect.source.metadata.image_id
 
     @property
     def glacier_id(self) -> str:
@@ -145,18 +149,18 @@ def plan(
     done: set[tuple[str, str]],
 ) -> Iterator[tuple[list[dict], list[BatchJob]]]:
     """Per scene: status rows of the pairs it skips (or fails before any job) and a job for
-    every glacier its footprint overlaps; pairs in ``done`` are left out."""
+    every glacier its footprint overlaps; pairs in ``done`` are left out. Each scene is
+    resolved here once (metadata, then its band only when a pair needs it), and its jobs
+    carry that (``DetectJob.source``)."""
     from shapely import wkb
 
     shapes = [wkb.loads(glacier.wkb) for glacier in glaciers]
     for source in scene_paths:
         try:
-            metadata = sources.scene_metadata(source)
+            product = sources.identify(source)
+            metadata, failure = product.metadata, None
         except InputError as err:  # a damaged product's metadata file
-            metadata = sources.name_metadata(source)
-            failure = f"failed: {err}"
-        else:
-            failure = None
+            metadata, failure = sources.name_metadata(source), f"failed: {err}"
         pending = [
             (glacier, shape)
             for glacier, shape in zip(glaciers, shapes, strict=True)
@@ -167,8 +171,8 @@ def plan(
         reason = failure or skip_reason(metadata, filters)
         if reason is None:
             try:
-                scene = sources.open_source(source, template.options.band)
-                outline = footprint(rasters.open_scene(scene.path, scene.band), glaciers_crs)
+                resolved = sources.open_band(product, template.options.band)
+                outline = footprint(resolved.scene, glaciers_crs)
             except InputError as err:
                 reason = f"failed: {err}"
         rows, jobs = [], []
@@ -183,8 +187,8 @@ def plan(
                 flow=glacier.flow or template.options.flow,
                 glacier_id=glacier.glacier_id,
             )
-            detect = dataclasses.replace(template, scene=source, options=options)
-            jobs.append(BatchJob(source, metadata.image_id, detect))
+            detect = dataclasses.replace(template, scene=source, source=resolved, options=options)
+            jobs.append(BatchJob(source, detect))
         yield rows, jobs
 
 

@@ -15,7 +15,6 @@ from ..geo import polygons, rasters, reproject
 from ..network.infer import FLOWS, IsCancelled, Progress, estimate_flow, flow_turns, predict_scene
 from ..network.model import Model
 from ..products import sources
-from ..products.scene_identity import SOURCE_KEY, scene_metadata, scene_tags
 from ..timing import StageTimer
 from . import sanity
 from .extract import Front
@@ -249,41 +248,21 @@ def identity_warning(metadata: sources.SceneMetadata, name: str, glacier_id: str
     )
 
 
-def write_probabilities(path: str, result: SegmentResult, info, overwrite: bool) -> None:
-    """The probability raster on the processed window's grid, NaN on nodata.
-
-    It remembers its scene (``scene_tags``) and the model, so that fronts extracted from
-    it later get the scene's image_id, date and metadata and the model as source.
-    """
-    rasters.write_raster(
-        path,
-        result.probs,
-        result.geotransform,
-        result.scene.crs_wkt,
-        info.outputs,
-        nodata=float("nan"),
-        overwrite=overwrite,
-        metadata={**scene_tags(result.scene), SOURCE_KEY: info.source},
-    )
-
-
 def front_records(
     fronts: list[Front],
     scene: rasters.Scene,
+    metadata: sources.SceneMetadata,
     source: str,
     glacier_id: str = "",
-    metadata: sources.SceneMetadata | None = None,
     suspect: bool = False,
 ) -> list[dict]:
     """Attach the CALFIN attributes (``schema.FRONT_FIELDS``) to extracted fronts.
 
-    ``metadata``: the scene's (``sources.open_source``); None: ``scene_metadata(scene)``,
-    which for a plain raster is what its file name says, as before products were read.
+    ``metadata``: the scene's (``sources.SceneSource``); ``source``: the model's name.
     ``suspect`` fronts (``SegmentResult.suspect``) are low confidence whatever their edge
     probability.
     """
     metres = scene.units_are_metres
-    metadata = metadata or scene_metadata(scene)
     return [
         {
             "geometry": front.line,
@@ -305,7 +284,7 @@ def front_records(
 
 
 def preprocess_scene(
-    scene: rasters.Scene,
+    source: sources.SceneSource,
     output: str,
     block: int = 2048,
     progress: Progress = lambda f: None,
@@ -314,10 +293,12 @@ def preprocess_scene(
     resample: bool = True,
 ) -> rasters.Scene:
     """Write the network's 3-channel input for a whole scene, block by block (on the
-    model's grid, ``model_grid``, unless ``resample`` is False); return the scene written."""
+    model's grid, ``model_grid``, unless ``resample`` is False), remembering the scene
+    (``SceneSource.tags``); return the scene as written (maybe averaged)."""
     from ..network import preprocess
     from ..network.infer import blocks, expand, inner_slices
 
+    scene = source.scene
     if resample:
         scene = model_grid(scene, contract.TRAIN_PIXEL_SIZE_M)
 
@@ -337,7 +318,7 @@ def preprocess_scene(
             scene.crs_wkt,
         )
         writer.ds.SetMetadata(
-            {contract.PREPROCESSED_KEY: contract.PREPROCESS_VERSION, **scene_tags(scene)}
+            {contract.PREPROCESSED_KEY: contract.PREPROCESS_VERSION, **source.tags}
         )
         try:
             for i, core in enumerate(parts):
