@@ -11,8 +11,11 @@ cached in bench_data/) and for the shipped sample scene it prints:
 - then the batch executors (``scripts/bench_batch.py``): jobs per minute on 1 and 2 local
   workers and a Dask LocalCluster, and the client's memory while 1,000 fronts arrive.
 
+``--quick`` (run by the tests, so that this script keeps working): the sample scene once,
+nothing else.
+
 Usage: python scripts/bench.py [--size 8000] [--repeat 10] [--skip-full] [--skip-batch]
-       [--threads N]
+       [--threads N] [--quick]
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from calfin_qgis.core.detect.picking import extract  # noqa: E402
 from calfin_qgis.core.detect.segmentation import DetectOptions, front_records, segment  # noqa: E402
 from calfin_qgis.core.geo import rasters, vectors  # noqa: E402
 from calfin_qgis.core.network.model import default_model_path, load_model  # noqa: E402
+from calfin_qgis.core.products import sources  # noqa: E402
 from calfin_qgis.core.timing import StageTimer  # noqa: E402
 
 DATA = ROOT / "bench_data"
@@ -84,12 +88,13 @@ def run_pipeline(model, path: Path, options: DetectOptions, folder: Path) -> dic
     model.session = counter
     try:
         start = time.perf_counter()
-        scene = rasters.open_scene(path, options.band)
+        source = sources.open_source(str(path), options.band)
+        scene = source.scene
         result = segment(model, scene, options)
         timer: StageTimer = result.timer
         fronts = extract(result, options, timer)
         with timer.stage("write"):
-            records = front_records(fronts, scene, model.info.source)
+            records = front_records(fronts, scene, source.metadata, model.info.source)
             vectors.write_fronts(
                 folder / "fronts.gpkg", records, schema.FRONT_FIELDS, scene.crs_wkt, overwrite=True
             )
@@ -152,7 +157,12 @@ def main() -> int:
     parser.add_argument("--skip-batch", action="store_true", help="no executors section")
     parser.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads")
     parser.add_argument("--batch-size", type=int, default=DetectOptions.batch_size)
+    parser.add_argument(
+        "--quick", action="store_true", help="the sample scene once, nothing else (CI)"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.repeat, args.skip_full, args.skip_batch = 1, True, True
 
     model_file = default_model_path()
     if not model_file.exists():
