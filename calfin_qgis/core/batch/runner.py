@@ -27,7 +27,7 @@ from ..errors import InputError
 from ..geo import rasters, reproject
 from ..network.infer import IsCancelled, Progress
 from ..products import sources
-from .executors import Executor, Failed, InProcess, never
+from .executor_base import Executor, Failed, InProcess, never
 from .glaciers import Glacier
 from .output import BatchOutput, write_status_csv
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -155,62 +156,70 @@ def segment(
         else scene.full_window
     )
     limits, warning = (None, None) if scene.preprocessed else window_limits(scene, window, timer)
-    warnings = [warning] if warning else []
-
+    small = window.width * window.height <= contract.AUTO_FLOW_LIMIT
     flow = options.flow
-    auto_flow = (
-        flow is None
-        and window.width * window.height <= contract.AUTO_FLOW_LIMIT
-        and len(model.info.outputs) > 1
-    )
+    auto_flow = flow is None and small and len(model.info.outputs) > 1
     share = 0.5 if auto_flow else 1.0  # of the progress bar per pass: maybe a second one
-
-    def predict(turns: int, start: float) -> np.ndarray:
-        probs = np.empty((len(model.info.outputs), window.height, window.width), np.float32)
-
-        def write(block: rasters.Window, data: np.ndarray) -> None:
-            probs[(slice(None), *block.slices)] = data
-
-        predict_scene(
-            model,
-            scene,
-            window,
-            write,
-            limits=limits,
-            turns=turns,
-            tile=tile,
-            overlap=options.overlap,
-            batch_size=options.batch_size,
-            block=options.block,
-            flip=options.flip,
-            progress=lambda fraction: progress(start + share * fraction),
-            cancelled=cancelled,
-            timer=timer,
-        )
-        return probs
-
-    probs = predict(flow_turns(flow, model.info.flow), 0.0)
+    predict = functools.partial(
+        predict_window, model, scene, window, limits, options, tile, cancelled, timer
+    )
+    probs = predict(flow_turns(flow, model.info.flow), lambda f: progress(share * f))
     if auto_flow:
         flow = estimate_flow(probs[0], probs[1])
         turns = flow_turns(flow, model.info.flow)
         if turns and not cancelled():
-            probs = predict(turns, share)
+            probs = predict(turns, lambda f: progress(share + share * f))
         progress(1.0)
     if cancelled():
         raise Cancelled("cancelled by the user")
-    checkable = len(probs) > 1 and window.width * window.height <= contract.AUTO_FLOW_LIMIT
-    if flow is not None and not auto_flow and checkable:
+    warnings = [warning]
+    if flow is not None and not auto_flow and small and len(probs) > 1:
         warnings.append(flow_warning(flow, probs))
-    warnings = [warning for warning in warnings if warning]
-    mask = None
-    if geometry is not None:
-        mask = polygons.polygon_mask(geometry, window, scene.geotransform)
+    mask = None if geometry is None else polygons.polygon_mask(geometry, window, scene.geotransform)
     if len(probs) > 1:
         doubts += filter(None, [sanity.mask_warning(probs[1], mask)])
+    warnings = [text for text in warnings if text] + doubts
     seconds = time.perf_counter() - start
     return SegmentResult(
-        scene, window, probs, mask, seconds, timer, flow, warnings + doubts, suspect=bool(doubts)
+        scene, window, probs, mask, seconds, timer, flow, warnings, suspect=bool(doubts)
     )
+
+
+def predict_window(
+    model: Model,
+    scene: rasters.Scene,
+    window: rasters.Window,
+    limits: tuple[float, float] | None,
+    options: DetectOptions,
+    tile: int,
+    cancelled: IsCancelled,
+    timer: StageTimer,
+    turns: int,
+    progress: Progress,
+) -> np.ndarray:
+    """``window`` of ``scene`` predicted (turned ``turns`` quarter turns) into one array."""
+    probs = np.empty((len(model.info.outputs), window.height, window.width), np.float32)
+
+    def write(block: rasters.Window, data: np.ndarray) -> None:
+        probs[(slice(None), *block.slices)] = data
+
+    predict_scene(
+        model,
+        scene,
+        window,
+        write,
+        limits=limits,
+        turns=turns,
+        tile=tile,
+        overlap=options.overlap,
+        batch_size=options.batch_size,
+        block=options.block,
+        flip=options.flip,
+        progress=progress,
+        cancelled=cancelled,
+        timer=timer,
+    )
+    return probs
 
 
 def flow_warning(given: str | float, probs: np.ndarray) -> str | None:
