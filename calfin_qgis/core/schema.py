@@ -41,6 +41,19 @@ STATUS_FIELDS: tuple[tuple[str, str], ...] = (
 )
 """The batch's status table: one row per scene × glacier polygon (``core.batch``)."""
 
+EVALUATION_FIELDS: tuple[tuple[str, str], ...] = (
+    ("image_id", "str"),
+    ("found", "int"),
+    ("mean_px", "float"),
+    ("median_px", "float"),
+    ("mean_m", "float"),
+    ("median_m", "float"),
+    ("line_iou", "float"),
+    ("n_pixels", "int"),
+)
+"""``calfin:evaluate_fronts``' table: one row per reference image (``evaluation.scoring``);
+the metre figures are empty without a pixel size in metres."""
+
 
 def qual_flag(confidence: float) -> int:
     return QUAL_AUTO if confidence >= LOW_CONFIDENCE else QUAL_AUTO_LOW_CONFIDENCE

@@ -29,21 +29,11 @@ from ..adapter.layers import (
     make_fields,
     unquote_csv,
 )
+from ..core import schema  # constants only
 from ..core.contract import TRAIN_PIXEL_SIZE_M  # constants only
 from ..core.products.naming import strip_suffix
 from .base import CalfinAlgorithm
 from .evaluate_report import metres_per_unit, report_inputs
-
-TABLE_FIELDS = (
-    ("image_id", "str"),
-    ("found", "int"),
-    ("mean_px", "float"),
-    ("median_px", "float"),
-    ("mean_m", "float"),
-    ("median_m", "float"),
-    ("line_iou", "float"),
-    ("n_pixels", "int"),
-)
 
 
 def image_key(value) -> str | None:
@@ -208,7 +198,7 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
 
     def compute(self, parameters, context, feedback) -> dict:
         from ..core.evaluation.report import write_report
-        from ..core.evaluation.scoring import evaluate
+        from ..core.evaluation.scoring import evaluate, table_rows
 
         report = self.parameterAsFileOutput(parameters, "REPORT", context)
         check_file_destinations(report, destination(parameters, "OUTPUT"))
@@ -241,28 +231,11 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         scores, summary, notes = evaluate(detected, reference, pixel_size, metres)
         for note in notes:
             feedback.pushWarning(note)
-        fields = make_fields(TABLE_FIELDS)
+        fields = make_fields(schema.EVALUATION_FIELDS)
         sink, dest = self.parameterAsSink(
             parameters, "OUTPUT", context, fields, QgsWkbTypes.NoGeometry
         )
-        add_records(
-            sink,
-            fields,
-            [
-                {
-                    "image_id": s.image_id,
-                    "found": int(s.found),
-                    "mean_px": s.mean_px,
-                    "median_px": s.median_px,
-                    "mean_m": s.mean_px * s.pixel_size_m if s.pixel_size_m else None,
-                    "median_m": s.median_px * s.pixel_size_m if s.pixel_size_m else None,
-                    "line_iou": s.line_iou,
-                    "n_pixels": s.n_pixels,
-                }
-                for s in scores
-            ],
-            geometry=False,
-        )
+        add_records(sink, fields, table_rows(scores), geometry=False)
         del sink  # closed, so that a CSV can be rewritten
         if file_path(dest).lower().endswith(".csv"):
             unquote_csv(file_path(dest))

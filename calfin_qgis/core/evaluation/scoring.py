@@ -89,3 +89,20 @@ def evaluate(
             )
         )
     return scores, summarize(scores), notes
+
+
+def table_rows(scores: Sequence[ImageScore]) -> list[dict]:
+    """The rows of ``schema.EVALUATION_FIELDS``, one per image."""
+    return [
+        {
+            "image_id": s.image_id,
+            "found": int(s.found),
+            "mean_px": s.mean_px,
+            "median_px": s.median_px,
+            "mean_m": s.mean_px * s.pixel_size_m if s.pixel_size_m else None,
+            "median_m": s.median_px * s.pixel_size_m if s.pixel_size_m else None,
+            "line_iou": s.line_iou,
+            "n_pixels": s.n_pixels,
+        }
+        for s in scores
+    ]
