@@ -76,22 +76,7 @@ class InstallDialog(QDialog):
         self.summary.setTextFormat(Qt.RichText)
         layout.addWidget(self.summary)
 
-        gpu_present = deps.cuda_status().gpu_present
-        self.cpu_button = QRadioButton("CPU runtime (onnxruntime; works everywhere)", self)
-        self.gpu_button = QRadioButton(
-            "GPU runtime (onnxruntime-gpu; needs an NVIDIA GPU with CUDA 12 and cuDNN 9)", self
-        )
-        self.runtime = QButtonGroup(self)
-        self.runtime.addButton(self.cpu_button)
-        self.runtime.addButton(self.gpu_button)
-        (self.gpu_button if gpu_present else self.cpu_button).setChecked(True)
-        if not gpu_present:
-            self.gpu_button.setToolTip("No NVIDIA driver found here (nvidia-smi): use the CPU.")
-            self.gpu_button.setText(f"{self.gpu_button.text()} — no NVIDIA GPU found here")
-        self.cpu_button.toggled.connect(self._update_command)
-        for button in (self.cpu_button, self.gpu_button):
-            button.setVisible(self._needs("onnxruntime"))
-            layout.addWidget(button)
+        self._add_runtime_choice(layout)
 
         self.command_label = QLabel(self)
         self.command_label.setWordWrap(True)
@@ -123,6 +108,26 @@ class InstallDialog(QDialog):
         self.resize(680, 460)
         self._update_summary()
         self._update_command()
+
+    def _add_runtime_choice(self, layout: QVBoxLayout) -> None:
+        """CPU or GPU onnxruntime (GPU preselected where an NVIDIA driver is found); shown
+        only when onnxruntime is among the missing packages."""
+        gpu_present = deps.cuda_status().gpu_present
+        self.cpu_button = QRadioButton("CPU runtime (onnxruntime; works everywhere)", self)
+        self.gpu_button = QRadioButton(
+            "GPU runtime (onnxruntime-gpu; needs an NVIDIA GPU with CUDA 12 and cuDNN 9)", self
+        )
+        self.runtime = QButtonGroup(self)
+        self.runtime.addButton(self.cpu_button)
+        self.runtime.addButton(self.gpu_button)
+        (self.gpu_button if gpu_present else self.cpu_button).setChecked(True)
+        if not gpu_present:
+            self.gpu_button.setToolTip("No NVIDIA driver found here (nvidia-smi): use the CPU.")
+            self.gpu_button.setText(f"{self.gpu_button.text()} — no NVIDIA GPU found here")
+        self.cpu_button.toggled.connect(self._update_command)
+        for button in (self.cpu_button, self.gpu_button):
+            button.setVisible(self._needs("onnxruntime"))
+            layout.addWidget(button)
 
     # --- state ----------------------------------------------------------------------------
 

@@ -231,18 +231,7 @@ def run_batch(
     stops the run before any output is opened) runs the jobs; default: in this process."""
     say = log or (lambda kind, text: None)
     template = dataclasses.replace(template, out_crs_wkt=template.out_crs_wkt or glaciers_crs)
-    scene_paths = list(expand_sources(inputs))
-    if not scene_paths:
-        raise InputError("No scene found in the inputs. Give scene files or a folder of them.")
-    for source in scene_paths:
-        if rasters.same_file(source, output) or (
-            status_csv and rasters.same_file(source, status_csv)
-        ):
-            raise InputError(f"{source} is an input scene: choose other output files.")
-    if status_csv:
-        from .output import check_status_csv
-
-        check_status_csv(status_csv)
+    scene_paths = checked_inputs(inputs, output, status_csv)
     out = BatchOutput(output, template.out_crs_wkt)
     statuses: Counter = Counter()
     try:
@@ -273,6 +262,24 @@ def run_batch(
     if status_csv:
         write_status_csv(output, status_csv)
     return summary
+
+
+def checked_inputs(inputs: Iterable[str], output: str, status_csv: str | None) -> list[str]:
+    """The scenes of ``inputs`` (``expand_sources``), after checking that there is one and
+    that no output is an input scene or an unusable status CSV."""
+    scene_paths = list(expand_sources(inputs))
+    if not scene_paths:
+        raise InputError("No scene found in the inputs. Give scene files or a folder of them.")
+    for source in scene_paths:
+        if rasters.same_file(source, output) or (
+            status_csv and rasters.same_file(source, status_csv)
+        ):
+            raise InputError(f"{source} is an input scene: choose other output files.")
+    if status_csv:
+        from .output import check_status_csv
+
+        check_status_csv(status_csv)
+    return scene_paths
 
 
 def outcome_row(job: BatchJob, outcome: Outcome) -> dict:
