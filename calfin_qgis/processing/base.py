@@ -14,9 +14,6 @@ from ..core.errors import Cancelled, InputError
 from ..core.products import bands
 from .values import allowed_text, value_problem, values_help, with_option_names
 
-DEVICES = ["auto", "cpu", "cuda"]
-FLOWS = ["unknown", "up", "down", "left", "right"]
-
 ICON = Path(__file__).resolve().parent.parent / "icons" / "calfin.svg"
 
 # Help texts are plain-text paragraphs, joined with newlines by ``shortHelpString``: the
