@@ -77,9 +77,10 @@ def layer_violations() -> list[str]:
 
 def cycles() -> list[str]:
     """Each import cycle between the package's modules once, as 'a -> b -> a'."""
+    known = modules()
     graph = {
-        name: sorted({target for _, target in imported(path) if target in modules()} - {name})
-        for name, path in modules().items()
+        name: sorted({target for _, target in imported(path) if target in known} - {name})
+        for name, path in known.items()
     }
     # A package imports its own modules to run them; that is no cycle of design.
     graph = {name: [t for t in targets if not under(t, name)] for name, targets in graph.items()}
