@@ -27,7 +27,7 @@ FOLDS_OUT ?= model/checkpoints/folds
 
 # `make` alone is `make setup`; `make help` lists the targets.
 .DEFAULT_GOAL := setup
-.PHONY: help setup demo test test-fast lint package install qgis_process train_requirements train folds evaluate bench
+.PHONY: help setup demo calfin_reference test test-fast lint package install qgis_process train_requirements train folds evaluate bench
 
 ## help: list the targets, one line each
 help:
@@ -40,6 +40,10 @@ setup:
 ## demo: detect the front of the sample scene, then a time series, in headless QGIS
 demo: setup
 	@$(QGIS_ENV) $(PY) scripts/demo.py
+
+## calfin_reference: the demo's detected front against CALFIN-schema lines and closed polygons
+calfin_reference: setup
+	@$(QGIS_ENV) $(PY) scripts/calfin_reference.py
 
 ## test: ruff, then the whole test suite in headless QGIS (what CI runs)
 test: setup

@@ -25,11 +25,14 @@ FRONT_FIELDS: tuple[tuple[str, str], ...] = (
     ("sensor", "str"),
     ("path_row", "str"),
     ("cloud_cover", "float"),
+    ("flow_azimuth", "float"),
 )
 """Name and kind of each attribute, in layer order; ``sensor`` (LC08, S2A...), ``path_row``
 (WRS path/row or MGRS tile) and ``cloud_cover`` (scene, percent) come from the product's
-metadata (``products``). Layers written before them lack the last three: readers must not
-require them."""
+metadata (``products``). ``flow_azimuth``: a detected front's ice side, as the direction
+ice → ocean across it in degrees clockwise from grid north (the line itself runs with the
+ice on its left); empty for hand-drawn fronts and where the ice probability could not tell.
+Layers written before them lack the last four: readers must not require them."""
 
 STATUS_FIELDS: tuple[tuple[str, str], ...] = (
     ("image_id", "str"),
@@ -50,9 +53,15 @@ EVALUATION_FIELDS: tuple[tuple[str, str], ...] = (
     ("median_m", "float"),
     ("line_iou", "float"),
     ("n_pixels", "int"),
+    ("glacier_id", "str"),
+    ("date", "date"),
+    ("paired_by", "str"),
+    ("mask_iou", "float"),
+    ("bias_m", "float"),
 )
-"""``calfin:evaluate_fronts``' table: one row per reference image (``evaluation.scoring``);
-the metre figures are empty without a pixel size in metres."""
+"""``calfin:evaluate_fronts``' table: one row per reference image
+(``evaluation.scoring.table_rows``); the metre figures are empty without a pixel size in
+metres, glacier and date when the pairing gave none."""
 
 
 def qual_flag(confidence: float) -> int:

@@ -13,7 +13,7 @@ from ..detect.jobs import DetectJob, run, write_probabilities
 from ..detect.options import OPTIONS
 from ..errors import Cancelled, InputError
 from ..geo import rasters, vectors
-from . import batch, terminus
+from . import batch, export, terminus
 from .args import ProgressPrinter, add_detection, add_option, detection_options
 
 DESCRIPTION = """\
@@ -56,6 +56,7 @@ def _parser(prog: str = "calfin") -> argparse.ArgumentParser:
     add_detection(detect)
     batch.add_parser(sub)
     terminus.add_parser(sub)
+    export.add_parser(sub)
     return parser
 
 
