@@ -26,58 +26,81 @@ TRAIN_ARGS ?=
 PARALLEL ?= 1
 FOLDS_OUT ?= model/checkpoints/folds
 
-.PHONY: setup demo calfin_reference test lint package install qgis_process train_requirements train folds evaluate bench calibrate_uncertainty
+# `make` alone is `make setup`; `make help` lists the targets.
+.DEFAULT_GOAL := setup
+.PHONY: help setup demo calfin_reference test test-fast lint package install qgis_process train_requirements train folds evaluate bench calibrate_uncertainty
 
+## help: list the targets, one line each
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST) | awk '{i = index($$0, ": "); printf "  %-20s %s\n", substr($$0, 1, i - 1), substr($$0, i + 2)}'
+
+## setup: install Debian's QGIS, the venv and the Python packages (idempotent)
 setup:
 	@sh scripts/setup.sh
 
+## demo: detect the front of the sample scene, then a time series, in headless QGIS
 demo: setup
 	@$(QGIS_ENV) $(PY) scripts/demo.py
 
+## calfin_reference: the demo's detected front against CALFIN-schema lines and closed polygons
 calfin_reference: setup
 	@$(QGIS_ENV) $(PY) scripts/calfin_reference.py
 
+## test: ruff, then the whole test suite in headless QGIS (what CI runs)
 test: setup
 	@$(PY) -m ruff check calfin_qgis tests scripts model
 	@QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
+## test-fast: ruff, then the tests not marked slow
+test-fast: setup
+	@$(PY) -m ruff check calfin_qgis tests scripts model
+	@QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m 'not slow'
+
+## lint: ruff check and ruff format --check
 lint: setup
 	@$(PY) -m ruff check calfin_qgis tests scripts model
 	@$(PY) -m ruff format --check calfin_qgis tests scripts model
 
+## package: build dist/calfin_qgis-<version>.zip for Plugins > Install from ZIP
 package: setup
 	@$(PY) scripts/package.py dist/calfin_qgis-$(VERSION).zip
 
+## install: copy the plugin into the QGIS profile and pip-install what it misses
 install: setup
 	@$(PY) scripts/install.py
 
 # Its own QGIS settings folder: the plugin is enabled there, the user's profiles stay untouched.
+## qgis_process: run qgis_process with this checkout's plugin: ARGS="help calfin:detect_fronts"
 qgis_process: setup
 	@$(QGIS_ENV) $(QGIS_PROCESS_CONFIG) /usr/bin/qgis_process.bin plugins enable calfin_qgis >/dev/null 2>&1 || true
 	@$(QGIS_ENV) $(QGIS_PROCESS_CONFIG) /usr/bin/qgis_process.bin $(ARGS)
 
+## train_requirements: install PyTorch and what training needs
 train_requirements: setup
 	@$(PY) -m pip install -q --disable-pip-version-check -r model/requirements-train.txt
 
 # 1.1.0's networks again (its recipe on the three folds and on all glaciers; a GPU), exported
 # as the shipped model and its Jakobshavn validation twin.
+## train: train 1.1.0's networks again (a GPU) and export the shipped model
 train: train_requirements
 	@PYTHON=$(PY) model/train_gpu.sh $(TRAIN_DATA) $(CKPT) v1.1.0
 	@$(PY) model/export.py --version 1.1.0 --out model/calfin_unet.onnx --checkpoint '$(CKPT)/networks/base/all_s0.pt#0.5' '$(CKPT)/networks/base/all_s1.pt#0.5'
 	@$(PY) model/export.py --version 1.1.0 --out model/validation/calfin_unet_val_jakobshavn.onnx --checkpoint '$(CKPT)/networks/base/jakobshavn_s0.pt#0.5' '$(CKPT)/networks/base/jakobshavn_s1.pt#0.5'
 
 # The leave-one-glacier-out protocol (model/folds.py): RECIPES, the first the baseline.
+## folds: the leave-one-glacier-out protocol for RECIPES="..."
 folds: train_requirements
 	@$(PY) model/folds.py sweep $(RECIPES) --data $(TRAIN_DATA) --out $(FOLDS_OUT) --parallel $(PARALLEL) $(if $(FOLDS),--folds $(FOLDS)) $(if $(TRAIN_ARGS),--train-args='$(TRAIN_ARGS)')
 
+## evaluate: score the pipeline on labelled images: DATA=<dir> OUT=<dir>
 evaluate: setup
 	@test -n "$(DATA)" -a -n "$(OUT)" || { echo "usage: make evaluate DATA=<dir> OUT=<dir> [FLOW=up|down|left|right] [TURN=k] [MATCH=regex] [THRESHOLD=t] [LOW_THRESHOLD=t] [SCALE=f] [KEEP_RESOLUTION=1] [NO_FLIP=1] [VIEWS=1|2|8]"; exit 2; }
 	@$(PY) scripts/evaluate.py "$(DATA)" "$(OUT)" $(if $(FLOW),--flow $(FLOW)) $(if $(TURN),--turn $(TURN)) $(if $(MATCH),--match '$(MATCH)') $(if $(THRESHOLD),--threshold $(THRESHOLD)) $(if $(LOW_THRESHOLD),--low-threshold $(LOW_THRESHOLD)) $(if $(SCALE),--scale $(SCALE)) $(if $(KEEP_RESOLUTION),--keep-resolution) $(if $(NO_FLIP),--no-flip) $(if $(VIEWS),--views $(VIEWS))
 
+## bench: print speed and memory figures of the pipeline and the batch executors
 bench: setup
 	@$(PY) scripts/bench.py
 
-# How far to trust a front: uncertainty vs actual error on held-out Jakobshavn (the twin);
-# TIME=1 also times each number of views.
+## calibrate_uncertainty: uncertainty vs actual error on held-out Jakobshavn (TIME=1: timings)
 calibrate_uncertainty: setup
 	@nice $(PY) scripts/calibrate_uncertainty.py --views 2 1 8 $(if $(TIME),--time)

@@ -1,4 +1,5 @@
-"""Which of the plugin's Python dependencies are importable, and how to get the rest.
+"""Which of the plugin's Python dependencies are importable (the pip command that gets the
+rest: ``deps_install``).
 
 Imported by the provider before any heavy package, so it must itself need only the
 standard library (no qgis either: ``scripts/install.py`` runs it with a plain Python, and it
@@ -6,8 +7,9 @@ runs as a script, ``python3 deps.py [--folder DIR] [--json]``, to print the repo
 
 The plugin owns a dependency folder inside the user's QGIS profile,
 ``<profile>/python/calfin_qgis_deps`` (see :func:`deps_folder`). The install dialog and
-``make install`` put missing packages there with ``pip install --target``, and the plugin
-appends it to ``sys.path`` when it loads, before anything imports onnxruntime or skimage.
+``make install`` put missing packages there with ``pip install --target`` (``deps_install``),
+and the plugin appends it to ``sys.path`` when it loads, before anything imports
+onnxruntime or skimage.
 """
 
 from __future__ import annotations
@@ -18,9 +20,7 @@ import importlib.util
 import json
 import os
 import re
-import shlex
 import shutil
-import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -176,12 +176,12 @@ def missing(import_modules: bool = True) -> list[Dependency]:
     return [dep for dep in check(import_modules) if not dep.found]
 
 
-def _distribution_name(requirement: str) -> str:
+def distribution_name(requirement: str) -> str:
     return re.split(r"[<>=!~ ;\[]", requirement, maxsplit=1)[0]
 
 
 def _distribution_version(requirement: str) -> str | None:
-    name = _distribution_name(requirement)
+    name = distribution_name(requirement)
     for dist in (name, "onnxruntime-gpu") if name == "onnxruntime" else (name,):
         try:
             return importlib.metadata.version(dist)
@@ -228,144 +228,6 @@ def cuda_status() -> CudaStatus:
 # --- installing -----------------------------------------------------------------------------
 
 
-def python_executable() -> str:
-    """The Python interpreter that runs pip for QGIS's Python, as a path.
-
-    Inside QGIS ``sys.executable`` is not always the right Python: on Windows (OSGeo4W,
-    standalone installer) it is ``qgis-bin.exe``, on macOS often the QGIS app binary, and
-    with the Python embedded in QGIS on Linux it is whatever ``python3`` comes first on PATH
-    (e.g. a pyenv shim of another Python version) - ``-m pip`` with those would start another
-    QGIS or install for the wrong Python. Packages for ``--target`` must match QGIS's Python
-    version, so take the first that is called ``python*`` and exists of: ``sys.executable``
-    when it lies inside ``sys.prefix`` (a venv, or a plain Python); the interpreter inside
-    ``sys.prefix`` / ``sys.base_exec_prefix`` (Debian: /usr/bin/python3.11, the interpreter
-    whose library QGIS embeds; OSGeo4W: ``apps/Python3x/python.exe``; macOS: inside the app
-    bundle); ``sys._base_executable``; then ``python3.X`` / ``python3`` on PATH.
-    """
-    major, minor = sys.version_info[:2]
-    candidates = []
-    if _inside(sys.executable, sys.prefix):
-        candidates.append(sys.executable)
-    for prefix in dict.fromkeys((sys.prefix, sys.exec_prefix, sys.base_exec_prefix)):
-        root = Path(prefix)
-        candidates += [
-            root / "bin" / f"python{major}.{minor}",
-            root / "bin" / "python3",
-            root / "python.exe",
-            root / "python3.exe",
-        ]
-    candidates += [
-        getattr(sys, "_base_executable", ""),
-        shutil.which(f"python{major}.{minor}") or "",
-        shutil.which("python3") or "",
-    ]
-    for candidate in candidates:
-        path = Path(candidate)
-        if str(candidate) and path.name.lower().startswith("python") and path.is_file():
-            return str(candidate)
-    return "python3"
-
-
-def _inside(path: str, prefix: str) -> bool:
-    try:
-        return bool(path) and Path(path).absolute().is_relative_to(Path(prefix).absolute())
-    except (OSError, ValueError):
-        return False
-
-
-def series_requirement(distribution: str, version: str | None) -> str | None:
-    """``scipy==1.10.*`` for scipy 1.10.1: the series of the copy that will be imported."""
-    match = re.match(r"(\d+)\.(\d+)", version or "")
-    return f"{distribution}=={match.group(1)}.{match.group(2)}.*" if match else None
-
-
-def numpy_requirement(numpy_version: str | None) -> str:
-    """A pin that keeps pip's resolution on the numpy QGIS already has.
-
-    QGIS's numpy (1.x on QGIS 3.22-3.34; GDAL's bindings are built against it) is the one
-    that will be imported, so pip must pick onnxruntime/scikit-image versions that work
-    with it: ``numpy==1.24.*`` for numpy 1.24.2 (always below 2 for a 1.x numpy); plain
-    ``numpy<2`` when the version is unknown.
-    """
-    return series_requirement("numpy", numpy_version) or "numpy<2"
-
-
-def requirements(
-    packages,
-    gpu: bool = False,
-    numpy_version: str | None = None,
-    present: dict[str, str | None] | None = None,
-) -> list[str]:
-    """Pinned pip requirements for ``packages`` (Dependency objects or import names).
-
-    ``present`` (import name: version) holds the required packages that already import:
-    those a missing one pulls in (``PULLS_IN``) are pinned to their series, so that pip
-    neither fetches a newer copy nor picks a package that needs one.
-    """
-    modules = []
-    for package in packages:
-        module = package.module if isinstance(package, Dependency) else str(package)
-        if module not in REQUIRED:
-            raise ValueError(f"unknown dependency {module!r}; known: {', '.join(REQUIRED)}")
-        modules.append(module)
-    reqs = [
-        GPU_REQUIREMENT if gpu and module == "onnxruntime" else REQUIRED[module][0]
-        for module in modules
-    ]
-    present = present or {}
-    for module in modules:
-        for pulled in PULLS_IN.get(module, ()):
-            pin = series_requirement(_distribution_name(REQUIRED[pulled][0]), present.get(pulled))
-            if pulled not in modules and pin and pin not in reqs:
-                reqs.append(pin)
-    reqs.append(numpy_requirement(numpy_version))
-    return reqs
-
-
-def _qgis_numpy_version() -> str | None:
-    """numpy's version here, without importing it when it is not already imported."""
-    if "numpy" in sys.modules:
-        return str(getattr(sys.modules["numpy"], "__version__", "")) or None
-    try:
-        return importlib.metadata.version("numpy")
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
-def pip_command(
-    packages,
-    target: str | os.PathLike,
-    gpu: bool = False,
-    *,
-    python: str | None = None,
-    numpy_version: str | None = "auto",
-    present: dict[str, str | None] | None = None,
-) -> list[str]:
-    """The pip command that installs ``packages`` into ``target`` (nothing is run here).
-
-    ``numpy_version="auto"`` pins numpy to this Python's numpy series (see
-    :func:`numpy_requirement`); ``present`` pins what the packages pull in (see
-    :func:`requirements`); ``gpu`` installs onnxruntime-gpu instead of onnxruntime.
-    ``--target`` also skips pip's PEP 668 "externally managed" refusal on Debian 12.
-    """
-    if numpy_version == "auto":
-        numpy_version = _qgis_numpy_version()
-    return [
-        python or python_executable(),
-        "-m",
-        "pip",
-        "install",
-        "--target",
-        str(Path(target).expanduser()),
-        "--upgrade-strategy",
-        "only-if-needed",
-        "--prefer-binary",
-        "--disable-pip-version-check",
-        "--no-input",
-        *requirements(packages, gpu, numpy_version, present),
-    ]
-
-
 def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -390,7 +252,7 @@ def prune(target: str | os.PathLike) -> list[str]:
     QGIS's Python (``deps.py --prune``).
     """
     target = Path(target).expanduser().resolve()
-    modules = {_normal(_distribution_name(req)): m for m, (req, _) in REQUIRED.items()}
+    modules = {_normal(distribution_name(req)): m for m, (req, _) in REQUIRED.items()}
     modules["numpy"] = "numpy"
     removed = []
     for dist in importlib.metadata.distributions(path=[str(target)]):
@@ -409,30 +271,6 @@ def prune(target: str | os.PathLike) -> list[str]:
                 folder.rmdir()
         removed.append(name)
     return removed
-
-
-def command_line(command: list[str]) -> str:
-    """``command`` as one line to paste into a terminal (cmd.exe quoting on Windows)."""
-    if os.name == "nt":
-        return subprocess.list2cmdline(command)
-    return shlex.join(command)
-
-
-def missing_message(deps: list[Dependency]) -> str:
-    """A message that names the missing packages and the command that installs them."""
-    names = ", ".join(f"{d.module} ({d.purpose}{'; ' + d.error if d.error else ''})" for d in deps)
-    folder = current_folder()
-    if folder is not None:
-        command = command_line(pip_command([d.module for d in deps], folder))
-        where = f"then restart QGIS (packages go to {folder})"
-    else:
-        reqs = " ".join(shlex.quote(r) for r in requirements([d.module for d in deps]))
-        command = f"python3 -m pip install --user {reqs}"
-        where = "then restart QGIS"
-    return (
-        f"Missing Python packages: {names}. Install them from the CALFIN plugin menu "
-        f"(Plugins > CALFIN > Install dependencies…) or run: {command} ; {where}."
-    )
 
 
 # --- command line ---------------------------------------------------------------------------

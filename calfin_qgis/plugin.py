@@ -13,7 +13,7 @@ from pathlib import Path
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog
 
-from . import deps
+from . import deps, deps_install
 
 MENU = "&CALFIN"
 LOG_TAG = "CALFIN"
@@ -130,7 +130,7 @@ class CalfinPlugin:
         item.layout().addWidget(button)
         bar.pushWidget(item, Qgis.Warning)
         self.message_item = item
-        QgsMessageLog.logMessage(deps.missing_message(missing), LOG_TAG, Qgis.Warning)
+        QgsMessageLog.logMessage(deps_install.missing_message(missing), LOG_TAG, Qgis.Warning)
         return True
 
     def _dismiss_offer(self) -> None:

@@ -11,8 +11,11 @@ cached in bench_data/) and for the shipped sample scene it prints:
 - then the batch executors (``scripts/bench_batch.py``): jobs per minute on 1 and 2 local
   workers and a Dask LocalCluster, and the client's memory while 1,000 fronts arrive.
 
+``--quick`` (run by the tests, so that this script keeps working): the sample scene once,
+nothing else.
+
 Usage: python scripts/bench.py [--size 8000] [--repeat 10] [--skip-full] [--skip-batch]
-       [--threads N]
+       [--threads N] [--quick]
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from calfin_qgis.core.detect.picking import extract  # noqa: E402
 from calfin_qgis.core.detect.segmentation import DetectOptions, front_records, segment  # noqa: E402
 from calfin_qgis.core.geo import rasters, vectors  # noqa: E402
 from calfin_qgis.core.network.model import default_model_path, load_model  # noqa: E402
+from calfin_qgis.core.products import sources  # noqa: E402
 from calfin_qgis.core.timing import StageTimer  # noqa: E402
 
 DATA = ROOT / "bench_data"
@@ -84,12 +88,13 @@ def run_pipeline(model, path: Path, options: DetectOptions, folder: Path) -> dic
     model.session = counter
     try:
         start = time.perf_counter()
-        scene = rasters.open_scene(path, options.band)
+        source = sources.open_source(str(path), options.band)
+        scene = source.scene
         result = segment(model, scene, options)
         timer: StageTimer = result.timer
         fronts = extract(result, options, timer)
         with timer.stage("write"):
-            records = front_records(fronts, scene, model.info.source)
+            records = front_records(fronts, scene, source.metadata, model.info.source)
             vectors.write_fronts(
                 folder / "fronts.gpkg", records, schema.FRONT_FIELDS, scene.crs_wkt, overwrite=True
             )
@@ -144,6 +149,45 @@ def report(label: str, run: dict, bare: float, repeat: int = 1) -> None:
     )
 
 
+def bench_sample(model, options: DetectOptions, folder: Path, repeat: int) -> None:
+    """The shipped sample scene ``repeat`` times after a warm-up (the first session.run
+    allocates the arena), against the bare loop."""
+    run_pipeline(model, SAMPLE, options, folder)
+    runs = [run_pipeline(model, SAMPLE, options, folder) for _ in range(repeat)]
+    merged = {
+        "total": sum(r["total"] for r in runs),
+        "stages": {s: sum(r["stages"].get(s, 0.0) for r in runs) for s in STAGES},
+        "shapes": [s for r in runs for s in r["shapes"]],
+        "pixels": runs[0]["pixels"],
+        "fronts": runs[0]["fronts"],
+    }
+    bare = run_bare(model, merged["shapes"])
+    report(f"sample scene {SAMPLE.name} x {repeat}", merged, bare, repeat)
+    print(f"  peak RSS so far {peak_rss_mb():.0f} MB")
+
+
+def bench_generated(model, options: DetectOptions, folder: Path, size: int) -> None:
+    """The generated Landsat-size scene once, and the optional probability raster write."""
+    path = scene_path(size)
+    run = run_pipeline(model, path, options, folder)
+    result = run.pop("result")
+    start = time.perf_counter()
+    rasters.write_raster(
+        folder / "probs.tif",
+        result.probs,
+        result.geotransform,
+        result.scene.crs_wkt,
+        model.info.outputs,
+        nodata=float("nan"),
+        overwrite=True,
+    )
+    probs_write = time.perf_counter() - start
+    del result
+    bare = run_bare(model, run["shapes"])
+    report(f"generated scene {path.name}", run, bare)
+    print(f"  optional probability raster write {probs_write:.2f} s (not in the pipeline)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=8000, help="edge of the generated scene")
@@ -152,7 +196,12 @@ def main() -> int:
     parser.add_argument("--skip-batch", action="store_true", help="no executors section")
     parser.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads")
     parser.add_argument("--batch-size", type=int, default=DetectOptions.batch_size)
+    parser.add_argument(
+        "--quick", action="store_true", help="the sample scene once, nothing else (CI)"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.repeat, args.skip_full, args.skip_batch = 1, True, True
 
     model_file = default_model_path()
     if not model_file.exists():
@@ -173,40 +222,9 @@ def main() -> int:
     options = DetectOptions(batch_size=args.batch_size)
 
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        # warm-up (first session.run allocates the arena)
-        run_pipeline(model, SAMPLE, options, folder)
-        runs = [run_pipeline(model, SAMPLE, options, folder) for _ in range(args.repeat)]
-        merged = {
-            "total": sum(r["total"] for r in runs),
-            "stages": {s: sum(r["stages"].get(s, 0.0) for r in runs) for s in STAGES},
-            "shapes": [s for r in runs for s in r["shapes"]],
-            "pixels": runs[0]["pixels"],
-            "fronts": runs[0]["fronts"],
-        }
-        bare = run_bare(model, merged["shapes"])
-        report(f"sample scene {SAMPLE.name} x {args.repeat}", merged, bare, args.repeat)
-        print(f"  peak RSS so far {peak_rss_mb():.0f} MB")
-
+        bench_sample(model, options, Path(tmp), args.repeat)
         if not args.skip_full:
-            path = scene_path(args.size)
-            run = run_pipeline(model, path, options, folder)
-            result = run.pop("result")
-            start = time.perf_counter()
-            rasters.write_raster(
-                folder / "probs.tif",
-                result.probs,
-                result.geotransform,
-                result.scene.crs_wkt,
-                model.info.outputs,
-                nodata=float("nan"),
-                overwrite=True,
-            )
-            probs_write = time.perf_counter() - start
-            del result
-            bare = run_bare(model, run["shapes"])
-            report(f"generated scene {path.name}", run, bare)
-            print(f"  optional probability raster write {probs_write:.2f} s (not in the pipeline)")
+            bench_generated(model, options, Path(tmp), args.size)
     print(f"\npeak RSS {peak_rss_mb():.0f} MB")
     if not args.skip_batch:  # its own process: its client memory is not this one's peak
         return subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_batch.py")]).returncode

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from calfin_qgis.core.batch import executors  # noqa: E402
 from calfin_qgis.core.batch.runner import BatchJob, detect  # noqa: E402
 from calfin_qgis.core.detect.jobs import DetectJob  # noqa: E402
+from calfin_qgis.core.products import sources  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "frontlearning" / "train" / "images"
 SAMPLES = ROOT / "tests" / "data" / "frontlearning" / "images"
@@ -43,13 +44,25 @@ def synthetic_front(index: int, _cancelled=None) -> list[dict]:
 
 
 def scene_jobs(count: int) -> list[BatchJob]:
-    """The batch's own jobs (default settings, whole scene) on ``count`` real scenes."""
+    """The batch's own jobs (default settings, whole scene) on ``count`` real scenes, each
+    resolved once here as the batch's plan does."""
     found = sorted(SHARED.glob("*.png")) or sorted(SAMPLES.glob("*.png"))
+    resolved = {str(path): sources.open_source(str(path)) for path in found[:count]}
     paths = [str(found[i % len(found)]) for i in range(count)]
-    return [BatchJob(path, Path(path).stem, DetectJob(path)) for path in paths]
+    return [BatchJob(path, DetectJob(path, source=resolved[path])) for path in paths]
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident memory. On Linux from /proc (VmHWM): ``ru_maxrss``
+    carries over the peak of the process that started this one (``make bench`` runs this
+    script after the 8,000 px scene), so it measured that scene, not this client."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

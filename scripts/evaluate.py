@@ -37,6 +37,7 @@ from calfin_qgis.core.detect.options import OPTIONS  # noqa: E402
 from calfin_qgis.core.detect.picking import extract  # noqa: E402
 from calfin_qgis.core.detect.segmentation import DetectOptions, segment  # noqa: E402
 from calfin_qgis.core.evaluation.breakdown import GroupSummary, breakdown  # noqa: E402
+from calfin_qgis.core.evaluation.labels import write_png  # noqa: E402
 from calfin_qgis.core.evaluation.metrics import (  # noqa: E402
     ImageScore,
     Summary,
@@ -96,12 +97,6 @@ def to_vsimem(image: np.ndarray, name: str, scale: float) -> str:
 
 def label_grid(pixel: float) -> rasters.GeoTransform:
     return (0.0, pixel, 0.0, 0.0, 0.0, -pixel)
-
-
-def write_png(path: Path, image: np.ndarray) -> None:
-    mem = gdal.GetDriverByName("MEM").Create("", image.shape[1], image.shape[0], 1, gdal.GDT_Byte)
-    mem.GetRasterBand(1).WriteArray(image)
-    gdal.GetDriverByName("PNG").CreateCopy(str(path), mem)
 
 
 def write_breakdown(path: Path, groups: list[GroupSummary]) -> None:

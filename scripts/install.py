@@ -31,7 +31,10 @@ sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
 from package import MODEL, ROOT, plugin_files  # noqa: E402
 
-from calfin_qgis import deps  # noqa: E402
+from calfin_qgis import (
+    deps,  # noqa: E402
+    deps_install,  # noqa: E402
+)
 
 NAME = "calfin_qgis"
 DEFAULT_PROFILE = Path("~/.local/share/QGIS/QGIS3/profiles/default")
@@ -129,7 +132,7 @@ def install_dependencies(python: str, folder: Path, plugin: Path, gpu: bool) -> 
     if not missing:
         print(f"install: dependencies present for {python} (folder {folder})")
         return 0
-    command = deps.pip_command(
+    command = deps_install.pip_command(
         missing,
         folder,
         gpu,
@@ -137,12 +140,15 @@ def install_dependencies(python: str, folder: Path, plugin: Path, gpu: bool) -> 
         numpy_version=data["provided"].get("numpy"),
         present={d["module"]: d["version"] for d in data["required"] if d["found"]},
     )
-    print(f"install: installing {', '.join(missing)}: {deps.command_line(command)}", flush=True)
+    print(
+        f"install: installing {', '.join(missing)}: {deps_install.command_line(command)}",
+        flush=True,
+    )
     folder.mkdir(parents=True, exist_ok=True)
     if subprocess.run(command).returncode != 0:
         print(
             f"install: pip failed; the plugin is installed and QGIS works, but its algorithms "
-            f"need {', '.join(missing)}. Run by hand: {deps.command_line(command)}",
+            f"need {', '.join(missing)}. Run by hand: {deps_install.command_line(command)}",
             file=sys.stderr,
         )
         return 1

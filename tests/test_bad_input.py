@@ -181,6 +181,7 @@ def test_all_nodata_scene(plugin, model_path, tmp_path, capsys) -> None:
     assert_nothing_written(tmp_path, out.name)
 
 
+@pytest.mark.slow
 def test_scene_without_crs_works_in_pixels(plugin, model_path, tmp_path, capsys) -> None:
     scene = make_scene(tmp_path / "no_crs.tif", 300, 300, epsg=None)
     out = tmp_path / "fronts.gpkg"
@@ -213,6 +214,7 @@ def test_scene_smaller_than_one_tile_is_padded(plugin, model_path, tmp_path, cap
     assert gdal.Open(results["OUTPUT"]).RasterXSize == 150
 
 
+@pytest.mark.slow
 def test_scene_with_no_front_gives_empty_layer(plugin, model_path, tmp_path, capsys) -> None:
     scene = make_scene(tmp_path / "flat.tif", 300, 300, constant=5000)
     out = tmp_path / "fronts.gpkg"
@@ -231,6 +233,7 @@ def test_scene_with_no_front_gives_empty_layer(plugin, model_path, tmp_path, cap
 # --- the clip polygon -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_clip_polygon_in_another_crs_is_reprojected(
     plugin, model_path, sample_scene, tmp_path, capsys
 ) -> None:
@@ -590,6 +593,7 @@ def test_evaluate_report_folder_missing_and_empty_reference(plugin, tmp_path) ->
     assert_nothing_written(tmp_path, out.name)
 
 
+@pytest.mark.slow
 def test_scene_with_a_grid_but_no_crs_is_flagged(plugin, model_path, tmp_path, capsys) -> None:
     """Outputs cannot carry a CRS the scene lacks: say so, and how to assign one."""
     scene = make_scene(tmp_path / "grid_only.tif", 300, 300)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from calfin_qgis import deps
+from calfin_qgis import deps, deps_install
+from calfin_qgis.core import interpreter
 from tests.test_plugin import EXPECTED as EXPECTED_ALGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +64,7 @@ def test_broken_package_is_missing_with_reason(monkeypatch, tmp_path: Path) -> N
     (dep,) = deps.missing()
     assert dep.module == "calfin_broken_pkg"
     assert dep.error == "OSError: libfoo.so"
-    assert "libfoo.so" in deps.missing_message([dep])
+    assert "libfoo.so" in deps_install.missing_message([dep])
 
 
 def test_cuda_status_matches_onnxruntime() -> None:
@@ -149,7 +150,7 @@ def test_add_to_sys_path_appends_once(monkeypatch, tmp_path: Path) -> None:
 
 def test_pip_command_cpu(tmp_path: Path) -> None:
     target = tmp_path / "deps"
-    command = deps.pip_command(
+    command = deps_install.pip_command(
         ["onnxruntime", "skimage"],
         target,
         gpu=False,
@@ -176,29 +177,31 @@ def test_pip_command_cpu(tmp_path: Path) -> None:
 
 def test_pip_command_gpu_and_numpy_pins(tmp_path: Path) -> None:
     missing = [deps.Dependency("onnxruntime", "onnxruntime>=1.17,<2", "", None)]
-    gpu = deps.pip_command(missing, tmp_path, gpu=True, numpy_version=None)
+    gpu = deps_install.pip_command(missing, tmp_path, gpu=True, numpy_version=None)
     assert "onnxruntime-gpu>=1.17,<2" in gpu
     assert not [a for a in gpu if a.startswith("onnxruntime>") or a == "onnxruntime"]
     assert gpu[-1] == "numpy<2"  # unknown numpy: never numpy 2
     import numpy
 
-    auto = deps.pip_command(["shapely"], tmp_path)
+    auto = deps_install.pip_command(["shapely"], tmp_path)
     major, minor = numpy.__version__.split(".")[:2]
     assert auto[-2:] == ["shapely>=2.0,<2.1", f"numpy=={major}.{minor}.*"]
     assert major == "1"  # QGIS 3.22's GDAL needs numpy 1.x: the pin keeps it below 2
-    assert deps.numpy_requirement("1.26.4+ds1") == "numpy==1.26.*"
+    assert deps_install.numpy_requirement("1.26.4+ds1") == "numpy==1.26.*"
     with pytest.raises(ValueError, match="unknown dependency"):
-        deps.pip_command(["tensorflow"], tmp_path)
+        deps_install.pip_command(["tensorflow"], tmp_path)
 
 
 def test_pip_command_pins_what_the_missing_pull_in(tmp_path: Path) -> None:
     """scikit-image pulls in scipy: pip must resolve against the scipy that imports."""
     present = {"scipy": "1.10.1", "shapely": "2.0.1"}
-    command = deps.pip_command(["skimage"], tmp_path, numpy_version="1.24.2", present=present)
+    command = deps_install.pip_command(
+        ["skimage"], tmp_path, numpy_version="1.24.2", present=present
+    )
     assert command[-3:] == ["scikit-image>=0.22,<0.25", "scipy==1.10.*", "numpy==1.24.*"]
-    alone = deps.requirements(["onnxruntime"], numpy_version="1.24.2", present=present)
+    alone = deps_install.requirements(["onnxruntime"], numpy_version="1.24.2", present=present)
     assert alone == ["onnxruntime>=1.17,<2", "numpy==1.24.*"]
-    both = deps.requirements(["skimage", "scipy"], numpy_version="1.24.2", present=present)
+    both = deps_install.requirements(["skimage", "scipy"], numpy_version="1.24.2", present=present)
     assert both == ["scikit-image>=0.22,<0.25", "scipy>=1.10,<1.14", "numpy==1.24.*"]
 
 
@@ -237,7 +240,7 @@ def test_prune_removes_only_copies_that_import_from_elsewhere(monkeypatch, tmp_p
 
 
 def test_python_executable_is_a_python() -> None:
-    python = deps.python_executable()
+    python = interpreter.python_executable()
     assert Path(python).name.startswith("python")
     out = subprocess.run(
         [python, "-c", "import sys; print(sys.version_info[:2])"],
@@ -252,7 +255,7 @@ def test_python_executable_is_a_python() -> None:
 def test_python_executable_is_the_one_of_this_prefix(monkeypatch, executable) -> None:
     """Embedded in QGIS, sys.executable is the QGIS binary or the first python3 on PATH."""
     monkeypatch.setattr(sys, "executable", executable)
-    python = Path(deps.python_executable())
+    python = Path(interpreter.python_executable())
     assert python.name == f"python{sys.version_info[0]}.{sys.version_info[1]}"
     assert python.parent == Path(sys.prefix) / "bin"
 
@@ -260,7 +263,7 @@ def test_python_executable_is_the_one_of_this_prefix(monkeypatch, executable) ->
 def test_missing_message_names_package_and_fix(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setattr(deps, "_folder", tmp_path / "deps")
     dep = deps.Dependency("onnxruntime", "onnxruntime>=1.17,<2", "runs the neural network", None)
-    message = deps.missing_message([dep])
+    message = deps_install.missing_message([dep])
     assert "Missing Python packages: onnxruntime (runs the neural network)" in message
     assert "Plugins > CALFIN > Install dependencies" in message
     assert f"--target {tmp_path / 'deps'}" in message

@@ -31,6 +31,7 @@ def evaluate(out: Path, *options: str) -> tuple[list[str], list[dict]]:
     return result.stdout.strip().splitlines()[-2:], rows
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options", [(), ("--scale", "2.67")], ids=["40m", "as-15m"])
 def test_evaluate_writes_fronts_metrics_and_pooled_figures(tmp_path: Path, options) -> None:
     last, rows = evaluate(tmp_path, *options)
@@ -48,6 +49,7 @@ def test_evaluate_writes_fronts_metrics_and_pooled_figures(tmp_path: Path, optio
     assert median < 3.0
 
 
+@pytest.mark.slow
 def test_pooled_row_turned_predictions_and_other_png_kinds(tmp_path: Path) -> None:
     """The pooled row carries the no-front count; with TURN the PNGs stay on the image's
     grid; palette and 16-bit PNGs of the same scenes give the same figures."""

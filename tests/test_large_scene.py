@@ -56,6 +56,7 @@ def fjord_polygon(path: Path, col0: int, row0: int, size: int) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_full_scene_through_clip_window(plugin, model_path, big_scene, tmp_path) -> None:
     """Only the fjord window (plus a margin) of the 8,000² scene is read and inferred."""
     import processing

@@ -7,7 +7,10 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # each test starts qgis_process
 
 
 def make_qgis_process(args: str, home: Path) -> subprocess.CompletedProcess:

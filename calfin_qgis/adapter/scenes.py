@@ -41,11 +41,10 @@ def _product_bands(folder: Path) -> dict[str, Path]:
 
 
 class SceneFinder:
-    """Looks up scenes by image_id among chosen raster layers, then in a folder."""
+    """Looks up scenes by image_id among the project's raster layers, then in a folder."""
 
-    def __init__(self, folder: str | Path | None = None, layers=()) -> None:
+    def __init__(self, folder: str | Path | None = None) -> None:
         self.folder = Path(folder) if folder else None
-        self.layers: list[QgsRasterLayer] = list(layers)
         self._files: dict[str, Path] | None = None
 
     def _folder_files(self) -> dict[str, Path]:
@@ -59,15 +58,10 @@ class SceneFinder:
         return self._files
 
     def layer_for(self, image_id: str) -> QgsRasterLayer | None:
-        """A raster layer for ``image_id``: a chosen one first, then any in the project."""
+        """A raster layer of the project for ``image_id``."""
         key = scene_id(image_id)
-        project_rasters = [
-            lyr
-            for lyr in QgsProject.instance().mapLayers().values()
-            if isinstance(lyr, QgsRasterLayer)
-        ]
-        for layer in [*self.layers, *project_rasters]:
-            if key in _layer_keys(layer):
+        for layer in QgsProject.instance().mapLayers().values():
+            if isinstance(layer, QgsRasterLayer) and key in _layer_keys(layer):
                 return layer
         return None
 

@@ -47,6 +47,25 @@ STATUS_FIELDS: tuple[tuple[str, str], ...] = (
 )
 """The batch's status table: one row per scene × glacier polygon (``core.batch``)."""
 
+EVALUATION_FIELDS: tuple[tuple[str, str], ...] = (
+    ("image_id", "str"),
+    ("found", "int"),
+    ("mean_px", "float"),
+    ("median_px", "float"),
+    ("mean_m", "float"),
+    ("median_m", "float"),
+    ("line_iou", "float"),
+    ("n_pixels", "int"),
+    ("glacier_id", "str"),
+    ("date", "date"),
+    ("paired_by", "str"),
+    ("mask_iou", "float"),
+    ("bias_m", "float"),
+)
+"""``calfin:evaluate_fronts``' table: one row per reference image
+(``evaluation.scoring.table_rows``); the metre figures are empty without a pixel size in
+metres, glacier and date when the pairing gave none."""
+
 
 def qual_flag(confidence: float) -> int:
     return QUAL_AUTO if confidence >= LOW_CONFIDENCE else QUAL_AUTO_LOW_CONFIDENCE

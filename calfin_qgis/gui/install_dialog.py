@@ -26,7 +26,8 @@ from qgis.PyQt.QtWidgets import (
     QVBoxLayout,
 )
 
-from .. import deps
+from .. import deps, deps_install
+from ..core import interpreter
 
 
 def _descendants(pid: int) -> list[int]:
@@ -62,7 +63,7 @@ class InstallDialog(QDialog):
         self.setWindowTitle("CALFIN: install Python dependencies")
         self.missing = list(missing)
         self.folder = Path(folder)
-        self.python = python or deps.python_executable()
+        self.python = python or interpreter.python_executable()
         self.tag = tag
         self.process: QProcess | None = None
         self.exit_code: int | None = None
@@ -75,22 +76,7 @@ class InstallDialog(QDialog):
         self.summary.setTextFormat(Qt.RichText)
         layout.addWidget(self.summary)
 
-        gpu_present = deps.cuda_status().gpu_present
-        self.cpu_button = QRadioButton("CPU runtime (onnxruntime; works everywhere)", self)
-        self.gpu_button = QRadioButton(
-            "GPU runtime (onnxruntime-gpu; needs an NVIDIA GPU with CUDA 12 and cuDNN 9)", self
-        )
-        self.runtime = QButtonGroup(self)
-        self.runtime.addButton(self.cpu_button)
-        self.runtime.addButton(self.gpu_button)
-        (self.gpu_button if gpu_present else self.cpu_button).setChecked(True)
-        if not gpu_present:
-            self.gpu_button.setToolTip("No NVIDIA driver found here (nvidia-smi): use the CPU.")
-            self.gpu_button.setText(f"{self.gpu_button.text()} — no NVIDIA GPU found here")
-        self.cpu_button.toggled.connect(self._update_command)
-        for button in (self.cpu_button, self.gpu_button):
-            button.setVisible(self._needs("onnxruntime"))
-            layout.addWidget(button)
+        self._add_runtime_choice(layout)
 
         self.command_label = QLabel(self)
         self.command_label.setWordWrap(True)
@@ -123,6 +109,26 @@ class InstallDialog(QDialog):
         self._update_summary()
         self._update_command()
 
+    def _add_runtime_choice(self, layout: QVBoxLayout) -> None:
+        """CPU or GPU onnxruntime (GPU preselected where an NVIDIA driver is found); shown
+        only when onnxruntime is among the missing packages."""
+        gpu_present = deps.cuda_status().gpu_present
+        self.cpu_button = QRadioButton("CPU runtime (onnxruntime; works everywhere)", self)
+        self.gpu_button = QRadioButton(
+            "GPU runtime (onnxruntime-gpu; needs an NVIDIA GPU with CUDA 12 and cuDNN 9)", self
+        )
+        self.runtime = QButtonGroup(self)
+        self.runtime.addButton(self.cpu_button)
+        self.runtime.addButton(self.gpu_button)
+        (self.gpu_button if gpu_present else self.cpu_button).setChecked(True)
+        if not gpu_present:
+            self.gpu_button.setToolTip("No NVIDIA driver found here (nvidia-smi): use the CPU.")
+            self.gpu_button.setText(f"{self.gpu_button.text()} — no NVIDIA GPU found here")
+        self.cpu_button.toggled.connect(self._update_command)
+        for button in (self.cpu_button, self.gpu_button):
+            button.setVisible(self._needs("onnxruntime"))
+            layout.addWidget(button)
+
     # --- state ----------------------------------------------------------------------------
 
     def _needs(self, module: str) -> bool:
@@ -135,7 +141,7 @@ class InstallDialog(QDialog):
     def command(self) -> list[str]:
         """The pip command the Install button runs (the same one shown for running by hand)."""
         present = {d.module: d.version for d in deps.check(import_modules=False) if d.found}
-        return deps.pip_command(
+        return deps_install.pip_command(
             self.missing, self.folder, self.gpu, python=self.python, present=present
         )
 
@@ -161,7 +167,9 @@ class InstallDialog(QDialog):
         )
 
     def _update_command(self) -> None:
-        self.command_label.setText(f"Command: <code>{deps.command_line(self.command())}</code>")
+        self.command_label.setText(
+            f"Command: <code>{deps_install.command_line(self.command())}</code>"
+        )
 
     # --- running pip ----------------------------------------------------------------------
 
@@ -172,7 +180,7 @@ class InstallDialog(QDialog):
         command = self.command()
         self.folder.mkdir(parents=True, exist_ok=True)
         self.output.clear()
-        self.output.appendPlainText(f"$ {deps.command_line(command)}")
+        self.output.appendPlainText(f"$ {deps_install.command_line(command)}")
         self.status.setText("Installing… QGIS stays usable meanwhile.")
         self.install_button.setEnabled(False)
         self.cpu_button.setEnabled(False)
@@ -195,7 +203,9 @@ class InstallDialog(QDialog):
         process.finished.connect(self._finished)
         process.errorOccurred.connect(self._error)
         self.process = process
-        QgsMessageLog.logMessage(f"Running {deps.command_line(command)}", self.tag, Qgis.Info)
+        QgsMessageLog.logMessage(
+            f"Running {deps_install.command_line(command)}", self.tag, Qgis.Info
+        )
         process.start()
         return True
 
@@ -264,7 +274,7 @@ class InstallDialog(QDialog):
         return (
             f"Installation failed (pip exit code {exit_code}); QGIS is unchanged. Check the "
             "output above (no internet? proxy?), then run this command by hand in a terminal "
-            f"and restart QGIS:\n{deps.command_line(self.command())}"
+            f"and restart QGIS:\n{deps_install.command_line(self.command())}"
         )
 
     def stop(self) -> None:

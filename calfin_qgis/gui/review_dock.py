@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
-from qgis.core import QgsProject, QgsRasterLayer, QgsSettings, QgsVectorLayer
+from qgis.core import QgsProject, QgsSettings, QgsVectorLayer
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import pyqtSignal
 from qgis.PyQt.QtGui import QCloseEvent, QShowEvent
@@ -160,7 +160,7 @@ class ReviewDock(
 
     def set_scene_folder(self, folder: str | Path | None) -> None:
         """Look up scenes (raster files named after image_id) in ``folder`` and below."""
-        self.scenes = SceneFinder(folder or None, self.scenes.layers)
+        self.scenes = SceneFinder(folder or None)
         path = str(folder or "")
         if self.scene_folder.filePath() != path:
             self.scene_folder.setFilePath(path)
@@ -168,11 +168,6 @@ class ReviewDock(
         self.scene_folder.lineEdit().setCursorPosition(len(path))
         self.scene_folder.setToolTip(path)
         self.scene_folder.lineEdit().setToolTip(path)
-        self._show_scene()
-
-    def set_scene_layers(self, layers: list[QgsRasterLayer]) -> None:
-        """Prefer these raster layers (matched by name or file) as scenes."""
-        self.scenes = SceneFinder(self.scenes.folder, layers)
         self._show_scene()
 
     def set_reviewer(self, name: str, remember: bool = True) -> None:
@@ -233,11 +228,6 @@ class ReviewDock(
             return
         if self.start_review() and self._apply(fid, EDITED):
             self._sync()
-
-    def set_status_filter(self, statuses=None) -> None:
-        """Show only fronts with these statuses (None: all)."""
-        self._status_filter = None if statuses is None else set(statuses)
-        self._apply_filter()
 
     def set_qual_filter(self, flags=None) -> None:
         """Show only fronts with these qual_flag values (None: all)."""

@@ -1,20 +1,16 @@
-"""Exporting reviewed fronts: a GeoPackage of the kept fronts and label images for retraining.
-
-Label images follow the training data: ``labels/<id>_Front.png`` (3 px line) and
-``labels_1px/<id>_Front.png`` (1 px line), black (0) on white (255), on the scene's pixel grid.
-Both exports read the layer as shown, i.e. with edits not yet saved.
+"""Exporting reviewed fronts: a GeoPackage of the kept fronts and label images for retraining
+(``core.evaluation.labels`` draws them). Both exports read the layer as shown, i.e. with
+edits not yet saved.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import shapely
-from osgeo import gdal, osr
+from osgeo import osr
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
@@ -23,21 +19,12 @@ from qgis.core import (
     QgsVectorFileWriter,
     QgsVectorLayer,
 )
-from skimage.morphology import binary_dilation
 
-from calfin_qgis.core.evaluation.metrics import rasterize_lines
+from calfin_qgis.core.evaluation.labels import write_labels
 from calfin_qgis.core.geo.rasters import open_scene, same_file
 
 from ..adapter.scenes import SceneFinder
 from .review_model import KEPT_STATUSES
-
-_SUBSET = re.compile(r"_subset$", re.IGNORECASE)
-
-
-def label_name(image_id: str) -> str:
-    """``X_Subset`` → ``X_Front.png`` (and ``X`` → ``X_Front.png``)."""
-    stem = _SUBSET.sub("", image_id)
-    return f"{stem}_Front.png"
 
 
 def _kept_ids(layer: QgsVectorLayer, statuses) -> list[int]:
@@ -78,14 +65,6 @@ class LabelExport:
     missing_scenes: list[str] = field(default_factory=list)
 
 
-def _write_png(path: Path, burnt: np.ndarray) -> None:
-    image = np.where(burnt, 0, 255).astype(np.uint8)
-    mem = gdal.GetDriverByName("MEM").Create("", image.shape[1], image.shape[0], 1, gdal.GDT_Byte)
-    mem.GetRasterBand(1).WriteArray(image)
-    gdal.GetDriverByName("PNG").CreateCopy(str(path), mem)
-    Path(f"{path}.aux.xml").unlink(missing_ok=True)
-
-
 def _scene_transform(layer: QgsVectorLayer, crs_wkt: str) -> QgsCoordinateTransform | None:
     if not crs_wkt:
         return None
@@ -106,8 +85,6 @@ def export_label_images(
         feature = layer.getFeature(fid)
         by_image[str(feature["image_id"] or "")].append(feature.geometry())
     result = LabelExport()
-    for sub in ("labels", "labels_1px"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
     for image_id, geometries in sorted(by_image.items()):
         path = scenes.path_for(image_id)
         if path is None:
@@ -121,10 +98,5 @@ def export_label_images(
             if transform is not None:
                 geometry.transform(transform)
             lines.append(shapely.from_wkb(bytes(geometry.asWkb())))
-        thin = rasterize_lines(lines, (scene.height, scene.width), scene.geotransform)
-        thick = binary_dilation(thin, np.ones((3, 3), dtype=bool))
-        name = label_name(image_id)
-        for sub, burnt in (("labels", thick), ("labels_1px", thin)):
-            _write_png(folder / sub / name, burnt)
-            result.written.append(folder / sub / name)
+        result.written += write_labels(folder, image_id, lines, scene)
     return result

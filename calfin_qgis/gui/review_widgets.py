@@ -93,6 +93,17 @@ class ReviewWidgets:
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         body = QWidget(scroll)
         layout = QVBoxLayout(body)
+        layout.addLayout(self._build_form(body))
+        self._build_front_panel(body, layout)
+        layout.addStretch(1)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
+        for combo in (self.status_combo, self.qual_combo):
+            # dataChanged: checkedItemsChanged misses setItemCheckState on QGIS 3.22
+            combo.model().dataChanged.connect(self._on_filter_widgets)
+
+    def _build_form(self, body: QWidget) -> QFormLayout:
+        """Layer, scenes folder, reviewer, the filters, the sort and the comparison."""
         form = QFormLayout()
         self.layer_combo = QgsMapLayerComboBox(body)
         self.layer_combo.setFilters(QgsMapLayerProxyModel.LineLayer)
@@ -108,7 +119,23 @@ class ReviewWidgets:
             lambda: self.set_reviewer(self.reviewer_edit.text())
         )
         form.addRow("Reviewer", self.reviewer_edit)
-        # Several values at once; none checked shows all.
+        self._add_filters(body, form)
+        self.neighbours_check = QCheckBox("Neighbouring dates", body)
+        self.neighbours_check.setToolTip(
+            "Draw, dashed, the fronts of the same glacier on the nearest earlier and later dates"
+        )
+        self.neighbours_check.toggled.connect(self._restyle)
+        form.addRow("Compare", self.neighbours_check)
+        self._build_reference_row(form, body)
+        for combo in (self.layer_combo, self.status_combo, self.qual_combo, self.sort_combo):
+            # Long item texts (the qual_flag meanings, layer names) do not widen the dock.
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
+        return form
+
+    def _add_filters(self, body: QWidget, form: QFormLayout) -> None:
+        """Status and qual_flag filters (several values at once; none checked shows all)
+        and the sort order."""
         self.status_combo = QgsCheckableComboBox(body)
         self.status_combo.setDefaultText("All statuses")
         for status in STATUSES:
@@ -141,18 +168,9 @@ class ReviewWidgets:
         self.descending_check.toggled.connect(self._on_sort_widgets)
         form.addRow("Sort by", self.sort_combo)
         form.addRow("", self.descending_check)
-        self.neighbours_check = QCheckBox("Neighbouring dates", body)
-        self.neighbours_check.setToolTip(
-            "Draw, dashed, the fronts of the same glacier on the nearest earlier and later dates"
-        )
-        self.neighbours_check.toggled.connect(self._restyle)
-        form.addRow("Compare", self.neighbours_check)
-        self._build_reference_row(form, body)
-        for combo in (self.layer_combo, self.status_combo, self.qual_combo, self.sort_combo):
-            # Long item texts (the qual_flag meanings, layer names) do not widen the dock.
-            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(12)
-        layout.addLayout(form)
+
+    def _build_front_panel(self, body: QWidget, layout: QVBoxLayout) -> None:
+        """The current front, notes, its comment, the buttons, the progress and the legend."""
         self.front_label = QLabel(body)
         self.front_label.setWordWrap(True)
         layout.addWidget(self.front_label)
@@ -188,12 +206,6 @@ class ReviewWidgets:
         self.legend_label.setWordWrap(True)
         legend_layout.addWidget(self.legend_label)
         layout.addWidget(legend)
-        layout.addStretch(1)
-        scroll.setWidget(body)
-        self.setWidget(scroll)
-        for combo in (self.status_combo, self.qual_combo):
-            # dataChanged: checkedItemsChanged misses setItemCheckState on QGIS 3.22
-            combo.model().dataChanged.connect(self._on_filter_widgets)
 
     def _build_actions(self) -> None:
         specs = (

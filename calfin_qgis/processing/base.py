@@ -8,10 +8,11 @@ from pathlib import Path
 from qgis.core import QgsApplication, QgsProcessingAlgorithm, QgsProcessingException
 from qgis.PyQt.QtGui import QIcon
 
-from .. import deps
+from .. import deps, deps_install
 from ..core import contract  # constants only
 from ..core.errors import Cancelled, InputError
 from ..core.products import bands
+from .values import allowed_text, value_problem, values_help, with_option_names
 
 ICON = Path(__file__).resolve().parent.parent / "icons" / "calfin.svg"
 
@@ -102,8 +103,6 @@ class CalfinAlgorithm(QgsProcessingAlgorithm):
 
     def shortHelpString(self) -> str:  # noqa: N802 - QGIS API
         """One paragraph a line: the 3.22 dialog makes each a <p>, qgis_process prints it."""
-        from .parameters import values_help
-
         band = (BAND_HELP,) if self._band_help else ()
         own = (self._help,) if isinstance(self._help, str) else self._help  # one paragraph
         paragraphs = (*own, *band, values_help(self), CITATION)
@@ -118,8 +117,6 @@ class CalfinAlgorithm(QgsProcessingAlgorithm):
     def addParameter(self, definition, create_output=True) -> bool:  # noqa: N802 - QGIS API
         """Every enum and number parameter says what to type: `qgis_process help` prints
         the help under the parameter, where 3.22 itself shows only generic examples."""
-        from .parameters import allowed_text
-
         allowed = allowed_text(definition)
         if allowed and not definition.help():
             definition.setHelp(f"Type {allowed}.")
@@ -129,7 +126,6 @@ class CalfinAlgorithm(QgsProcessingAlgorithm):
         """Enum names or indices and numeric ranges (a message that says what is allowed),
         QGIS's checks, then: no output may be one of the input files."""
         from ..adapter.layers import overwritten_input
-        from .parameters import value_problem, with_option_names
 
         problem = value_problem(self, parameters, context)
         if problem:
@@ -146,7 +142,7 @@ class CalfinAlgorithm(QgsProcessingAlgorithm):
         try:
             missing = deps.missing()
             if missing:
-                raise QgsProcessingException(deps.missing_message(missing))
+                raise QgsProcessingException(deps_install.missing_message(missing))
             results = self.compute(parameters, context, feedback)
         except InputError as err:
             raise failure(str(err)) from err

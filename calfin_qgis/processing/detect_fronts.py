@@ -95,7 +95,7 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
         params.add_count_outputs(self)
 
     def compute(self, parameters, context, feedback) -> dict:
-        from ..core.detect.segmentation import write_probabilities
+        from ..core.detect.jobs import write_probabilities
         from ..core.geo import rasters
 
         probabilities = self.parameterAsOutputLayer(parameters, "PROBABILITIES", context)
@@ -114,7 +114,7 @@ class DetectFrontsAlgorithm(CalfinAlgorithm):
         # The probabilities reach their name only once the fronts are written too.
         with rasters.optional_output(probabilities, overwrite=True) as tmp:
             if tmp:
-                write_probabilities(tmp, result.segmentation, result.model_info, overwrite=True)
+                write_probabilities(tmp, result, overwrite=True)
                 results["PROBABILITIES"] = probabilities
             results["OUTPUT"] = write_fronts(
                 self, parameters, context, feedback, result.records, layer.crs(), layer.name()

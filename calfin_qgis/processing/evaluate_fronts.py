@@ -28,6 +28,7 @@ from ..adapter.layers import (
     make_fields,
     unquote_csv,
 )
+from ..core import schema  # constants only
 from ..core.contract import TRAIN_PIXEL_SIZE_M  # constants only
 from .base import CalfinAlgorithm
 from .evaluate_inputs import (
@@ -39,22 +40,6 @@ from .evaluate_inputs import (
     read_inputs,
 )
 from .evaluate_report import metres_per_unit, report_inputs
-
-TABLE_FIELDS = (
-    ("image_id", "str"),
-    ("found", "int"),
-    ("mean_px", "float"),
-    ("median_px", "float"),
-    ("mean_m", "float"),
-    ("median_m", "float"),
-    ("line_iou", "float"),
-    ("n_pixels", "int"),
-    ("glacier_id", "str"),
-    ("date", "date"),
-    ("paired_by", "str"),
-    ("mask_iou", "float"),
-    ("bias_m", "float"),
-)
 
 
 def image_key(value) -> str | None:
@@ -217,7 +202,7 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
 
     def compute(self, parameters, context, feedback) -> dict:
         from ..core.evaluation.report import write_report
-        from ..core.evaluation.scoring import evaluate
+        from ..core.evaluation.scoring import evaluate, table_rows
         from ..core.evaluation.series import mean_bias, series_html, series_rows
 
         report = self.parameterAsFileOutput(parameters, "REPORT", context)
@@ -252,33 +237,12 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         for note in notes:
             feedback.pushWarning(note)
         rows = series_rows(scores, pairs.glacier_date, pairs.how)
-        fields = make_fields(TABLE_FIELDS)
+        fields = make_fields(schema.EVALUATION_FIELDS)
         sink, dest = self.parameterAsSink(
             parameters, "OUTPUT", context, fields, QgsWkbTypes.NoGeometry
         )
-        add_records(
-            sink,
-            fields,
-            [
-                {
-                    "image_id": s.image_id,
-                    "found": int(s.found),
-                    "mean_px": s.mean_px,
-                    "median_px": s.median_px,
-                    "mean_m": s.mean_px * s.pixel_size_m if s.pixel_size_m else None,
-                    "median_m": s.median_px * s.pixel_size_m if s.pixel_size_m else None,
-                    "line_iou": s.line_iou,
-                    "n_pixels": s.n_pixels,
-                    "glacier_id": pairs.glacier_date.get(s.image_id, ("", None))[0] or None,
-                    "date": pairs.glacier_date.get(s.image_id, ("", None))[1],
-                    "paired_by": pairs.how.get(s.image_id),
-                    "mask_iou": s.mask_iou,
-                    "bias_m": s.bias_m,
-                }
-                for s in scores
-            ],
-            geometry=False,
-        )
+        records = table_rows(scores, pairs.glacier_date, pairs.how)
+        add_records(sink, fields, records, geometry=False)
         del sink  # closed, so that a CSV can be rewritten
         if file_path(dest).lower().endswith(".csv"):
             unquote_csv(file_path(dest))

@@ -12,7 +12,8 @@ from qgis.core import (
 from ..adapter.fronts import source_fronts, source_glacier_map
 from ..adapter.layers import file_path
 from .base import CalfinAlgorithm
-from .parameters import option_parameter, option_value
+from .parameters import option_parameter
+from .values import option_value
 
 FORMATS = ["calfin", "termpicks", "autoterm", "geojson"]  # core.databases.write.FORMATS
 

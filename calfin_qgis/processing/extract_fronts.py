@@ -40,6 +40,7 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
         from ..core.detect.picking import extract_from_raster
         from ..core.detect.segmentation import DetectOptions, front_records
         from ..core.geo import rasters
+        from ..core.products import sources
         from ..core.products.scene_identity import SOURCE_KEY
 
         check_file_destinations(destination(parameters, "OUTPUT"))
@@ -50,10 +51,13 @@ class ExtractFrontsAlgorithm(CalfinAlgorithm):
             glacier_id=glacier_id,
             **extraction_options(self, parameters, context),
         )
-        scene, result, fronts = extract_from_raster(path, band, options)
+        scene = sources.open_source(path, band)  # the probabilities remember their scene
+        result, fronts = extract_from_raster(scene.scene, options)
         for warning in result.warnings:
             feedback.pushWarning(warning)
-        source = rasters.read_metadata(path).get(SOURCE_KEY, "calfin_qgis extract_fronts")
-        records = front_records(fronts, scene, source, glacier_id, suspect=result.suspect)
+        model = rasters.read_metadata(path).get(SOURCE_KEY, "calfin_qgis extract_fronts")
+        records = front_records(
+            fronts, scene.scene, scene.metadata, model, glacier_id, suspect=result.suspect
+        )
         dest = write_fronts(self, parameters, context, feedback, records, layer.crs(), layer.name())
         return {"OUTPUT": dest, **params.count_results([len(records)])}

@@ -31,17 +31,18 @@ class PreprocessAlgorithm(CalfinAlgorithm):
         from ..core import contract
         from ..core.detect.grid import averaging_text, scene_warnings
         from ..core.detect.segmentation import preprocess_scene
-        from ..core.geo import rasters
+        from ..core.products import sources
 
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         check_file_destinations(output, geotiff=True)
         _, path, band = params.scene_inputs(self, parameters, context)
-        scene = rasters.open_scene(path, band)
+        source = sources.open_source(path, band)
+        scene = source.scene
         resample = self.parameterAsBoolean(parameters, "RESAMPLE", context)
         for warning in scene_warnings(scene, contract.TRAIN_PIXEL_SIZE_M, resample):
             feedback.pushWarning(warning)
         written = preprocess_scene(
-            scene,
+            source,
             output,
             progress=progress_callbacks(feedback)[0],
             cancelled=feedback.isCanceled,

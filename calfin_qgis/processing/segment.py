@@ -31,12 +31,12 @@ class SegmentAlgorithm(CalfinAlgorithm):
         self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", "Probabilities"))
 
     def compute(self, parameters, context, feedback) -> dict:
-        from ..core.detect.segmentation import write_probabilities
+        from ..core.detect.jobs import write_probabilities
 
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         check_file_destinations(output, geotiff=True)
         _, result = params.run_job(
             self, parameters, context, feedback, extract=False, keep_segmentation=True
         )
-        write_probabilities(output, result.segmentation, result.model_info, overwrite=True)
+        write_probabilities(output, result, overwrite=True)
         return {"OUTPUT": output}

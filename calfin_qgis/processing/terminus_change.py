@@ -28,7 +28,8 @@ from ..adapter.layers import (
 from ..core.schema import QUAL_AUTO, QUAL_MANUAL, QUAL_MANUAL_EDITED
 from ..core.terminus.inputs import METHODS
 from .base import CalfinAlgorithm
-from .parameters import option_parameter, option_value
+from .parameters import option_parameter
+from .values import option_value
 
 DEFAULT_FLAGS = f"{QUAL_MANUAL},{QUAL_MANUAL_EDITED},{QUAL_AUTO}"
 

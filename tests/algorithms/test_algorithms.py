@@ -283,6 +283,7 @@ def test_model_chains_segment_into_extract(sample_scene, tmp_path) -> None:
     assert QgsVectorLayer(result["ext:fronts"]).featureCount() == 1
 
 
+@pytest.mark.slow
 def test_qgis_process_runs_detect_fronts(sample_scene, tmp_path) -> None:
     out = tmp_path / "fronts.gpkg"
     args = f"run calfin:detect_fronts -- INPUT={sample_scene} OUTPUT={out}"
@@ -319,6 +320,7 @@ def test_segment_accepts_preprocess_output(sample_scene, tmp_path) -> None:
     assert front["image_id"] == "LE07_L1TP_009011_20010707_20170204_01_T1_B2"
 
 
+@pytest.mark.slow
 def test_fine_scene_is_averaged_to_the_model_scale(sample_scene, tmp_path) -> None:
     """The 40 m sample made a 15 m scene (as a panchromatic band) still gives its front."""
     from osgeo import gdal

@@ -35,6 +35,7 @@ class CancelAfterFirstJob(QgsProcessingFeedback):
             self.cancel()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2], ids=["in QGIS", "2 worker processes"])
 def test_batch_algorithm_cancel_and_resume_give_the_uninterrupted_layer(
     batch_reference, tmp_path, workers
@@ -67,6 +68,7 @@ def test_batch_algorithm_cancel_and_resume_give_the_uninterrupted_layer(
     assert first["JOBS"] == 8 - 4 and result["JOBS"] < first["JOBS"]  # 4 skipped: no overlap
 
 
+@pytest.mark.slow
 def test_qgis_process_runs_the_batch(model_path, tmp_path) -> None:
     from tests.batch_scenes import glacier_polygons
 

@@ -39,6 +39,7 @@ def test_metrics_csv_integers_are_not_quoted(tmp_path) -> None:
     assert not [p.name for p in tmp_path.iterdir() if p.name != "metrics.csv"]
 
 
+@pytest.mark.slow
 def test_a_reference_from_label_rasters_scores_the_frontlearning_scenes(tmp_path) -> None:
     """The README's recipe: label PNG → 0/1 raster → calfin:extract_fronts → reference lines;
     then detection on the PNG scenes (no georeference) and a report with their thumbnails."""
@@ -101,6 +102,7 @@ def test_a_reference_from_label_rasters_scores_the_frontlearning_scenes(tmp_path
     assert len(means) == 3 and means == sorted(means, reverse=True)  # worst first
 
 
+@pytest.mark.slow
 def test_detect_fronts_on_a_colour_photo_warns_and_never_flags_good(tmp_path) -> None:
     photo = write_jpeg(tmp_path / "astronaut.jpg", skimage.data.astronaut())
     log = Log()

@@ -18,7 +18,8 @@ from calfin_qgis.core.cli import commands
 from calfin_qgis.core.cli.args import detection_options
 from calfin_qgis.core.detect.options import EXTRACTION, INFERENCE, OPTIONS, Option
 from calfin_qgis.core.detect.segmentation import DetectOptions
-from calfin_qgis.processing.parameters import as_option, option_values
+from calfin_qgis.processing.parameters import option_values
+from calfin_qgis.processing.values import as_option
 
 pytestmark = pytest.mark.usefixtures("plugin")
 

@@ -184,7 +184,7 @@ def test_plain_enums_take_names_too() -> None:
     from qgis.core import QgsProcessingContext, QgsProcessingParameterEnum
 
     from calfin_qgis.processing.base import CalfinAlgorithm
-    from calfin_qgis.processing.parameters import option_value
+    from calfin_qgis.processing.values import option_value
 
     class Plain(CalfinAlgorithm):
         def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API

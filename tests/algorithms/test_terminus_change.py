@@ -203,6 +203,7 @@ def test_jakobshavn_detected_front_sits_where_the_manual_one_does(
     assert rows[0]["box_position_m"] == pytest.approx(manual[0]["box_position_m"])
 
 
+@pytest.mark.slow
 def test_qgis_process_runs_terminus_change(tmp_path) -> None:
     fronts = tmp_path / "fronts.gpkg"
     vectors.write_fronts(

@@ -51,6 +51,7 @@ def run_cli(reference, tmp_path, *options: str) -> int:
     [("--workers", "2"), ("--scheduler", "local", "--workers", "2")],
     ids=["local", "dask"],
 )
+@pytest.mark.slow
 def test_parallel_runs_write_the_layer_of_the_sequential_run(batch_reference, tmp_path, options):
     pytest.importorskip("dask.distributed")
     assert run_cli(batch_reference, tmp_path, *options) == 0
@@ -72,6 +73,7 @@ def kill_a_busy_worker(client, killed: list[int], stop: threading.Event) -> None
         time.sleep(0.02)
 
 
+@pytest.mark.slow
 def test_a_dask_worker_killed_in_the_middle_of_a_job_loses_nothing(batch_reference, tmp_path):
     pytest.importorskip("dask.distributed")
     output, killed, stop = tmp_path / "fronts.gpkg", [], threading.Event()

@@ -14,7 +14,7 @@ from calfin_qgis.core.detect.picking import extract
 from calfin_qgis.core.detect.segmentation import DetectOptions, front_records, segment
 from calfin_qgis.core.errors import InputError
 from calfin_qgis.core.geo import rasters, vectors
-from calfin_qgis.core.products.scene_identity import scene_name
+from calfin_qgis.core.products import sources
 
 from .fakes import dark_is_edge, fake_model
 
@@ -56,7 +56,8 @@ def test_front_vertices_in_scene_crs_metres(tmp_path: Path) -> None:
     assert front.length_m == pytest.approx(179 * PIXEL)
 
     out = tmp_path / "fronts.gpkg"
-    records = front_records([front], scene, "fake 0", "helheim")
+    metadata = sources.scene_metadata(scene.path)
+    records = front_records([front], scene, metadata, "fake 0", "helheim")
     vectors.write_fronts(out, records, schema.FRONT_FIELDS, scene.crs_wkt)
     ds = ogr.Open(str(out))  # keep the datasource alive while its layer is used
     layer = ds.GetLayer(0)
@@ -151,7 +152,6 @@ def test_fine_scene_is_averaged_to_the_model_pixel_size(tmp_path: Path) -> None:
     assert result.scene.crs_wkt == scene.crs_wkt
     assert result.geotransform[0] == ORIGIN[0] and result.geotransform[3] == ORIGIN[1]
     assert result.probs.shape[1:] == (112, 97)  # whole 40 m pixels in 4500 m x 3900 m
-    assert scene_name(result.scene) == name  # ids and dates still come from the scene
     (front,) = extract(result, options, result.timer)
     _, ys = np.array(front.line.coords).T
     assert np.abs(ys - (ORIGIN[1] - 1830)).max() <= 40  # within a model pixel of the front
@@ -173,11 +173,11 @@ def test_model_grid_keeps_scenes_at_the_training_scale(tmp_path: Path) -> None:
 def test_preprocess_of_a_fine_scene_is_on_the_model_grid(tmp_path: Path) -> None:
     from calfin_qgis.core.detect.segmentation import preprocess_scene
 
-    fine = rasters.open_scene(write_fine_scene(tmp_path / "LC08_B8.tif", 15.0))
+    fine = sources.open_source(str(write_fine_scene(tmp_path / "LC08_B8.tif", 15.0)))
     preprocess_scene(fine, str(tmp_path / "input.tif"))
     written = rasters.open_scene(tmp_path / "input.tif")
     assert written.preprocessed and written.pixel_size == pytest.approx(40.0)
-    assert scene_name(written) == "LC08_B8.tif"
+    assert sources.open_source(written.path).name == "LC08_B8.tif"  # it remembers its scene
     assert model_grid(written, 40.0) is written  # segment takes it as it is
 
 
@@ -262,7 +262,7 @@ def test_preprocess_cancelled_after_its_last_block_writes_nothing(tmp_path: Path
     from calfin_qgis.core.detect.segmentation import preprocess_scene
     from calfin_qgis.core.errors import Cancelled
 
-    scene = rasters.open_scene(write_scene(tmp_path / "scene.tif"))
+    scene = sources.open_source(str(write_scene(tmp_path / "scene.tif")))
     cancel = []
     with pytest.raises(Cancelled):
         preprocess_scene(

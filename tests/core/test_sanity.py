@@ -78,6 +78,7 @@ def test_real_scenes_pass_the_mask_check(model_path) -> None:
         assert not result.suspect and result.warnings == [], path.name
 
 
+@pytest.mark.slow
 def test_fronts_of_a_photograph_are_never_flagged_good(model_path, photo, tmp_path, capsys):
     """The issue's case: a colour photo gave five "fronts", two of them qual_flag 10."""
     out = tmp_path / "fronts.geojson"

@@ -27,7 +27,7 @@ from ..errors import InputError
 from ..geo import rasters, reproject
 from ..network.infer import IsCancelled, Progress
 from ..products import sources
-from .executors import Executor, Failed, InProcess, never
+from .executor_base import Executor, Failed, InProcess, never
 from .glaciers import Glacier
 from .output import BatchOutput, write_status_csv
 
@@ -43,11 +43,15 @@ class Filters:
 
 @dataclass(frozen=True)
 class BatchJob:
-    """One scene × glacier: the detection job plus what its status row needs."""
+    """One scene × glacier: the detection job, its scene resolved once by ``plan``
+    (``DetectJob.source``), plus what its status row needs."""
 
     source: str
-    image_id: str
     detect: DetectJob
+
+    @property
+    def image_id(self) -> str:
+        return self.detect.source.metadata.image_id
 
     @property
     def glacier_id(self) -> str:
@@ -147,18 +151,18 @@ def plan(
     done: set[tuple[str, str]],
 ) -> Iterator[tuple[list[dict], list[BatchJob]]]:
     """Per scene: status rows of the pairs it skips (or fails before any job) and a job for
-    every glacier its footprint overlaps; pairs in ``done`` are left out."""
+    every glacier its footprint overlaps; pairs in ``done`` are left out. Each scene is
+    resolved here once (metadata, then its band only when a pair needs it), and its jobs
+    carry that (``DetectJob.source``)."""
     from shapely import wkb
 
     shapes = [wkb.loads(glacier.wkb) for glacier in glaciers]
     for source in scene_paths:
         try:
-            metadata = sources.scene_metadata(source)
+            product = sources.identify(source)
+            metadata, failure = product.metadata, None
         except InputError as err:  # a damaged product's metadata file
-            metadata = sources.name_metadata(source)
-            failure = f"failed: {err}"
-        else:
-            failure = None
+            metadata, failure = sources.name_metadata(source), f"failed: {err}"
         pending = [
             (glacier, shape)
             for glacier, shape in zip(glaciers, shapes, strict=True)
@@ -169,8 +173,8 @@ def plan(
         reason = failure or skip_reason(metadata, filters)
         if reason is None:
             try:
-                scene = sources.open_source(source, template.options.band)
-                outline = footprint(rasters.open_scene(scene.path, scene.band), glaciers_crs)
+                resolved = sources.open_band(product, template.options.band)
+                outline = footprint(resolved.scene, glaciers_crs)
             except InputError as err:
                 reason = f"failed: {err}"
         rows, jobs = [], []
@@ -185,8 +189,8 @@ def plan(
                 flow=glacier.flow or template.options.flow,
                 glacier_id=glacier.glacier_id,
             )
-            detect = dataclasses.replace(template, scene=source, options=options)
-            jobs.append(BatchJob(source, metadata.image_id, detect))
+            detect = dataclasses.replace(template, scene=source, source=resolved, options=options)
+            jobs.append(BatchJob(source, detect))
         yield rows, jobs
 
 
@@ -232,18 +236,7 @@ def run_batch(
     glacier polygons are the search areas of the edge rule)."""
     say = log or (lambda kind, text: None)
     template = dataclasses.replace(template, out_crs_wkt=template.out_crs_wkt or glaciers_crs)
-    scene_paths = list(expand_sources(inputs))
-    if not scene_paths:
-        raise InputError("No scene found in the inputs. Give scene files or a folder of them.")
-    for source in scene_paths:
-        if rasters.same_file(source, output) or (
-            status_csv and rasters.same_file(source, status_csv)
-        ):
-            raise InputError(f"{source} is an input scene: choose other output files.")
-    if status_csv:
-        from .output import check_status_csv
-
-        check_status_csv(status_csv)
+    scene_paths = checked_inputs(inputs, output, status_csv)
     out = BatchOutput(output, template.out_crs_wkt)
     statuses: Counter = Counter()
     try:
@@ -284,7 +277,7 @@ def screen_output(output: str, glaciers: list[Glacier], glaciers_crs: str, say: 
     from shapely import wkb
 
     from ..screening.files import screen_in_place
-    from ..terminus.change import Layer
+    from ..terminus.inputs import Layer
 
     areas = Layer({g.glacier_id: wkb.loads(g.wkb) for g in glaciers}, glaciers_crs, "CLIP")
     try:
@@ -300,6 +293,24 @@ def screen_output(output: str, glaciers: list[Glacier], glaciers_crs: str, say: 
         "field 'screen' (ok, or the rules they fail): review those first",
     )
     return screened.suspects
+
+
+def checked_inputs(inputs: Iterable[str], output: str, status_csv: str | None) -> list[str]:
+    """The scenes of ``inputs`` (``expand_sources``), after checking that there is one and
+    that no output is an input scene or an unusable status CSV."""
+    scene_paths = list(expand_sources(inputs))
+    if not scene_paths:
+        raise InputError("No scene found in the inputs. Give scene files or a folder of them.")
+    for source in scene_paths:
+        if rasters.same_file(source, output) or (
+            status_csv and rasters.same_file(source, status_csv)
+        ):
+            raise InputError(f"{source} is an input scene: choose other output files.")
+    if status_csv:
+        from .output import check_status_csv
+
+        check_status_csv(status_csv)
+    return scene_paths
 
 
 def outcome_row(job: BatchJob, outcome: Outcome) -> dict:

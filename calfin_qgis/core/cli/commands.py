@@ -9,9 +9,8 @@ import argparse
 import sys
 
 from .. import schema
-from ..detect.jobs import DetectJob, run
+from ..detect.jobs import DetectJob, run, write_probabilities
 from ..detect.options import OPTIONS
-from ..detect.segmentation import write_probabilities
 from ..errors import Cancelled, InputError
 from ..geo import rasters, vectors
 from . import batch, export, screen, terminus
@@ -96,7 +95,7 @@ def detect(args: argparse.Namespace) -> int:
     # The probabilities reach their name only once the fronts are written too.
     with rasters.optional_output(args.probabilities, args.overwrite) as tmp:
         if tmp:
-            write_probabilities(tmp, result.segmentation, result.model_info, overwrite=True)
+            write_probabilities(tmp, result, overwrite=True)
         vectors.write_fronts(
             args.output,
             result.records,

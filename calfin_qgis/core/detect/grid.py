@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from .. import contract
 from ..geo import rasters
-from ..products.scene_identity import scene_tags
 
 
 def _rotated(scene: rasters.Scene) -> bool:
@@ -32,7 +31,7 @@ def model_grid(scene: rasters.Scene, pixel_size_m: float) -> rasters.Scene:
         or _finest_edge(scene) >= contract.FINE_PIXEL_FRACTION * pixel_size_m
     ):
         return scene
-    return rasters.resampled(scene, pixel_size_m, scene_tags(scene))
+    return rasters.resampled(scene, pixel_size_m)
 
 
 def resolution_warning(scene: rasters.Scene, pixel_size_m: float) -> str | None:

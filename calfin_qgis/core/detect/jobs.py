@@ -1,9 +1,11 @@
 """One detection job as plain values, and the one call that runs it.
 
 ``calfin:detect_fronts``, ``calfin:segment``, the CLI and the batch (in this process or in a
-worker) all build a ``DetectJob`` and call ``run``: open the scene, warn about it, average
-it to the model's grid, segment, extract, attach the attributes and reproject the fronts.
-A job holds only picklable values (paths, WKB, numbers), so any executor can ship it.
+worker) all build a ``DetectJob`` and call ``run``: resolve the scene (once: its identity
+travels with the job and its result), warn about it, average it to the model's grid,
+segment, extract, attach the attributes and reproject the fronts. A job holds only
+picklable values (paths, WKB, numbers, the resolved ``SceneSource``), so any executor can
+ship it.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import InputError
-from ..geo import rasters, reproject
+from ..geo import reproject
+from ..geo.rasters import write_raster
 from ..network.infer import IsCancelled, Progress
 from ..network.model import Model, ModelInfo, default_model_path, load_model
 from ..products import sources
-from ..products.scene_identity import scene_metadata, scene_name
+from ..products.scene_identity import SOURCE_KEY
 from .grid import averaging_text, scene_warnings
 from .picking import extract
 from .segmentation import DetectOptions, SegmentResult, front_records, identity_warning, segment
@@ -45,6 +48,8 @@ class DetectJob:
     """False: segment only (``calfin:segment``), no fronts."""
     keep_segmentation: bool = False
     """Return the probabilities (``JobResult.segmentation``) to write them; not picklable."""
+    source: sources.SceneSource | None = None
+    """``scene`` already resolved (the batch's plan has it); None: ``run`` resolves it."""
 
 
 @dataclass
@@ -58,6 +63,8 @@ class JobResult:
     """The ice flow direction used: given, estimated (an azimuth) or None (not turned)."""
     seconds: float
     model_info: ModelInfo
+    source: sources.SceneSource
+    """The scene as resolved: its band, product id, date, sensor, path/row."""
     segmentation: SegmentResult | None = field(default=None, repr=False)
 
     @property
@@ -108,10 +115,8 @@ def run(
     for message in messages:
         note("info" if message.startswith("Model ") else "warning", message)
     options = job.options
-    source = sources.open_source(job.scene, options.band)
-    scene = rasters.open_scene(source.path, source.band)
-    # a plain raster: scene_metadata, which also reads what calfin's own rasters remember
-    metadata = source.metadata if source.path != job.scene else scene_metadata(scene)
+    source = job.source or sources.open_source(job.scene, options.band)
+    scene, metadata = source.scene, source.metadata
     note("info", f"{metadata.summary}; reading {source.path}: {source.note}")
     if job.out_crs_wkt and not scene.crs_wkt:
         raise InputError(
@@ -124,14 +129,14 @@ def run(
     note("info", averaging_text(scene, result.scene))
     for warning in result.warnings:
         note("warning", warning)
-    note("warning", identity_warning(metadata, scene_name(scene), options.glacier_id))
+    note("warning", identity_warning(metadata, source.name, options.glacier_id))
     note("info", f"Inference took {result.seconds:.1f} s on {model.provider}")
     note("info", result.flow_text.capitalize())
     records = []
     if job.extract:
         fronts = extract(result, options, result.timer)
         records = front_records(
-            fronts, scene, model.info.source, options.glacier_id, metadata, result.suspect
+            fronts, scene, metadata, model.info.source, options.glacier_id, result.suspect
         )
         transform = reproject.transformation(scene.crs_wkt, job.out_crs_wkt)
         for record in records:
@@ -143,5 +148,26 @@ def run(
         flow=result.flow,
         seconds=time.perf_counter() - start,
         model_info=model.info,
+        source=source,
         segmentation=result if job.keep_segmentation else None,
+    )
+
+
+def write_probabilities(path: str, result: JobResult, overwrite: bool = False) -> None:
+    """A job's probability raster (``keep_segmentation``) on the processed window's grid,
+    NaN on nodata.
+
+    It remembers its scene (``SceneSource.tags``) and the model, so that fronts extracted
+    from it later get the scene's image_id, date and metadata and the model as source.
+    """
+    segmentation, info = result.segmentation, result.model_info
+    write_raster(
+        path,
+        segmentation.probs,
+        segmentation.geotransform,
+        segmentation.scene.crs_wkt,
+        info.outputs,
+        nodata=float("nan"),
+        overwrite=overwrite,
+        metadata={**result.source.tags, SOURCE_KEY: info.source},
     )

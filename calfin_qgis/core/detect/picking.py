@@ -148,13 +148,13 @@ def check_edge_band(scene: rasters.Scene) -> None:
 
 
 def extract_from_raster(
-    path: str, band: int, options: DetectOptions, timer: StageTimer | None = None
-) -> tuple[rasters.Scene, SegmentResult, list[Front]]:
-    """Front lines from a probability raster written by ``segment`` (edge in ``band``); the
-    result's warnings and ``suspect`` flag say when its ice band does not look like a
-    glacier front's (``sanity.mask_warning``), as ``segment`` says it for a scene."""
+    scene: rasters.Scene, options: DetectOptions, timer: StageTimer | None = None
+) -> tuple[SegmentResult, list[Front]]:
+    """Front lines from a probability raster written by ``segment`` (edge in ``scene``'s
+    band); the result's warnings and ``suspect`` flag say when its ice band does not look
+    like a glacier front's (``sanity.mask_warning``), as ``segment`` says it for a scene."""
     timer = timer or StageTimer()
-    scene = rasters.open_scene(path, band)
+    path, band = scene.path, scene.band
     check_edge_band(scene)
     geometry = resolve_clip(options, scene)
     window = (
@@ -191,4 +191,4 @@ def extract_from_raster(
         warnings=[doubt] if doubt else [],
         suspect=bool(doubt),
     )
-    return scene, result, extract(result, options, timer)
+    return result, extract(result, options, timer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -17,7 +18,6 @@ from ..network.infer import IsCancelled, Progress, estimate_flow, flow_turns, pr
 from ..network.model import Model
 from ..network.views import check_views
 from ..products import sources
-from ..products.scene_identity import SOURCE_KEY, scene_metadata, scene_tags
 from ..timing import StageTimer
 from . import sanity
 from .extract import Front
@@ -175,61 +175,30 @@ def segment(
         else scene.full_window
     )
     limits, warning = (None, None) if scene.preprocessed else window_limits(scene, window, timer)
-    warnings = [warning] if warning else []
-
+    small = window.width * window.height <= contract.AUTO_FLOW_LIMIT
     flow = options.flow
-    auto_flow = (
-        flow is None
-        and window.width * window.height <= contract.AUTO_FLOW_LIMIT
-        and len(model.info.outputs) > 1
-    )
+    auto_flow = flow is None and small and len(model.info.outputs) > 1
     share = 0.5 if auto_flow else 1.0  # of the progress bar per pass: maybe a second one
-
-    def predict(turns: int, start: float) -> np.ndarray:
-        channels = len(model.info.outputs) + 1  # and the spread
-        probs = np.empty((channels, window.height, window.width), np.float32)
-
-        def write(block: rasters.Window, data: np.ndarray) -> None:
-            probs[(slice(None), *block.slices)] = data
-
-        predict_scene(
-            model,
-            scene,
-            window,
-            write,
-            limits=limits,
-            turns=turns,
-            tile=tile,
-            overlap=options.overlap,
-            batch_size=options.batch_size,
-            block=options.block,
-            views=options.views,
-            with_spread=True,
-            progress=lambda fraction: progress(start + share * fraction),
-            cancelled=cancelled,
-            timer=timer,
-        )
-        return probs
-
-    probs = predict(flow_turns(flow, model.info.flow), 0.0)
+    predict = functools.partial(
+        predict_window, model, scene, window, limits, options, tile, cancelled, timer
+    )
+    probs = predict(flow_turns(flow, model.info.flow), lambda f: progress(share * f))
     if auto_flow:
         flow = estimate_flow(probs[0], probs[1])
         turns = flow_turns(flow, model.info.flow)
         if turns and not cancelled():
-            probs = predict(turns, share)
+            probs = predict(turns, lambda f: progress(share + share * f))
         progress(1.0)
     if cancelled():
         raise Cancelled("cancelled by the user")
     probs, spread = probs[:-1], probs[-1]
-    checkable = len(probs) > 1 and window.width * window.height <= contract.AUTO_FLOW_LIMIT
-    if flow is not None and not auto_flow and checkable:
+    warnings = [warning]
+    if flow is not None and not auto_flow and small and len(probs) > 1:
         warnings.append(flow_warning(flow, probs))
-    warnings = [warning for warning in warnings if warning]
-    mask = None
-    if geometry is not None:
-        mask = polygons.polygon_mask(geometry, window, scene.geotransform)
+    mask = None if geometry is None else polygons.polygon_mask(geometry, window, scene.geotransform)
     if len(probs) > 1:
         doubts += filter(None, [sanity.mask_warning(probs[1], mask)])
+    warnings = [text for text in warnings if text] + doubts
     seconds = time.perf_counter() - start
     return SegmentResult(
         scene,
@@ -239,10 +208,50 @@ def segment(
         seconds,
         timer,
         flow,
-        warnings + doubts,
+        warnings,
         suspect=bool(doubts),
         spread=spread,
     )
+
+
+def predict_window(
+    model: Model,
+    scene: rasters.Scene,
+    window: rasters.Window,
+    limits: tuple[float, float] | None,
+    options: DetectOptions,
+    tile: int,
+    cancelled: IsCancelled,
+    timer: StageTimer,
+    turns: int,
+    progress: Progress,
+) -> np.ndarray:
+    """``window`` of ``scene`` predicted (turned ``turns`` quarter turns, ``options.views``
+    views) into one array: the model's outputs, then the views' spread (``predict_array``)."""
+    channels = len(model.info.outputs) + 1
+    probs = np.empty((channels, window.height, window.width), np.float32)
+
+    def write(block: rasters.Window, data: np.ndarray) -> None:
+        probs[(slice(None), *block.slices)] = data
+
+    predict_scene(
+        model,
+        scene,
+        window,
+        write,
+        limits=limits,
+        turns=turns,
+        tile=tile,
+        overlap=options.overlap,
+        batch_size=options.batch_size,
+        block=options.block,
+        views=options.views,
+        with_spread=True,
+        progress=progress,
+        cancelled=cancelled,
+        timer=timer,
+    )
+    return probs
 
 
 def flow_warning(given: str | float, probs: np.ndarray) -> str | None:
@@ -280,41 +289,21 @@ def identity_warning(metadata: sources.SceneMetadata, name: str, glacier_id: str
     )
 
 
-def write_probabilities(path: str, result: SegmentResult, info, overwrite: bool) -> None:
-    """The probability raster on the processed window's grid, NaN on nodata.
-
-    It remembers its scene (``scene_tags``) and the model, so that fronts extracted from
-    it later get the scene's image_id, date and metadata and the model as source.
-    """
-    rasters.write_raster(
-        path,
-        result.probs,
-        result.geotransform,
-        result.scene.crs_wkt,
-        info.outputs,
-        nodata=float("nan"),
-        overwrite=overwrite,
-        metadata={**scene_tags(result.scene), SOURCE_KEY: info.source},
-    )
-
-
 def front_records(
     fronts: list[Front],
     scene: rasters.Scene,
+    metadata: sources.SceneMetadata,
     source: str,
     glacier_id: str = "",
-    metadata: sources.SceneMetadata | None = None,
     suspect: bool = False,
 ) -> list[dict]:
     """Attach the CALFIN attributes (``schema.FRONT_FIELDS``) to extracted fronts.
 
-    ``metadata``: the scene's (``sources.open_source``); None: ``scene_metadata(scene)``,
-    which for a plain raster is what its file name says, as before products were read.
+    ``metadata``: the scene's (``sources.SceneSource``); ``source``: the model's name.
     ``suspect`` fronts (``SegmentResult.suspect``) are low confidence whatever their edge
     probability.
     """
     metres = scene.units_are_metres
-    metadata = metadata or scene_metadata(scene)
     return [
         {
             "geometry": front.line,
@@ -340,7 +329,7 @@ def front_records(
 
 
 def preprocess_scene(
-    scene: rasters.Scene,
+    source: sources.SceneSource,
     output: str,
     block: int = 2048,
     progress: Progress = lambda f: None,
@@ -349,10 +338,12 @@ def preprocess_scene(
     resample: bool = True,
 ) -> rasters.Scene:
     """Write the network's 3-channel input for a whole scene, block by block (on the
-    model's grid, ``model_grid``, unless ``resample`` is False); return the scene written."""
+    model's grid, ``model_grid``, unless ``resample`` is False), remembering the scene
+    (``SceneSource.tags``); return the scene as written (maybe averaged)."""
     from ..network import preprocess
     from ..network.infer import blocks, expand, inner_slices
 
+    scene = source.scene
     if resample:
         scene = model_grid(scene, contract.TRAIN_PIXEL_SIZE_M)
 
@@ -372,7 +363,7 @@ def preprocess_scene(
             scene.crs_wkt,
         )
         writer.ds.SetMetadata(
-            {contract.PREPROCESSED_KEY: contract.PREPROCESS_VERSION, **scene_tags(scene)}
+            {contract.PREPROCESSED_KEY: contract.PREPROCESS_VERSION, **source.tags}
         )
         try:
             for i, core in enumerate(parts):

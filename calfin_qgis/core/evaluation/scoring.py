@@ -95,3 +95,33 @@ def evaluate(
             score = dataclasses.replace(score, mask_iou=masked.mask_iou, bias_m=masked.bias_m)
         scores.append(score)
     return scores, summarize(scores), notes
+
+
+def table_rows(
+    scores: Sequence[ImageScore],
+    glacier_date: Mapping[str, tuple[str, object]],
+    how: Mapping[str, str],
+) -> list[dict]:
+    """The rows of ``schema.EVALUATION_FIELDS``, one per image; ``glacier_date`` and ``how``
+    (image id → (glacier id, date) and how it was paired) come from the pairing."""
+    rows = []
+    for s in scores:
+        glacier, date = glacier_date.get(s.image_id, ("", None))
+        rows.append(
+            {
+                "image_id": s.image_id,
+                "found": int(s.found),
+                "mean_px": s.mean_px,
+                "median_px": s.median_px,
+                "mean_m": s.mean_px * s.pixel_size_m if s.pixel_size_m else None,
+                "median_m": s.median_px * s.pixel_size_m if s.pixel_size_m else None,
+                "line_iou": s.line_iou,
+                "n_pixels": s.n_pixels,
+                "glacier_id": glacier or None,
+                "date": date,
+                "paired_by": how.get(s.image_id),
+                "mask_iou": s.mask_iou,
+                "bias_m": s.bias_m,
+            }
+        )
+    return rows

@@ -207,15 +207,14 @@ def open_scene(path: str | os.PathLike, band: int = 1) -> Scene:
     )
 
 
-def resampled(scene: Scene, pixel_size: float, metadata: dict[str, str]) -> Scene:
+def resampled(scene: Scene, pixel_size: float) -> Scene:
     """``scene``'s band averaged onto a grid of ``pixel_size`` map units, read lazily.
 
     For grids without rotation, north-up or south-up (``model_grid`` passes no other); the
     grid keeps the scene's corner.
 
     A virtual raster (VRT in GDAL's memory file system) over the original file: blocks are
-    resampled as they are read, so a large scene is never held whole. ``metadata`` is set
-    on it (e.g. the original scene's name, which the VRT's own path does not carry).
+    resampled as they are read, so a large scene is never held whole.
     """
     key = f"{scene.path}|{scene.band}|{pixel_size}"
     path = f"/vsimem/calfin_resampled/{uuid.uuid5(uuid.NAMESPACE_URL, key).hex}.vrt"
@@ -242,7 +241,6 @@ def resampled(scene: Scene, pixel_size: float, metadata: dict[str, str]) -> Scen
     )
     # Exactly the model's pixel size (the fractional window leaves a 1e-14 rounding).
     ds.SetGeoTransform((x0, np.sign(dx) * pixel_size, 0.0, y0, 0.0, np.sign(dy) * pixel_size))
-    ds.SetMetadata({**(ds.GetMetadata() or {}), **metadata})
     ds = None  # written to the memory file on close
     return open_scene(path, 1)
 

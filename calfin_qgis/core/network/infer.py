@@ -8,6 +8,7 @@ and its centre written out. Only one block is ever held in memory.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -59,6 +60,12 @@ def tile_starts(length: int, tile: int, stride: int) -> list[int]:
     return starts
 
 
+def tile_positions(height: int, width: int, tile: int, stride: int) -> list[tuple[int, int]]:
+    """(row, col) origins of the tiles covering a ``height`` × ``width`` array (>= tile)."""
+    rows, cols = tile_starts(height, tile, stride), tile_starts(width, tile, stride)
+    return [(r, c) for r in rows for c in cols]
+
+
 def _pad_to(x: np.ndarray, height: int, width: int) -> np.ndarray:
     pad_h, pad_w = height - x.shape[1], width - x.shape[2]
     if pad_h == 0 and pad_w == 0:
@@ -94,12 +101,7 @@ def predict_array(
     padded_h = max(tile, height)
     padded_w = max(tile, width)
     x = _pad_to(x, padded_h, padded_w)
-    stride = max(1, tile - overlap)
-    positions = [
-        (r, c)
-        for r in tile_starts(padded_h, tile, stride)
-        for c in tile_starts(padded_w, tile, stride)
-    ]
+    positions = tile_positions(padded_h, padded_w, tile, max(1, tile - overlap))
     if valid is not None:
         valid = np.pad(valid, ((0, padded_h - height), (0, padded_w - width)))
         kept = [(r, c) for r, c in positions if valid[r : r + tile, c : c + tile].any()]
@@ -189,13 +191,7 @@ def predict_scene(
     if not 0 <= overlap < tile:
         raise InputError(f"Tile overlap {overlap} must be between 0 and the tile size {tile}.")
     if limits is None and not scene.preprocessed:  # preprocessed input is already scaled
-        with timer.stage("read"):
-            values, valid = scene.read_overview()
-        if not valid.any():
-            raise InputError(
-                f"{scene.path} band {scene.band} holds only nodata. Choose another band or scene."
-            )
-        limits = preprocess.stretch_limits(values, valid)
+        limits = scene_limits(scene, timer)
     margin = max(overlap, preprocess.MARGIN)
     total = count_tiles(window, block, margin, tile, overlap, scene)
     done = 0
@@ -205,47 +201,72 @@ def predict_scene(
         done += 1
         progress(min(1.0, done / total))
 
+    run_tiles = functools.partial(
+        predict_array,
+        model,
+        tile=tile,
+        overlap=overlap,
+        batch_size=batch_size,
+        cancelled=cancelled,
+        on_tile=on_tile,
+        timer=timer,
+        views=views,
+        with_spread=with_spread,
+    )
     for core in blocks(window, block):
         if cancelled():
             raise Cancelled("cancelled by the user")
         outer = expand(core, margin, scene)
         inner = inner_slices(core, outer)
-        relative = Window(
-            core.col_off - window.col_off, core.row_off - window.row_off, core.width, core.height
-        )
-        with timer.stage("read"):
-            if scene.preprocessed:
-                x, valid = scene.read_input(outer)
-            else:
-                values, valid = scene.read(outer)
-        if not valid[inner].any():
+        probs = _predict_block(scene, outer, inner, limits, turns, run_tiles, timer)
+        if probs is None:  # only nodata: its tiles count as done
             for _ in range(count_tiles(core, block, margin, tile, overlap, scene)):
                 on_tile()
             channels = len(model.info.outputs) + with_spread
-            write(relative, np.full((channels, core.height, core.width), np.nan))
-            continue
-        if not scene.preprocessed:
-            with timer.stage("preprocess"):
-                x = preprocess.model_input(values, valid, limits)
-        x = np.rot90(x, turns, axes=(1, 2))
-        probs = predict_array(
-            model,
-            x,
-            tile,
-            overlap,
-            batch_size,
-            cancelled,
-            on_tile,
-            timer,
-            valid=np.rot90(valid, turns),
-            views=views,
-            with_spread=with_spread,
+            probs = np.full((channels, core.height, core.width), np.nan)
+        relative = Window(
+            core.col_off - window.col_off, core.row_off - window.row_off, core.width, core.height
         )
-        del x
-        with timer.stage("blend"):
-            probs = np.rot90(probs, -turns, axes=(1, 2))[:, inner[0], inner[1]].copy()
-            probs[:, ~valid[inner]] = np.nan
         write(relative, probs)
+
+
+def scene_limits(scene: Scene, timer: StageTimer) -> tuple[float, float]:
+    """The band's stretch limits over the whole scene, from a decimated read."""
+    with timer.stage("read"):
+        values, valid = scene.read_overview()
+    if not valid.any():
+        raise InputError(
+            f"{scene.path} band {scene.band} holds only nodata. Choose another band or scene."
+        )
+    return preprocess.stretch_limits(values, valid)
+
+
+def _predict_block(
+    scene: Scene,
+    outer: Window,
+    inner: tuple[slice, slice],
+    limits: tuple[float, float] | None,
+    turns: int,
+    run_tiles: Callable[..., np.ndarray],
+    timer: StageTimer,
+) -> np.ndarray | None:
+    """The probabilities of a block's core (``inner`` of ``outer``, read with its margin),
+    NaN on nodata, the block turned ``turns`` quarter turns for the model and back; None
+    when the core holds only nodata. ``run_tiles``: ``predict_array`` with its settings."""
+    with timer.stage("read"):
+        x, valid = scene.read_input(outer) if scene.preprocessed else scene.read(outer)
+    if not valid[inner].any():
+        return None
+    if not scene.preprocessed:
+        with timer.stage("preprocess"):
+            x = preprocess.model_input(x, valid, limits)
+    x = np.rot90(x, turns, axes=(1, 2))
+    probs = run_tiles(x, valid=np.rot90(valid, turns))
+    del x
+    with timer.stage("blend"):
+        probs = np.rot90(probs, -turns, axes=(1, 2))[:, inner[0], inner[1]].copy()
+        probs[:, ~valid[inner]] = np.nan
+    return probs
 
 
 def inner_slices(core: Window, outer: Window) -> tuple[slice, slice]:

@@ -72,6 +72,12 @@ class SceneMetadata:
         return cls(**{**item, "date": _iso_date(item["date"] or "")})
 
 
+def name_metadata(path: str) -> SceneMetadata:
+    """What a file name says: id, date, sensor and path/row (``naming``), no cloud cover."""
+    sensor, path_row = naming.scene_sensor(PurePosixPath(path).name)
+    return SceneMetadata(naming.scene_id(path), naming.scene_date(path), sensor, path_row, None)
+
+
 @dataclass(frozen=True)
 class ProductFiles:
     """What a product's metadata file says: its metadata and where its band files are."""

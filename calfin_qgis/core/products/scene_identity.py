@@ -1,42 +1,31 @@
-"""Which scene a raster came from: calfin's own rasters (probabilities, preprocess output,
-the averaged scene) record their scene's file name and metadata, so that fronts extracted
-from them later get the scene's image_id, date, sensor and path/row."""
+"""How calfin's own rasters (probabilities, preprocess output) remember the scene they came
+from, so that fronts extracted from them later get the scene's image_id, date, sensor and
+path/row: the scene's file name and metadata as raster metadata items, and back. Only the
+conversion: ``sources.identify`` reads the items, the writers set them."""
 
 from __future__ import annotations
 
-import os
-
-from ..geo import rasters
-from . import sources
+from .metadata_files import SceneMetadata, name_metadata
 
 SCENE_KEY = "CALFIN_SCENE"
-
-
-SOURCE_KEY = "CALFIN_SOURCE"
-
-
+"""The original scene's file name."""
 METADATA_KEY = "CALFIN_SCENE_METADATA"
-"""calfin's own rasters (probabilities, preprocess output, the averaged scene) carry their
-scene's file name and metadata (``sources.SceneMetadata`` as JSON) under these keys."""
+"""Its ``SceneMetadata`` as JSON."""
+SOURCE_KEY = "CALFIN_SOURCE"
+"""The model that wrote a probability raster (the fronts' ``source``)."""
 
 
-def scene_name(scene: rasters.Scene) -> str:
-    """The original scene's file name: recorded in calfin's own outputs, else the file's."""
-    return rasters.read_metadata(scene.path).get(SCENE_KEY) or os.path.basename(scene.path)
+def identity_tags(name: str, metadata: SceneMetadata) -> dict[str, str]:
+    """The raster metadata items by which an output remembers the scene ``name``."""
+    return {SCENE_KEY: name, METADATA_KEY: metadata.to_json()}
 
 
-def scene_metadata(scene: rasters.Scene) -> sources.SceneMetadata:
-    """The original scene's product id, date, sensor, path/row and cloud cover: recorded in
-    calfin's own rasters, else from the product the file lies in or its file name
-    (``sources.scene_metadata``); older calfin rasters give their scene's file name's."""
-    tags = rasters.read_metadata(scene.path)
+def identity_from_tags(tags: dict[str, str]) -> tuple[str, SceneMetadata] | None:
+    """(scene file name, metadata) that a calfin raster's items record, or None for any other
+    raster; calfin rasters older than the metadata item give their scene's file name's."""
+    name = tags.get(SCENE_KEY)
+    if not name:
+        return None
     if METADATA_KEY in tags:
-        return sources.SceneMetadata.from_json(tags[METADATA_KEY])
-    if SCENE_KEY in tags:
-        return sources.name_metadata(tags[SCENE_KEY])
-    return sources.scene_metadata(scene.path)
-
-
-def scene_tags(scene: rasters.Scene) -> dict[str, str]:
-    """The raster metadata items by which calfin's outputs remember ``scene``."""
-    return {SCENE_KEY: scene_name(scene), METADATA_KEY: scene_metadata(scene).to_json()}
+        return name, SceneMetadata.from_json(tags[METADATA_KEY])
+    return name, name_metadata(name)

@@ -22,7 +22,7 @@ from osgeo import gdal
 
 from ..errors import InputError
 from ..geo import rasters
-from . import bands, naming
+from . import bands
 from .metadata_files import (
     MTL_NAME,
     S2_MTD_NAME,
@@ -33,17 +33,22 @@ from .metadata_files import (
     join,
     mtl_in,
     mtl_order,
+    name_metadata,
     read_landsat,
     read_sentinel2,
     safe_mtd,
     zip_safe,
 )
+from .scene_identity import identity_from_tags, identity_tags
 
 __all__ = [
     "SceneMetadata",
+    "SceneProduct",
     "SceneSource",
     "find_sources",
+    "identify",
     "name_metadata",
+    "open_band",
     "open_source",
     "scene_metadata",
 ]
@@ -59,16 +64,51 @@ _LANDSAT_ID = re.compile(r"^(L[COTEM]0\d_L[0-9A-Z]{3}_\d{6}_\d{8}_\d{8}_\d{2}_[A
 
 
 @dataclass(frozen=True)
-class SceneSource:
-    path: str
-    """GDAL path of the raster holding the band (may be ``/vsitar/...``, ``/vsizip/...``)."""
-    band: int
-    """1-based band in that raster."""
+class SceneProduct:
+    """What a source is, from its metadata alone (no pixel read): enough to filter on."""
+
+    given: str
+    """What the user gave: a tar, folder, MTL file, .SAFE, .zip or plain raster."""
+    kind: str
+    """``_kind(given)``: tar, zip, safe, folder, mtl, mtd or raster."""
+    name: str
+    """A raster's file name (calfin's own rasters: their scene's); a product's own (its band
+    file's is the scene's name once ``open_band`` has chosen it)."""
     metadata: SceneMetadata
+    files: dict[int, str]
+    """A product's band files by band number (GDAL paths); empty for a plain raster."""
+
+
+@dataclass(frozen=True)
+class SceneSource:
+    """A scene resolved once (``open_source``): its band opened, its product id, date,
+    sensor, path/row and cloud cover read. Plain values only, so it travels with a job to
+    any worker, which then reads neither metadata nor tags again."""
+
+    scene: rasters.Scene
+    """The band to process (its path may be ``/vsitar/...``, ``/vsizip/...``)."""
+    metadata: SceneMetadata
+    name: str
+    """The original scene's file name, for messages and for the outputs' tags."""
     given: str
     """What the user gave: a tar, folder, MTL file, .SAFE, .zip or plain raster."""
     note: str = ""
     """Which band was chosen and why, for the log."""
+
+    @property
+    def path(self) -> str:
+        """GDAL path of the raster holding the band."""
+        return self.scene.path
+
+    @property
+    def band(self) -> int:
+        """1-based band in that raster."""
+        return self.scene.band
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """The raster metadata items by which calfin's outputs remember this scene."""
+        return identity_tags(self.name, self.metadata)
 
 
 def _archive_root(path: str, prefix: str) -> str:
@@ -121,12 +161,6 @@ def _product(path: str, kind: str) -> ProductFiles:
     return read_landsat(folder, mtl)
 
 
-def name_metadata(path: str) -> SceneMetadata:
-    """What a file name says: id, date, sensor and path/row (``naming``), no cloud cover."""
-    sensor, path_row = naming.scene_sensor(PurePosixPath(path).name)
-    return SceneMetadata(naming.scene_id(path), naming.scene_date(path), sensor, path_row, None)
-
-
 def _enclosing_product(path: str) -> SceneMetadata | None:
     """The metadata of the product a band file belongs to (its MTL beside it, or the .SAFE
     above it), or None."""
@@ -147,14 +181,32 @@ def _enclosing_product(path: str) -> SceneMetadata | None:
     return None
 
 
-def scene_metadata(path: str) -> SceneMetadata:
-    """The metadata of any source, from its metadata file (no pixel read); a plain raster's
-    from its product's metadata file when it lies in one, else from its file name."""
+def _raster_identity(path: str) -> tuple[str, SceneMetadata]:
+    """A plain raster's scene: the one calfin's own rasters record in their tags, else its
+    product's metadata file when it lies in one, else what its file name says."""
+    try:
+        recorded = identity_from_tags(rasters.read_metadata(path))
+    except RuntimeError:  # not readable: open_source says why
+        recorded = None
+    name = PurePosixPath(path.replace("\\", "/")).name
+    return recorded or (name, _enclosing_product(path) or name_metadata(path))
+
+
+def identify(path: str) -> SceneProduct:
+    """What ``path`` is and its metadata, from its metadata file or tags (no pixel read)."""
     path = str(path)
     kind = _kind(path)
-    if kind != "raster":
-        return _product(path, kind).metadata
-    return _enclosing_product(path) or name_metadata(path)
+    if kind == "raster":
+        name, metadata = _raster_identity(path)
+        return SceneProduct(path, kind, name, metadata, {})
+    product = _product(path, kind)
+    name = PurePosixPath(path.rstrip("/")).name
+    return SceneProduct(path, kind, name, product.metadata, product.files)
+
+
+def scene_metadata(path: str) -> SceneMetadata:
+    """The metadata of any source (``identify``)."""
+    return identify(path).metadata
 
 
 def _check_readable(file: str, given: str) -> None:
@@ -171,23 +223,25 @@ def _check_readable(file: str, given: str) -> None:
 
 
 def open_source(path: str, band: int | None = None) -> SceneSource:
-    """The raster and band to process for a plain raster or a product.
+    """The raster and band to process for a plain raster or a product (``open_band``)."""
+    return open_band(identify(path), band)
+
+
+def open_band(product: SceneProduct, band: int | None = None) -> SceneSource:
+    """Open the band to process of an identified source; no metadata is read again.
 
     ``band`` None: a product's band comes from ``bands.BANDS`` for its sensor, a plain
     raster's is 1. A given band overrides it; for a product it is the sensor's band number
     (8 → the ``_B8`` file).
     """
-    path = str(path)
-    kind = _kind(path)
-    if kind == "raster":
+    path, meta = product.given, product.metadata
+    if product.kind == "raster":
         chosen = 1 if band is None else band  # band 0 gets open_scene's error
-        rasters.open_scene(path, chosen)
+        scene = rasters.open_scene(path, chosen)
         how = (
             "as given" if band is not None else "a single raster: band 1 unless BAND / --band says"
         )
-        return SceneSource(path, chosen, scene_metadata(path), path, f"band {chosen} ({how})")
-    product = _product(path, kind)
-    meta = product.metadata
+        return SceneSource(scene, meta, product.name, path, f"band {chosen} ({how})")
     choice = bands.band_choice(meta.sensor)
     if band is None and choice is None:
         raise InputError(
@@ -212,7 +266,8 @@ def open_source(path: str, band: int | None = None) -> SceneSource:
             f"{path}. Download or extract the product again."
         )
     _check_readable(file, path)
-    return SceneSource(file, 1, meta, path, note)
+    scene = rasters.open_scene(file, 1)
+    return SceneSource(scene, meta, PurePosixPath(file).name, path, note)
 
 
 def find_sources(folder: str) -> Iterator[str]:
