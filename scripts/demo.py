@@ -43,6 +43,7 @@ def time_series(processing) -> None:
             "STATUS": str(OUT / "time_series_status.csv"),
         },
     )
+    print_screening(fronts)
     change = processing.run(
         "calfin:terminus_change",
         {
@@ -92,6 +93,27 @@ def _print_table(path: str) -> None:
         for row in csv.DictReader(table):
             values = "".join(f"{_m(row[name]):>11}" for _, name in COLUMNS)
             print(f"{row['date']:<12}{values}  {row['warning']}")
+
+
+def print_screening(fronts: Path) -> None:
+    """The batch's closing screening: each front's verdict (field screen)."""
+    from osgeo import ogr
+
+    ds = ogr.Open(str(fronts))
+    layer = ds.GetLayerByName("fronts")
+    known = layer.FindFieldIndex("uncertainty_m", 1) >= 0
+    rows = sorted(
+        (str(f["date"]), f["image_id"], f["screen"], f["uncertainty_m"] if known else None)
+        for f in layer
+    )
+    suspects = [row for row in rows if row[2] not in ("ok", "reviewed")]
+    print(f"\nScreening of the time series (batch SCREEN): {len(suspects)} of {len(rows)} fronts")
+    print(f"  {'date':<12}{'image_id':<46}{'uncertainty':>12}  screen")
+    for date, image_id, screen, uncertainty in rows:
+        metres = "–" if uncertainty is None else f"{uncertainty:.0f} m"
+        print(f"  {date.replace('/', '-'):<12}{image_id:<46}{metres:>12}  {screen}")
+    if suspects:
+        print("terminus_change leaves the screened fronts out (KEEP_SCREENED keeps them).")
 
 
 def _m(text: str) -> str:

@@ -13,6 +13,7 @@ EXPECTED = {
     "evaluate_fronts",
     "terminus_change",
     "export_fronts",
+    "screen_fronts",
 }
 SCENE_BAND = {"preprocess", "segment", "detect_fronts", "detect_fronts_batch"}
 """The algorithms whose user picks a scene band."""

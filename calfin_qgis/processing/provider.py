@@ -19,6 +19,7 @@ def algorithm_classes() -> list[type]:
     from .export_fronts import ExportFrontsAlgorithm
     from .extract_fronts import ExtractFrontsAlgorithm
     from .preprocess import PreprocessAlgorithm
+    from .screen_fronts import ScreenFrontsAlgorithm
     from .segment import SegmentAlgorithm
     from .terminus_change import TerminusChangeAlgorithm
 
@@ -31,6 +32,7 @@ def algorithm_classes() -> list[type]:
         EvaluateFrontsAlgorithm,
         TerminusChangeAlgorithm,
         ExportFrontsAlgorithm,
+        ScreenFrontsAlgorithm,
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsProcessing,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -66,7 +67,10 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
         "dated 1 July).",
         f"Only fronts whose qual_flag is in QUAL_FLAGS (default {DEFAULT_FLAGS}: hand-drawn, "
         "edited and automatic high-confidence) are used; fronts the review rejected never "
-        "are. Several fronts of one glacier on one date are one position (their union).",
+        "are. Several fronts of one glacier on one date are one position (their union). "
+        "Fronts that screening marked (field screen, calfin:screen_fronts) are left out and "
+        "listed in the log and the report; KEEP_SCREENED measures them too, greyed in the "
+        "report.",
         "OUTPUT: one row per glacier and date; change_m since the first date and "
         "rate_m_per_yr to the previous one, of the METHOD position (or, where the glacier "
         "lacks it, the first computed, with a note); a negative change is a retreat. A rate "
@@ -124,6 +128,11 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
         self.addParameter(
             QgsProcessingParameterString(
                 "QUAL_FLAGS", "qual_flag values of the fronts to use", DEFAULT_FLAGS
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                "KEEP_SCREENED", "Measure the fronts screening marked too", False
             )
         )
         self.addParameter(
@@ -194,6 +203,7 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
             if width in (None, "")
             else self.parameterAsDouble(parameters, "BOX_WIDTH", context),
             glaciers=references("GLACIERS", "glacier polygon"),
+            keep_screened=self.parameterAsBoolean(parameters, "KEEP_SCREENED", context),
         ), notes
 
     def _table(self, parameters, context, name, spec, records, crs, geometry=None):

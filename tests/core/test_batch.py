@@ -52,6 +52,28 @@ def test_batch_writes_a_row_per_scene_and_glacier_and_the_fronts(batch_reference
     assert {row[1] for row in fronts(batch_reference["output"])} == {"jakobshavn"}
 
 
+def test_the_batch_screens_its_output_at_the_end(batch_reference, tmp_path) -> None:
+    """Every front gets a screen value; --no-screen leaves a copy's values as they are."""
+    ds = ogr.Open(str(batch_reference["output"]))
+    values = [f["screen"] for f in ds.GetLayerByName("fronts")]
+    assert len(values) == 3 and all(values)
+    copy = tmp_path / "fronts.gpkg"
+    shutil.copy(batch_reference["output"], copy)
+    ds = ogr.Open(str(copy), 1)
+    ds.ExecuteSQL("UPDATE fronts SET screen = 'mine'")
+    ds = None
+    argv = ["batch", str(batch_reference["folder"]), "--clip", str(batch_reference["clip"])]
+    from calfin_qgis.core.cli import commands
+
+    assert commands.main([*argv, "--no-flip", "--output", str(copy), "--no-screen"]) == 0
+    ds = ogr.Open(str(copy))
+    assert {f["screen"] for f in ds.GetLayerByName("fronts")} == {"mine"}
+    ds = None
+    assert commands.main([*argv, "--no-flip", "--output", str(copy), "--workers", "1"]) == 0
+    ds = ogr.Open(str(copy))
+    assert [f["screen"] for f in ds.GetLayerByName("fronts")] == values
+
+
 def test_cancel_then_resume_ends_with_the_uninterrupted_layer(batch_reference, tmp_path) -> None:
     output, seen = tmp_path / "fronts.gpkg", []
 

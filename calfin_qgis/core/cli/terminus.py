@@ -70,6 +70,11 @@ def add_parser(sub) -> None:
         help=f"qual_flag values of the fronts to use (default {flags}; rejected fronts are "
         "never used)",
     )
+    parser.add_argument(
+        "--keep-screened",
+        action="store_true",
+        help="measure the fronts screening marked too (greyed in the report)",
+    )
     parser.add_argument("--output", required=True, help="positions table (.csv)")
     parser.add_argument("--report", help="HTML report with a time-series plot per glacier")
     parser.add_argument("--profiles", help="multi-centreline across-front profiles (.csv)")
@@ -110,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
         method=args.method,
         box_width=args.box_width,
         glaciers=references(args.glaciers, "glacier polygon"),
+        keep_screened=args.keep_screened,
     )
     for note in notes + result.notes:
         print(note, file=sys.stderr)

@@ -125,6 +125,7 @@ class _Reader:
             "path_row": _text(self.get(attrs, "path_row")),
             "cloud_cover": self.get(attrs, "cloud"),
             "status": _text(self.get(attrs, "status")),
+            "screen": _text(self.get(attrs, "screen")),
             "author": _text(self.get(attrs, "author")),
             "uncertainty_m": None if error in (None, "") else float(error),
             "flow_azimuth": None if azimuth in (None, "") else float(azimuth),

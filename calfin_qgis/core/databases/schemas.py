@@ -89,6 +89,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "confidence": ("confidence",),
     "source": ("source",),
     "status": ("status",),
+    "screen": ("screen",),
     "flow_azimuth": ("flow_azimuth",),
     "path_row": ("path_row",),
     "cloud": ("cloud_cover",),

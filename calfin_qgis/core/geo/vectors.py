@@ -33,6 +33,12 @@ def check_vector_name(path: str | os.PathLike) -> None:
         )
 
 
+def driver_name(path: str | os.PathLike) -> str:
+    """The OGR driver of a fronts file by its suffix (checked)."""
+    check_vector_name(path)
+    return _DRIVERS[Path(path).suffix.lower()]
+
+
 def write_fronts(
     path: str | os.PathLike,
     records: Sequence[dict],

@@ -31,6 +31,7 @@ from .inputs import (
     Front,
     Layer,
     check_method,
+    leave_screened,
     metric_crs,
     reproject,
     reproject_front,
@@ -89,7 +90,13 @@ def _group(fronts: Sequence[Front]) -> dict[tuple, list[Front]]:
 def _row(glacier: str, date, members: Sequence[Front]) -> Row:
     flags = [f.qual_flag for f in members if f.qual_flag is not None]
     ids = dict.fromkeys(f.image_id for f in members if f.image_id)
-    return Row(glacier, date, "; ".join(ids), max(flags) if flags else None, len(members))
+    row = Row(glacier, date, "; ".join(ids), max(flags) if flags else None, len(members))
+    row.screen = ";".join(dict.fromkeys(f.screen for f in members if f.screened))
+    if row.screen:
+        row.warn(f"screened: {row.screen}")
+    known = [f.uncertainty_m for f in members if f.uncertainty_m is not None]
+    row.uncertainty_m = max(known) if known else None
+    return row
 
 
 def _references(layer: Layer | None, crs_wkt: str, glaciers: Sequence[str]) -> Callable:
@@ -113,6 +120,7 @@ def terminus_change(
     method: str = "box",
     box_width: float | None = None,
     glaciers: Layer | None = None,
+    keep_screened: bool = False,
 ) -> Result:
     """Positions of every glacier × date of ``fronts`` (a Layer of ``Front``s).
 
@@ -120,6 +128,8 @@ def terminus_change(
     box of a glacier that has neither) map glacier id (or ``EVERY_GLACIER``) to a geometry.
     ``box_width`` (metres) builds a curvilinear box along each centreline. All are
     reprojected into the first projected CRS among fronts, boxes, centrelines, glaciers.
+    Fronts that screening marked are left out (listed in ``Result.screened``) unless
+    ``keep_screened``.
     """
     method = check_method(method)
     if boxes is None and centrelines is None and glaciers is None:
@@ -134,13 +144,14 @@ def terminus_change(
         raise InputError(f"{fronts.name} holds no fronts. Choose a layer of dated fronts.")
     crs_wkt, metres = metric_crs(fronts, boxes, centrelines, glaciers)
     notes: list[str] = []
-    used = [
-        reproject_front(f, fronts.crs_wkt, crs_wkt) for f in select(fronts.items, qual_flags, notes)
-    ]
+    selected = select(fronts.items, qual_flags, notes)
+    screened = leave_screened(selected, keep_screened, notes)
+    left_out = {id(f) for f in screened}
+    used = [reproject_front(f, fronts.crs_wkt, crs_wkt) for f in selected if id(f) not in left_out]
     names = sorted({f.glacier_id for f in used})
     lookups = [_references(layer, crs_wkt, names) for layer in (boxes, centrelines, glaciers)]
     groups = _group(used)
-    result = Result([], crs_wkt, notes)
+    result = Result([], crs_wkt, notes, screened=screened)
     width = None if box_width is None else box_width / metres
     for glacier in names:
         keys = sorted(

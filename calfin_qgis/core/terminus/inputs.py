@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import shapely
@@ -37,6 +37,17 @@ class Front:
     status: str = ""
     flow_azimuth: float | None = None
     """Detected fronts' ice side (``schema.FRONT_FIELDS``); None for hand-drawn ones."""
+    screen: str = ""
+    """Screening's verdict (``core.screening``): '', ok, reviewed, or the rules it fails."""
+    uncertainty_m: float | None = None
+
+    @property
+    def screened(self) -> bool:
+        return self.screen not in SCREEN_OK
+
+
+SCREEN_OK = ("", "ok", "reviewed")
+"""``screen`` values of fronts that are measured: not screened, passed, or reviewed."""
 
 
 @dataclass(frozen=True)
@@ -201,12 +212,17 @@ def reproject_front(front: Front, source_wkt: str, target_wkt: str) -> Front:
         ahead = shapely.Point(centre.x + step * np.sin(radians), centre.y + step * np.cos(radians))
         a, b = (reproject(p, source_wkt, target_wkt) for p in (centre, ahead))
         azimuth = float(np.degrees(np.arctan2(b.x - a.x, b.y - a.y)) % 360)
-    return Front(
-        front.glacier_id,
-        front.date,
-        front.image_id,
-        front.qual_flag,
-        geometry,
-        front.status,
-        azimuth,
-    )
+    return replace(front, geometry=geometry, flow_azimuth=azimuth)
+
+
+def leave_screened(fronts: Sequence[Front], keep: bool, notes: list[str]) -> list[Front]:
+    """The fronts screening marked, to leave out (none when ``keep``); a note names them."""
+    screened = [f for f in fronts if f.screened]
+    if screened:
+        listed = "; ".join(f"{f.image_id or f.date} ({f.screen})" for f in screened[:12])
+        more = f" and {len(screened) - 12} more" if len(screened) > 12 else ""
+        done = "kept, greyed in the report"
+        if not keep:
+            done = "left out (keep them: KEEP_SCREENED, --keep-screened)"
+        notes.append(f"{len(screened)} screened front(s) {done}: {listed}{more}.")
+    return [] if keep else screened

@@ -74,6 +74,8 @@ def fronts_layer(fronts: Fronts, glacier_field: str = "glacier_id") -> Layer:
             geometry=r["geometry"],
             status=r["status"],
             flow_azimuth=r.get("flow_azimuth"),
+            screen=r.get("screen") or "",
+            uncertainty_m=r.get("uncertainty_m"),
         )
         for r in fronts.records
     ]

@@ -36,6 +36,8 @@ METHOD_STYLE = {
     "multi_centreline_position_m": ("#e7298a", "multi-centreline"),
 }
 UNUSUAL = "#e31a1c"
+SCREENED_COLOUR = "#e0e0e0"
+"""Fronts screening marked, measured on request (KEEP_SCREENED): greyed."""
 
 METHODS = f"""<p>Positions grow downstream from the upstream end of the box or centreline: a
 retreat is a negative change. <b>Box</b> (rectilinear box, Moon &amp; Joughin 2008, JGR 113,
@@ -120,8 +122,8 @@ def series_svg(
     left, right, top, bottom = 70, 15, 15, 45
     dates = [r.date for r in points]
     xticks = date_ticks(min(dates), max(dates))
-    values = [getattr(r, key) for key in keys for r in series[key]]
-    yticks = nice_ticks(min(values), max(values), 5)
+    spans = [(getattr(r, k), r.uncertainty_m or 0.0) for k in keys for r in series[k]]
+    yticks = nice_ticks(min(v - u for v, u in spans), max(v + u for v, u in spans), 5)
     x0 = min(xticks[0][0], _decimal_year(min(dates)))
     x1 = max(xticks[-1][0], _decimal_year(max(dates)))
     x1 = x1 if x1 > x0 else x0 + 1
@@ -138,6 +140,10 @@ def series_svg(
         colour, _ = METHOD_STYLE[key]
         body.append(polyline(xy, colour, 2.5 if key == chosen else 1))
         for (x, y), row in zip(xy, series[key], strict=True):
+            if key == chosen and row.uncertainty_m:  # an error bar of +- the uncertainty
+                value = getattr(row, key)
+                ends = [(x, sy(value - row.uncertainty_m)), (x, sy(value + row.uncertainty_m))]
+                body.append(polyline(ends, "#555", 1))
             body.append(_marker(x, y, row, key, key == chosen))
     return svg(width, height, "".join(body))
 
@@ -175,6 +181,10 @@ def _marker(x: float, y: float, row: Row, key: str, chosen: bool) -> str:
             f"<title>{html.escape(tip)}</title></circle>"
         )
     colour, _ = QUAL_STYLE.get(row.qual_flag, OTHER_STYLE)
+    if row.uncertainty_m:
+        tip += f", uncertainty {row.uncertainty_m:.0f} m"
+    if row.screen:
+        colour, tip = SCREENED_COLOUR, f"{tip}, screened: {row.screen}"
     ring = ""
     if row.unusual_rate:
         tip += f", rate {row.rate_m_per_yr:.0f} m/yr beyond the usual range"
@@ -187,7 +197,9 @@ def _marker(x: float, y: float, row: Row, key: str, chosen: bool) -> str:
 
 def _legend(rows: Sequence[Row], keys: Sequence[str], chosen: str) -> str:
     flags = sorted({r.qual_flag for r in rows}, key=lambda f: (f is None, f or 0))
-    items = (QUAL_STYLE.get(flag, OTHER_STYLE) for flag in flags)
+    items = [QUAL_STYLE.get(flag, OTHER_STYLE) for flag in flags]
+    if any(r.screen for r in rows):
+        items.append((SCREENED_COLOUR, "screened (reasons in the table)"))
     flags_html = " ".join(
         f'<span style="color:{colour}">●</span> {html.escape(name)}' for colour, name in items
     )
@@ -252,6 +264,21 @@ def _rows_html(rows: Sequence[Row], keys: Sequence[str]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _screened_html(screened: Sequence, glacier: str) -> str:
+    """The fronts of ``glacier`` that screening marked and were left out, with reasons."""
+    fronts = [f for f in screened if f.glacier_id == glacier]
+    if not fronts:
+        return ""
+    items = "".join(
+        f"<tr><td>{_cell(f.date)}</td><td>{_cell(f.image_id)}</td><td>{_cell(f.screen)}</td></tr>"
+        for f in fronts
+    )
+    return (
+        f"<p>{len(fronts)} screened front(s) left out (KEEP_SCREENED measures them):</p>"
+        f"<table><tr><th>date</th><th>image_id</th><th>screen</th></tr>{items}</table>"
+    )
+
+
 def _glacier_section(glacier: str, rows: Sequence[Row], keys: Sequence[str], chosen: str):
     return (
         f"<h2>{html.escape(glacier or '(no glacier id)')}</h2>"
@@ -267,7 +294,10 @@ def write_terminus_report(path: str, result: Result, overwrite: bool = False) ->
     for glacier, method in result.methods.items():
         rows = [r for r in result.rows if r.glacier_id == glacier]
         keys = [f"{m}_position_m" for m in result.computed.get(glacier, (method,))]
-        sections.append(_glacier_section(glacier, rows, keys, f"{method}_position_m"))
+        sections.append(
+            _glacier_section(glacier, rows, keys, f"{method}_position_m")
+            + _screened_html(result.screened, glacier)
+        )
     unmeasured = sorted({r.glacier_id for r in result.rows} - set(result.methods))
     if unmeasured:
         sections.append(

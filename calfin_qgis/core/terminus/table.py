@@ -80,6 +80,9 @@ class Row:
     cut_box: str = ""
     interval_days: int | None = None
     unusual_rate: bool = False
+    screen: str = ""
+    """The rules its fronts fail, where screened fronts were kept (greyed in the report)."""
+    uncertainty_m: float | None = None
 
     def record(self) -> dict:
         """The table's values, lengths rounded to the millimetre."""
@@ -108,6 +111,8 @@ class Result:
     """Multi-centreline profile records (``PROFILE_FIELDS``)."""
     geometry: list[dict] = field(default_factory=list)
     """Boxes and centrelines used (``GEOMETRY_FIELDS`` plus ``geometry``)."""
+    screened: list = field(default_factory=list)
+    """Fronts left out because screening marked them (listed with their reasons)."""
 
     def cut_records(self) -> list[dict]:
         """The measured part of each box per date (``CUT_FIELDS`` plus a multipolygon)."""
