@@ -13,7 +13,7 @@ from .. import contract
 FLOW_CHOICES = ("unknown", *contract.FLOWS)
 """The FLOW parameter's options; their order is the index older models and scripts pass."""
 VIEWS_TEXT = (
-    "1 = as it is, 2 = also mirrored left-right (the default), 8 = the four quarter turns "
+    "1 = as it is, 2 = also mirrored left-right, 8 = the four quarter turns "
     "with and without the mirror (4x the inference of 2)"
 )
 
