@@ -32,6 +32,14 @@ REQUIRED = {
     "scipy": ("scipy>=1.10,<1.14", "filters and graphs"),
     "shapely": ("shapely>=2.0,<2.1", "front geometries"),  # 2.1: 4-D WKT, GEOS 3.11 rejects
 }
+# Optional: only calfin:fine_tune_model needs them; offered by the install dialog, never
+# required. The CPU build of PyTorch (about 200 MB) comes from PyTorch's own index.
+OPTIONAL = {
+    "torch": ("torch>=2.2", "fine-tuning the model on your fronts (calfin:fine_tune_model)"),
+    "onnx": ("onnx>=1.15", "reading and writing fine-tuned models"),
+}
+OPTIONAL_PINS = ("ml_dtypes<0.6",)  # onnx's ml_dtypes>=0.6 would pull numpy 2
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 # Packages that come with QGIS itself; reported, never installed by us.
 PROVIDED = {"numpy": "arrays (comes with QGIS)", "osgeo": "GDAL bindings (comes with QGIS)"}
 # With the GPU runtime, onnxruntime's requirement is swapped for this one (same import name).
@@ -174,6 +182,11 @@ def provided() -> dict[str, str | None]:
 def missing(import_modules: bool = True) -> list[Dependency]:
     """The required packages that are not importable (see :func:`check`)."""
     return [dep for dep in check(import_modules) if not dep.found]
+
+
+def optional_missing() -> list[str]:
+    """The optional fine-tuning packages (``OPTIONAL``) that are not importable."""
+    return [module for module in OPTIONAL if _find_spec(module) is None]
 
 
 def _distribution_name(requirement: str) -> str:
@@ -340,8 +353,12 @@ def pip_command(
     python: str | None = None,
     numpy_version: str | None = "auto",
     present: dict[str, str | None] | None = None,
+    fine_tuning: bool = False,
 ) -> list[str]:
     """The pip command that installs ``packages`` into ``target`` (nothing is run here).
+
+    ``fine_tuning`` adds the optional packages (``OPTIONAL``) that are missing, PyTorch's
+    CPU build from its own index.
 
     ``numpy_version="auto"`` pins numpy to this Python's numpy series (see
     :func:`numpy_requirement`); ``present`` pins what the packages pull in (see
@@ -350,6 +367,10 @@ def pip_command(
     """
     if numpy_version == "auto":
         numpy_version = _qgis_numpy_version()
+    extra = []
+    if fine_tuning and optional_missing():
+        extra = ["--extra-index-url", TORCH_CPU_INDEX]
+        extra += [OPTIONAL[module][0] for module in optional_missing()] + list(OPTIONAL_PINS)
     return [
         python or python_executable(),
         "-m",
@@ -363,6 +384,7 @@ def pip_command(
         "--disable-pip-version-check",
         "--no-input",
         *requirements(packages, gpu, numpy_version, present),
+        *extra,
     ]
 
 

@@ -16,8 +16,6 @@ from calfin_qgis.core.errors import InputError
 from calfin_qgis.core.products import sources
 from calfin_qgis.core.products.naming import scene_id
 
-RASTER_SUFFIXES = (".tif", ".tiff", ".png", ".jp2", ".vrt", ".img")
-
 
 def _layer_keys(layer: QgsRasterLayer) -> set[str]:
     source = layer.source().split("|")[0]
@@ -25,21 +23,6 @@ def _layer_keys(layer: QgsRasterLayer) -> set[str]:
     with contextlib.suppress(InputError):  # a folder source (an ESRI grid): its name is its key
         keys.add(sources.scene_metadata(source).image_id)
     return keys
-
-
-def _product_bands(folder: Path) -> dict[str, Path]:
-    """Product id → the band file the detection used (``sources.open_source``), for the
-    extracted products and .SAFE folders under ``folder`` (not inside archives)."""
-    found = {}
-    for source in sources.find_sources(str(folder)):
-        if source.lower().endswith((*sources.TAR_SUFFIXES, ".zip", *RASTER_SUFFIXES)):
-            continue
-        try:
-            scene = sources.open_source(source)
-        except InputError:
-            continue  # an incomplete product: its fronts show without a scene
-        found.setdefault(scene.metadata.image_id, Path(scene.path))
-    return found
 
 
 class SceneFinder:
@@ -52,12 +35,8 @@ class SceneFinder:
 
     def _folder_files(self) -> dict[str, Path]:
         if self._files is None:
-            self._files = {}
-            if self.folder is not None and self.folder.is_dir():
-                for path in sorted(self.folder.rglob("*")):
-                    if path.suffix.lower() in RASTER_SUFFIXES:
-                        self._files.setdefault(scene_id(path.name), path)
-                self._files.update(_product_bands(self.folder))
+            files = sources.scene_files(self.folder) if self.folder is not None else {}
+            self._files = {key: Path(path) for key, path in files.items()}
         return self._files
 
     def layer_for(self, image_id: str) -> QgsRasterLayer | None:

@@ -10,6 +10,7 @@ from qgis.core import (
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
@@ -165,6 +166,11 @@ def values_help(alg) -> str:
 
 def add_inference(alg) -> None:
     alg.addParameter(option_parameter("FLOW", "Ice flow direction in the image", FLOWS))
+    model = QgsProcessingParameterFile(
+        "MODEL", "Model (.onnx; empty: the bundled one)", extension="onnx", optional=True
+    )
+    model.setHelp("A calfin ONNX model, e.g. one written by calfin:fine_tune_model.")
+    alg.addParameter(model)
     advanced = [
         option_parameter("DEVICE", "Execution provider", DEVICES),
         QgsProcessingParameterNumber(
@@ -248,6 +254,11 @@ def inference_options(alg, parameters, context) -> dict:
     }
 
 
+def model_path(alg, parameters, context) -> str | None:
+    """MODEL: a calfin ONNX file, None for the bundled model."""
+    return alg.parameterAsFile(parameters, "MODEL", context) or None
+
+
 def device(alg, parameters, context) -> str:
     return option_value(alg, parameters, "DEVICE", context)
 
@@ -273,6 +284,7 @@ def run_job(
             **inference_options(alg, parameters, context),
             **options,
         ),
+        model=model_path(alg, parameters, context),
         device=device(alg, parameters, context),
         extract=extract,
         keep_segmentation=keep_segmentation,

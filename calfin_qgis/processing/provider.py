@@ -17,6 +17,7 @@ def algorithm_classes() -> list[type]:
     from .detect_fronts_batch import DetectFrontsBatchAlgorithm
     from .evaluate_fronts import EvaluateFrontsAlgorithm
     from .extract_fronts import ExtractFrontsAlgorithm
+    from .fine_tune_model import FineTuneModelAlgorithm
     from .preprocess import PreprocessAlgorithm
     from .segment import SegmentAlgorithm
     from .terminus_change import TerminusChangeAlgorithm
@@ -29,6 +30,7 @@ def algorithm_classes() -> list[type]:
         DetectFrontsBatchAlgorithm,
         EvaluateFrontsAlgorithm,
         TerminusChangeAlgorithm,
+        FineTuneModelAlgorithm,
     ]
 
 

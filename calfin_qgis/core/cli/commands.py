@@ -14,7 +14,7 @@ from ..detect.jobs import DetectJob, run
 from ..detect.segmentation import write_probabilities
 from ..errors import Cancelled, InputError
 from ..geo import rasters, vectors
-from . import batch, terminus
+from . import batch, finetune, terminus
 from .args import ProgressPrinter, add_detection, detection_options
 
 
@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     detect.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     batch.add_parser(sub)
     terminus.add_parser(sub)
+    finetune.add_parser(sub)
     return parser
 
 
