@@ -166,6 +166,11 @@ def main() -> int:
             g: scores_of(Path(path), args.data, folder / g, match)
             for g, match in (("jakobshavn", JAKOBSHAVN), ("others", "_(?!0(08|09|10)011_)"))
         }
+    # the base model's verdict where it finds no front (post hoc: scenes are independent)
+    rows["tuned, twin's no-front kept"] = {
+        g: {i: (v if rows["twin"][g][i] is not None else None) for i, v in rows["tuned"][g].items()}
+        for g in rows["tuned"]
+    }
     for name, row in rows.items():
         other = sorted(row["others"])
         per = {g: [i for i in other if glacier_of(i) == g] for g in ("kangerlussuaq", "sverdrup")}

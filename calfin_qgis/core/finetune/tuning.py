@@ -63,7 +63,8 @@ def tune(
     cancelled: Callable[[], bool] = lambda: False,
     max_steps: int | None = None,
 ) -> MemberResult:
-    """Train ``net`` in place for ``seconds`` (or ``max_steps``) on (input, targets) items."""
+    """Train ``net`` in place for ``seconds`` (or ``max_steps``) on (input, targets) items;
+    at least one step, however short the budget."""
     from ..errors import Cancelled
 
     rng = np.random.default_rng(seed)
@@ -74,7 +75,7 @@ def tune(
     step, running = 0, float("nan")
     while True:
         frac = (time.perf_counter() - start) / seconds
-        if frac >= 1.0 or (max_steps is not None and step >= max_steps):
+        if step and (frac >= 1.0 or (max_steps is not None and step >= max_steps)):
             break
         if cancelled():
             raise Cancelled("cancelled by the user")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -78,17 +79,19 @@ def export(
     model = ProbsWrapper(*nets).eval()
     dummy = torch.zeros(1, contract.INPUT_CHANNELS, contract.TILE_SIZE, contract.TILE_SIZE)
     axes = {0: "batch", 2: "height", 3: "width"}
-    torch.onnx.export(
-        model,
-        (dummy,),
-        str(path),
-        dynamo=False,
-        opset_version=17,
-        input_names=["input"],
-        output_names=["probs"],
-        dynamic_axes={"input": axes, "probs": axes},
-        do_constant_folding=True,
-    )
+    with warnings.catch_warnings():  # the legacy exporter: the one model/export.py uses
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            model,
+            (dummy,),
+            str(path),
+            dynamo=False,
+            opset_version=17,
+            input_names=["input"],
+            output_names=["probs"],
+            dynamic_axes={"input": axes, "probs": axes},
+            do_constant_folding=True,
+        )
     proto = onnx.load(str(path))
     del proto.metadata_props[:]
     onnx.helper.set_model_props(proto, meta)
