@@ -81,7 +81,8 @@ class FineTuneModelAlgorithm(CalfinAlgorithm):
     def compute(self, parameters, context, feedback) -> dict:
         from ..core.errors import InputError
         from ..core.finetune import fronts
-        from ..core.finetune.runner import fine_tune, report_lines
+        from ..core.finetune.card import report_lines
+        from ..core.finetune.runner import fine_tune
 
         source = self.parameterAsSource(parameters, "FRONTS", context)
         if source is None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..finetune.runner import fine_tune, report_lines
+from ..finetune.card import report_lines
+from ..finetune.runner import fine_tune
 from .args import number
 
 

@@ -11,23 +11,22 @@ on the held-out scenes through the plugin's own pipeline.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import os
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .. import contract
-from ..errors import InputError
-from ..evaluation.breakdown import glacier_of
+from ..errors import Cancelled, InputError
 from ..geo import rasters
 from ..network.model import default_model_path, load_model
 from . import fronts as fronts_io
 from . import pairs as pair_making
+from .card import FineTuneResult, card_text, output_metadata
 from .replay import load_replay
 
 Log = Callable[[str, str], None]
@@ -38,28 +37,6 @@ REPLAY_VARIANTS = 3
 WITH_BASE = False
 """Ship the tuned members alone (False) or averaged with the base's (True): chosen on
 Jakobshavn (model card, 'Teach it your glacier')."""
-
-
-@dataclass
-class FineTuneResult:
-    output: str
-    card: str
-    scenes_used: list[str]
-    held_out: list[str]
-    steps: list[int]
-    minutes: float
-    base_score: float | None = None
-    """Pooled mean distance (px) of the base model on the held-out fronts."""
-    tuned_score: float | None = None
-    base_no_front: int = 0
-    tuned_no_front: int = 0
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def worse(self) -> bool:
-        if self.base_score is None or self.tuned_score is None:
-            return False
-        return (self.tuned_no_front, self.tuned_score) > (self.base_no_front, self.base_score)
 
 
 def requirement_problem() -> str | None:
@@ -135,9 +112,10 @@ def make_pairs(scene_fronts, crs_wkt: str, base, log: Log, progress) -> dict:
     return made
 
 
-def training_items(pairs_: list, exclude: tuple[str, ...], rng) -> tuple[list, list]:
+def training_items(pairs_: list, exclude: tuple[str, ...]) -> tuple[list, list]:
     """(own, replay) (input, targets) items: jittered variants of the user's pairs and of
     the shipped replay scenes (without the glaciers in ``exclude``)."""
+    rng = np.random.default_rng(0)
     per_scene = int(np.clip(OWN_ITEMS // max(1, len(pairs_)), 2, 12))
     own = [i for p in pairs_ for i in pair_making.variants(p.grey, p.front3, per_scene, rng)]
     replay = [
@@ -148,69 +126,66 @@ def training_items(pairs_: list, exclude: tuple[str, ...], rng) -> tuple[list, l
     return own, replay
 
 
-def output_metadata(meta: dict, used: list, steps: list[int], minutes: float) -> dict:
-    keys = contract.METADATA_KEYS
-    out = dict(meta)
-    base_name, base_version = meta.get(keys["name"], "?"), meta.get(keys["version"], "?")
-    today = datetime.date.today()
-    out[keys["name"]] = f"{base_name}-tuned"
-    out[keys["version"]] = f"{base_version}+{today:%Y%m%d}"
-    glaciers = sorted({e.glacier_id or glacier_of(e.image_id) for e in used} - {""})
-    out |= {
-        "calfin.base_name": base_name,
-        "calfin.base_version": base_version,
-        "calfin.finetune.fronts": str(sum(len(e.lines) for e in used)),
-        "calfin.finetune.scenes": ",".join(e.image_id for e in used),
-        "calfin.finetune.glaciers": ",".join(glaciers),
-        "calfin.finetune.dates": ",".join(e.date for e in used if e.date),
-        "calfin.finetune.steps": ",".join(str(s) for s in steps),
-        "calfin.finetune.minutes": f"{minutes:.2f}",
-        "calfin.finetune.date": today.isoformat(),
-    }
-    return out
-
-
-def card_text(result: FineTuneResult, meta: dict, base_path: str) -> str:
-    """The short card written beside the model."""
-    keys = contract.METADATA_KEYS
-
-    def figure(mean, no_front) -> str:
-        return (
-            "no held-out scene"
-            if mean is None and not no_front
-            else (
-                f"{mean:.2f} px mean, {no_front} without a front"
-                if mean is not None
-                else f"no front in {no_front} scene(s)"
-            )
+def found_scenes(fronts, scenes_folder, warnings: list[str], log: Log):
+    """The trusted fronts (a file, or what QGIS read) whose scenes are in the folder, and
+    the layer's CRS; fronts without a scene are named (an error when none has one)."""
+    scene_fronts, crs = fronts if isinstance(fronts, tuple) else fronts_io.read_fronts(fronts)
+    missing = fronts_io.find_scenes(scene_fronts, scenes_folder)
+    if missing:
+        text = (
+            f"No scene found in {scenes_folder} for {len(missing)} image id(s): "
+            f"{', '.join(missing)}."
         )
+        if len(missing) == len(scene_fronts):
+            raise InputError(f"{text} Give the folder that holds those scenes.")
+        warnings.append(f"{text} Their fronts are left out.")
+        log("warning", warnings[-1])
+    return {k: v for k, v in scene_fronts.items() if v.path}, crs
 
-    lines = [
-        f"# {meta[keys['name']]} {meta[keys['version']]}",
-        "",
-        f"Fine-tuned by calfin_qgis from {meta['calfin.base_name']} "
-        f"{meta['calfin.base_version']} ({Path(base_path).name}) on "
-        f"{meta['calfin.finetune.date']}.",
-        "",
-        f"- Fronts: {meta['calfin.finetune.fronts']} on {len(result.scenes_used)} scene(s), "
-        f"glaciers {meta['calfin.finetune.glaciers'] or 'unknown'}, dates "
-        f"{meta['calfin.finetune.dates'] or 'unknown'}.",
-        f"- Training: {meta['calfin.finetune.steps']} steps (per member) in "
-        f"{result.minutes:.1f} minutes, with the shipped replay scenes mixed in.",
-        f"- Held out ({len(result.held_out)}: {', '.join(result.held_out) or 'none'}): "
-        f"base {figure(result.base_score, result.base_no_front)}, tuned "
-        f"{figure(result.tuned_score, result.tuned_no_front)}.",
-    ]
-    if result.worse:
-        lines.append("- **WORSE than the base model on the held-out fronts: do not use it.**")
-    lines += [f"- Warning: {w}" for w in result.warnings]
-    lines += [
-        "",
-        "Same input/output contract as the base (see its MODEL_CARD.md). Limits: it learnt "
-        "from the scenes above; scenes unlike them (winter, haze) may get confident wrong "
-        "fronts; correct one of those too and fine-tune again.",
-    ]
-    return "\n".join(lines) + "\n"
+
+def train_members(nets, own, replay, minutes, progress, cancelled, log, max_steps):
+    """Fine-tune every member for its share of ``minutes``; steps per member."""
+    from . import tuning
+
+    steps = []
+    for i, net in enumerate(nets):
+
+        def member_progress(f: float, i: int = i) -> None:
+            progress(0.1 + 0.75 * (i + f) / len(nets))
+
+        done = tuning.tune(
+            net, own, replay, minutes * 60.0 / len(nets), i, member_progress, cancelled, max_steps
+        )
+        steps.append(done.steps)
+        log(
+            "info",
+            f"member {i + 1}/{len(nets)}: {done.steps} steps in {done.seconds:.0f} s, "
+            f"loss {done.loss:.3f}",
+        )
+    return steps
+
+
+def write_model(result, shipped, meta, base_path, held, cancelled) -> None:
+    """Export, check and score in a hidden folder beside the output, then move the model and
+    its card into place: a cancel or a crash leaves nothing behind."""
+    from . import weights
+
+    target = Path(result.output)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".calfin-finetune-") as tmp:
+        staged, card = Path(tmp) / target.name, Path(tmp) / Path(result.card).name
+        doc = f"{meta['calfin.base_name']} fine-tuned on {len(result.scenes_used)} scene(s)"
+        weights.export(shipped, staged, meta, doc)
+        difference = weights.max_difference(shipped, staged)
+        if difference >= 1e-4:
+            raise RuntimeError(f"the exported model differs from PyTorch by {difference:.1e}")
+        if held:
+            result.base_score, result.base_no_front = score(base_path, held)
+            result.tuned_score, result.tuned_no_front = score(str(staged), held)
+        if cancelled():
+            raise Cancelled("cancelled by the user")
+        card.write_text(card_text(result, meta, base_path))
+        os.replace(staged, target)
+        os.replace(card, result.card)
 
 
 def fine_tune(
@@ -228,7 +203,8 @@ def fine_tune(
     max_steps: int | None = None,
 ) -> FineTuneResult:
     """Fine-tune ``base`` (None: the bundled model) on the trusted fronts of a layer:
-    ``fronts`` is its file, or (``fronts.group_fronts`` result, CRS WKT) read by QGIS."""
+    ``fronts`` is its file, or (``fronts.group_fronts`` result, CRS WKT) read by QGIS.
+    ``exclude_replay`` leaves glaciers out of the replay set (those the base never saw)."""
     problem = requirement_problem()
     if problem:
         raise InputError(problem)
@@ -236,27 +212,16 @@ def fine_tune(
         raise InputError(f"MINUTES is {minutes:g}: give a positive time budget (e.g. 10).")
     base_path = str(base) if base else str(default_model_path())
     target = check_output(output, base_path, overwrite)
-    card_target = target.with_suffix(".md")
-    scene_fronts, crs = fronts if isinstance(fronts, tuple) else fronts_io.read_fronts(fronts)
     warnings: list[str] = []
-    missing = fronts_io.find_scenes(scene_fronts, scenes_folder)
-    if missing:
-        text = (
-            f"No scene found in {scenes_folder} for {len(missing)} image id(s): "
-            f"{', '.join(missing)}."
-        )
-        if len(missing) == len(scene_fronts):
-            raise InputError(f"{text} Give the folder that holds those scenes.")
-        warnings.append(f"{text} Their fronts are left out.")
-        log("warning", warnings[-1])
-        scene_fronts = {k: v for k, v in scene_fronts.items() if v.path}
+    scene_fronts, crs = found_scenes(fronts, scenes_folder, warnings, log)
 
     import torch
 
-    from . import tuning, weights
+    from . import weights
 
     torch.set_num_threads(max(1, min(os.cpu_count() or 1, 4)))
     nets, meta = weights.load_members(base_path)
+    base_nets = copy.deepcopy(nets)
     base_model, _ = load_model(base_path, "cpu")
     pairs = make_pairs(scene_fronts, crs, base_model, log, lambda f: progress(0.1 * f))
     train_keys, held_keys = split_held_out(list(pairs))
@@ -266,88 +231,28 @@ def fine_tune(
             "result, so it is trained on all and not checked. Give 4 or more scenes."
         )
         log("warning", warnings[-1])
-    rng = np.random.default_rng(0)
-    own, replay = training_items([pairs[k] for k in train_keys], exclude_replay, rng)
+    own, replay = training_items([pairs[k] for k in train_keys], exclude_replay)
     log(
         "info",
         f"{len(own)} training variants of {len(train_keys)} scene(s), {len(replay)} "
         f"replayed; {len(held_keys)} scene(s) held out",
     )
-    base_nets = [weights.load_members(base_path)[0][i] for i in range(len(nets))]
-    start, steps = time.perf_counter(), []
-    share = minutes * 60.0 / len(nets)
-    for i, net in enumerate(nets):
-
-        def member_progress(f: float, i: int = i) -> None:
-            progress(0.1 + 0.75 * (i + f) / len(nets))
-
-        done = tuning.tune(
-            net,
-            own,
-            replay,
-            share,
-            seed=i,
-            progress=member_progress,
-            cancelled=cancelled,
-            max_steps=max_steps,
-        )
-        steps.append(done.steps)
-        log(
-            "info",
-            f"member {i + 1}/{len(nets)}: {done.steps} steps in {done.seconds:.0f} s, "
-            f"loss {done.loss:.3f}",
-        )
+    start = time.perf_counter()
+    steps = train_members(nets, own, replay, minutes, progress, cancelled, log, max_steps)
     spent = (time.perf_counter() - start) / 60.0
     used = [scene_fronts[k] for k in train_keys]
-    out_meta = output_metadata(meta, used, steps, spent)
     result = FineTuneResult(
-        str(target), str(card_target), train_keys, held_keys, steps, spent, warnings=warnings
+        str(target),
+        str(target.with_suffix(".md")),
+        train_keys,
+        held_keys,
+        steps,
+        spent,
+        warnings=warnings,
     )
     shipped = [*base_nets, *nets] if with_base else nets
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".calfin-finetune-") as tmp:
-        staged = Path(tmp) / target.name
-        doc = f"{meta.get('calfin.name', 'calfin')} fine-tuned on {len(used)} scene(s)"
-        weights.export(shipped, staged, out_meta, doc)
-        difference = weights.max_difference(shipped, staged)
-        if difference >= 1e-4:
-            raise RuntimeError(f"the exported model differs from PyTorch by {difference:.1e}")
-        progress(0.9)
-        if held_keys:
-            held = [pairs[k] for k in held_keys]
-            result.base_score, result.base_no_front = score(base_path, held)
-            result.tuned_score, result.tuned_no_front = score(str(staged), held)
-        if cancelled():
-            from ..errors import Cancelled
-
-            raise Cancelled("cancelled by the user")
-        (Path(tmp) / card_target.name).write_text(card_text(result, out_meta, base_path))
-        os.replace(staged, target)
-        os.replace(Path(tmp) / card_target.name, card_target)
+    out_meta = output_metadata(meta, used, steps, spent)
+    progress(0.9)
+    write_model(result, shipped, out_meta, base_path, [pairs[k] for k in held_keys], cancelled)
     progress(1.0)
     return result
-
-
-def report_lines(result: FineTuneResult) -> list[str]:
-    """What the user reads at the end: where the model is, and before/after on held-out."""
-
-    def figure(mean: float | None, no_front: int) -> str:
-        return f"{'-' if mean is None else f'{mean:.2f}'} px mean, {no_front} without a front"
-
-    lines = [
-        f"Fine-tuned model written to {result.output} (card: {result.card}); "
-        f"{result.steps} steps per member in {result.minutes:.1f} min on "
-        f"{len(result.scenes_used)} scene(s)."
-    ]
-    if result.held_out:
-        lines.append(
-            f"Held-out fronts ({len(result.held_out)} scene(s)): base "
-            f"{figure(result.base_score, result.base_no_front)}; fine-tuned "
-            f"{figure(result.tuned_score, result.tuned_no_front)}."
-        )
-    if result.worse:
-        lines.append(
-            "WARNING: the fine-tuned model is WORSE than the base on the held-out fronts. It "
-            "was written (flagged in its card) but do not use it: correct more, or more "
-            "varied, scenes and fine-tune again."
-        )
-    return lines
