@@ -6,13 +6,15 @@ glaciers it was trained on (which must not get worse by more than 10 %).
     nice .venv/bin/python scripts/finetune_benchmark.py OUT --dates 19940829 19980630 \
         20000814 20010707 20020617 [--minutes 10] [--data ../shared/data/frontlearning/train]
 
-Writes OUT/fronts.gpkg (the chosen scenes' 1-px manual fronts as lines, in pixel
-coordinates like the PNG scenes), OUT/tuned.onnx (+ card) through the plugin's own
-``finetune`` entry point, OUT/blend.onnx (base and tuned members averaged), scores each
-model (and the twin, once per OUT) and prints one table: pooled mean / median px and
-no-front count on the other Jakobshavn scenes, the mean over the scenes where both the twin
-and the model find a front (common scenes), scenes better than the twin, and the pooled
-means on Kangerlussuaq and Sverdrup. Replay leaves Jakobshavn out (the twin never saw it).
+Both what the plugin ships (the tuned pair averaged with the base's, ``runner.WITH_BASE``:
+OUT/blend.onnx) and the tuned pair alone (OUT/tuned.onnx, written through the plugin's own
+``finetune`` entry point, with its card) are scored, and the tuned pair with the twin's
+no-front verdicts kept (post hoc). Also written: OUT/fronts.gpkg (the chosen scenes' 1-px
+manual fronts as lines, in the pixel coordinates of the PNG scenes). The table gives, per
+model, the pooled mean px and no-front count on the other Jakobshavn scenes, the mean over
+the scenes where both the twin and the model find a front (common scenes), the scenes
+better than the twin there, and the pooled means on Kangerlussuaq and Sverdrup. Replay
+leaves Jakobshavn out (the twin never saw it). The twin's scores are cached per OUT.
 """
 
 from __future__ import annotations
@@ -112,22 +114,9 @@ def compare(base: dict, model: dict, ids: list[str]) -> str:
     )
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("out", type=Path)
-    ap.add_argument("--dates", nargs="+", required=True, help="acquisition dates YYYYMMDD")
-    ap.add_argument("--minutes", type=float, default=10.0)
-    ap.add_argument("--data", type=Path, default=DATA)
-    ap.add_argument("--twin-scores", type=Path, help="folder of the twin's cached scores")
-    args = ap.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    images = sorted((args.data / "images").glob("*.png"))
-    jak = [p for p in images if re.search(JAKOBSHAVN, p.name)]
-    chosen = [p for p in jak if p.name.split("_")[3] in args.dates]
-    if len(chosen) != len(args.dates):
-        sys.exit(f"found {len(chosen)} Jakobshavn scenes for {len(args.dates)} dates")
+def tune(args: argparse.Namespace, chosen: list[Path]) -> None:
+    """Fine-tune the twin on the chosen scenes' fronts (tuned.onnx) and average it with the
+    twin (blend.onnx)."""
     fronts = args.out / "fronts.gpkg"
     fronts.unlink(missing_ok=True)
     write_fronts(fronts, chosen, args.data)
@@ -140,6 +129,7 @@ def main() -> int:
         TWIN,
         overwrite=True,
         exclude_replay=("jakobshavn",),
+        with_base=False,  # the tuned pair alone; blend.onnx adds the twin (what ships)
         log=lambda kind, text: print(kind, text, flush=True),
     )
     print(
@@ -152,13 +142,34 @@ def main() -> int:
     base_nets, meta = weights.load_members(TWIN)
     tuned_nets, tuned_meta = weights.load_members(result.output)
     weights.export([*base_nets, *tuned_nets], args.out / "blend.onnx", tuned_meta, "blend")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--dates", nargs="+", required=True, help="acquisition dates YYYYMMDD")
+    ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--twin-scores", type=Path, help="folder of the twin's cached scores")
+    ap.add_argument("--report", action="store_true", help="only the table, from OUT's models")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    images = sorted((args.data / "images").glob("*.png"))
+    jak = [p for p in images if re.search(JAKOBSHAVN, p.name)]
+    chosen = [p for p in jak if p.name.split("_")[3] in args.dates]
+    if len(chosen) != len(args.dates):
+        sys.exit(f"found {len(chosen)} Jakobshavn scenes for {len(args.dates)} dates")
+    if not args.report:
+        tune(args, chosen)
     given = {scene_id(p.name) for p in chosen}
     others = [scene_id(p.name) for p in jak if scene_id(p.name) not in given]
     twin_dir = args.twin_scores or args.out / "twin"
     rows = {}
     for name, path in (
         ("twin", TWIN),
-        ("tuned", result.output),
+        ("tuned", args.out / "tuned.onnx"),
         ("blend", args.out / "blend.onnx"),
     ):
         folder = twin_dir if name == "twin" else args.out / name

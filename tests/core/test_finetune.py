@@ -87,14 +87,18 @@ def test_fine_tune_writes_a_calfin_model_and_card(tuned, model_path, tmp_path) -
     card = Path(result.card).read_text()
     assert Path(result.card) == Path(result.output).with_suffix(".md")
     assert "calfin_unet 1.1.0" in card and "2001-07-07" in card
-    # trained: the weights moved
+    # the base's two members averaged with the two tuned ones (runner.WITH_BASE), which moved
+    assert meta["calfin.finetune.members"] == "2 tuned + 2 base, averaged"
     base_nets, _ = weights.load_members(model_path)
-    tuned_nets, _ = weights.load_members(result.output)
-    moved = [
-        float((a - b).detach().abs().max())
-        for a, b in zip(base_nets[0].parameters(), tuned_nets[0].parameters(), strict=True)
-    ]
-    assert max(moved) > 0
+    written, _ = weights.load_members(result.output)
+    assert len(written) == 4
+
+    def moved(a, b) -> float:
+        pairs = zip(a.parameters(), b.parameters(), strict=True)
+        return max(float((p - q).detach().abs().max()) for p, q in pairs)
+
+    assert moved(base_nets[0], written[0]) < 1e-6 and moved(base_nets[1], written[1]) < 1e-6
+    assert moved(base_nets[0], written[2]) > 0 and moved(base_nets[1], written[3]) > 0
     # the model runs through the pipeline and the fronts name it
     scene = Path(tmp_path / SAMPLE_SCENE.name)
     shutil.copy(SAMPLE_SCENE, scene)

@@ -38,7 +38,11 @@ def figure(mean: float | None, no_front: int) -> str:
     return f"{'-' if mean is None else f'{mean:.2f}'} px mean, {no_front} without a front"
 
 
-def output_metadata(meta: dict, used: list, steps: list[int], minutes: float) -> dict:
+def output_metadata(
+    meta: dict, used: list, steps: list[int], minutes: float, base_members: int
+) -> dict:
+    """The base's metadata with the tuned model's name and version, and what it learnt from
+    (``base_members``: the base's members averaged in, 0 for none)."""
     keys = contract.METADATA_KEYS
     out = dict(meta)
     base_name, base_version = meta.get(keys["name"], "?"), meta.get(keys["version"], "?")
@@ -56,6 +60,7 @@ def output_metadata(meta: dict, used: list, steps: list[int], minutes: float) ->
         "calfin.finetune.steps": ",".join(str(s) for s in steps),
         "calfin.finetune.minutes": f"{minutes:.2f}",
         "calfin.finetune.date": today.isoformat(),
+        "calfin.finetune.members": f"{len(steps)} tuned + {base_members} base, averaged",
     }
     return out
 
@@ -75,7 +80,8 @@ def card_text(result: FineTuneResult, meta: dict, base_path: str) -> str:
         f"glaciers {meta['calfin.finetune.glaciers'] or 'unknown'}, dates "
         f"{meta['calfin.finetune.dates'] or 'unknown'}.",
         f"- Training: {meta['calfin.finetune.steps']} steps (per member) in "
-        f"{result.minutes:.1f} minutes, with the shipped replay scenes mixed in.",
+        f"{result.minutes:.1f} minutes, with the shipped replay scenes mixed in; members: "
+        f"{meta['calfin.finetune.members']}.",
         f"- Held out ({len(result.held_out)}: {', '.join(result.held_out) or 'none'}): "
         f"base {figure(result.base_score, result.base_no_front)}, tuned "
         f"{figure(result.tuned_score, result.tuned_no_front)}.",
