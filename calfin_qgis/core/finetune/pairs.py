@@ -20,15 +20,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import shapely
 from scipy.ndimage import binary_dilation, zoom
+from shapely import wkb
 from shapely.geometry import box
 
+from ..detect.extract import map_to_pixel
+from ..detect.grid import model_grid
 from ..errors import InputError
 from ..evaluation.metrics import rasterize_lines
 from ..geo import rasters, reproject
 from ..network.infer import estimate_flow, flow_turns
 from ..network.model import Model
 from ..network.preprocess import model_input, stretch_limits, to_unit
+from ..products import sources
 
 MARGIN_PX = 96
 """Pixels (on the 40 m grid) read around the drawn fronts: the context training crops see."""
@@ -144,9 +149,6 @@ class Pair:
 
 def front_window(scene: rasters.Scene, lines, image_id: str) -> rasters.Window:
     """The pixels around ``lines`` (scene CRS) plus a margin, inside the scene."""
-    import shapely
-
-    from ..detect.extract import map_to_pixel
 
     xy = shapely.get_coordinates(list(lines))
     rows, cols = map_to_pixel(xy[:, 0], xy[:, 1], scene.geotransform)
@@ -178,9 +180,6 @@ def scene_pair(
     path: str | os.PathLike, lines, lines_crs_wkt: str, base: Model, image_id: str
 ) -> Pair:
     """The training pair of one scene and its drawn fronts (shapely lines in their CRS)."""
-    from ..detect.grid import model_grid
-    from ..products import sources
-
     source = sources.open_source(str(path))
     scene = model_grid(rasters.open_scene(source.path, source.band), base.info.pixel_size_m)
     transform = (
@@ -188,8 +187,6 @@ def scene_pair(
         if lines_crs_wkt and scene.crs_wkt
         else None
     )
-    from shapely import wkb
-
     lines = [wkb.loads(reproject.transformed(line.wkb, transform)) for line in lines]
     window = front_window(scene, lines, image_id)
     front1 = rasterize_lines(
