@@ -1,4 +1,4 @@
-"""The ``terminus`` subcommand: ``python -m calfin_qgis.core terminus FRONTS --box B
+"""The ``terminus`` subcommand: ``calfin terminus FRONTS --box B
 --centreline C --output T.csv --report R.html`` (same core entry point as calfin:terminus_change).
 """
 
@@ -19,6 +19,9 @@ def add_parser(sub) -> None:
     parser = sub.add_parser(
         "terminus",
         help="dated fronts → terminus positions, change and rate (box and/or centreline)",
+        description="Dated fronts → each glacier's terminus position per date (averaged "
+        "across a box and/or where the front crosses a centreline), its change since the "
+        "first date and its rate, as a table and an optional HTML report.",
     )
     parser.add_argument("fronts", help="fronts file with date and glacier id fields")
     parser.add_argument("--box", help="box polygons (rectilinear or curvilinear), one per glacier")
