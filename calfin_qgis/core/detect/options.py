@@ -96,8 +96,7 @@ INFERENCE = (
         str,
         "",
         "Model (.onnx; empty: the bundled one)",
-        "ONNX model instead of the bundled one, e.g. one written by finetune "
-        "(calfin:fine_tune_model); the fronts name it in their source field",
+        "ONNX model instead of the bundled one",
         none_value="",
         file="onnx",
     ),
