@@ -52,9 +52,10 @@ def requirement_problem() -> str | None:
         return None
     return (
         f"Fine-tuning needs {' and '.join(missing)}, which are not installed. Install them "
-        "from the CALFIN plugin menu (Install dependencies, 'fine-tuning'), or run: "
-        "python3 -m pip install --user torch --index-url https://download.pytorch.org/whl/cpu "
-        "onnx  (the CPU build, about 200 MB). Detection does not need them."
+        "from Plugins > CALFIN > Install dependencies… (tick the PyTorch box), or run: "
+        "python3 -m pip install --user --extra-index-url https://download.pytorch.org/whl/cpu "
+        "torch onnx 'ml_dtypes<0.6'  (the CPU build, about 200 MB). Detection does not need "
+        "them."
     )
 
 
