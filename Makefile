@@ -16,6 +16,7 @@ LOW_THRESHOLD ?=
 SCALE ?=
 KEEP_RESOLUTION ?=
 NO_FLIP ?=
+VIEWS ?=
 ARGS ?= list
 TRAIN_DATA ?= ../shared/data/frontlearning/train
 CKPT := model/checkpoints/gpu
@@ -25,13 +26,16 @@ TRAIN_ARGS ?=
 PARALLEL ?= 1
 FOLDS_OUT ?= model/checkpoints/folds
 
-.PHONY: setup demo test lint package install qgis_process train_requirements train folds evaluate bench
+.PHONY: setup demo calfin_reference test lint package install qgis_process train_requirements train folds evaluate bench calibrate_uncertainty
 
 setup:
 	@sh scripts/setup.sh
 
 demo: setup
 	@$(QGIS_ENV) $(PY) scripts/demo.py
+
+calfin_reference: setup
+	@$(QGIS_ENV) $(PY) scripts/calfin_reference.py
 
 test: setup
 	@$(PY) -m ruff check calfin_qgis tests scripts model
@@ -67,8 +71,13 @@ folds: train_requirements
 	@$(PY) model/folds.py sweep $(RECIPES) --data $(TRAIN_DATA) --out $(FOLDS_OUT) --parallel $(PARALLEL) $(if $(FOLDS),--folds $(FOLDS)) $(if $(TRAIN_ARGS),--train-args='$(TRAIN_ARGS)')
 
 evaluate: setup
-	@test -n "$(DATA)" -a -n "$(OUT)" || { echo "usage: make evaluate DATA=<dir> OUT=<dir> [FLOW=up|down|left|right] [TURN=k] [MATCH=regex] [THRESHOLD=t] [LOW_THRESHOLD=t] [SCALE=f] [KEEP_RESOLUTION=1] [NO_FLIP=1]"; exit 2; }
-	@$(PY) scripts/evaluate.py "$(DATA)" "$(OUT)" $(if $(FLOW),--flow $(FLOW)) $(if $(TURN),--turn $(TURN)) $(if $(MATCH),--match '$(MATCH)') $(if $(THRESHOLD),--threshold $(THRESHOLD)) $(if $(LOW_THRESHOLD),--low-threshold $(LOW_THRESHOLD)) $(if $(SCALE),--scale $(SCALE)) $(if $(KEEP_RESOLUTION),--keep-resolution) $(if $(NO_FLIP),--no-flip)
+	@test -n "$(DATA)" -a -n "$(OUT)" || { echo "usage: make evaluate DATA=<dir> OUT=<dir> [FLOW=up|down|left|right] [TURN=k] [MATCH=regex] [THRESHOLD=t] [LOW_THRESHOLD=t] [SCALE=f] [KEEP_RESOLUTION=1] [NO_FLIP=1] [VIEWS=1|2|8]"; exit 2; }
+	@$(PY) scripts/evaluate.py "$(DATA)" "$(OUT)" $(if $(FLOW),--flow $(FLOW)) $(if $(TURN),--turn $(TURN)) $(if $(MATCH),--match '$(MATCH)') $(if $(THRESHOLD),--threshold $(THRESHOLD)) $(if $(LOW_THRESHOLD),--low-threshold $(LOW_THRESHOLD)) $(if $(SCALE),--scale $(SCALE)) $(if $(KEEP_RESOLUTION),--keep-resolution) $(if $(NO_FLIP),--no-flip) $(if $(VIEWS),--views $(VIEWS))
 
 bench: setup
 	@$(PY) scripts/bench.py
+
+# How far to trust a front: uncertainty vs actual error on held-out Jakobshavn (the twin);
+# TIME=1 also times each number of views.
+calibrate_uncertainty: setup
+	@nice $(PY) scripts/calibrate_uncertainty.py --views 2 1 8 $(if $(TIME),--time)

@@ -4,7 +4,8 @@
 
 The graph takes ``input`` (N, 3, H, W) float32 (H, W multiples of 16; batch, height and
 width are dynamic axes) and returns ``probs`` (N, 2, H, W): SIGMOID probabilities, channel 0
-the calving-front edge, channel 1 ice (1) versus ocean (0). onnxruntime's output is
+the calving-front edge, channel 1 ice (1) versus ocean (0), the mean of the networks; and
+``members`` (networks, N, 2, H, W), each network's (``members.py``). onnxruntime's output is
 compared with PyTorch's on several sizes; the export fails if the max abs diff >= 1e-4.
 """
 
@@ -24,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+from members import add_members_output  # noqa: E402
 from unet import ProbsWrapper, UNet  # noqa: E402
 
 from calfin_qgis.core import contract  # noqa: E402
@@ -102,6 +104,7 @@ def main(argv=None):
     del proto.metadata_props[:]
     meta = metadata(args.version, args.pixel_size_m)
     onnx.helper.set_model_props(proto, meta)
+    add_members_output(proto)  # each member's probabilities too, for the uncertainty
     proto.doc_string = (
         f"CALFIN-style U-Net (Cheng et al. 2021), mean of {len(nets)} run(s), trained on "
         "FrontLearning (Mohajerani et al. 2019); outputs sigmoid probs [edge, ice mask]."

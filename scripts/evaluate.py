@@ -50,7 +50,9 @@ from calfin_qgis.core.products.naming import scene_id  # noqa: E402
 
 LABEL_PIXEL_M = 40.0
 """The plausible grid a scaled image is put on (FrontLearning subsets are 30-50 m)."""
-SETTINGS = [OPTIONS[name] for name in ("flow", "threshold", "low_threshold", "flip", "resample")]
+SETTINGS = [
+    OPTIONS[name] for name in ("flow", "threshold", "low_threshold", "views", "flip", "resample")
+]
 """The detection settings the evaluation takes, as the shell's detect does."""
 
 

@@ -12,6 +12,8 @@ EXPECTED = {
     "detect_fronts_batch",
     "evaluate_fronts",
     "terminus_change",
+    "export_fronts",
+    "screen_fronts",
     "fine_tune_model",
 }
 SCENE_BAND = {"preprocess", "segment", "detect_fronts", "detect_fronts_batch"}

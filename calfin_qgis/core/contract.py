@@ -49,6 +49,10 @@ FLOWS = {"up": 0, "down": 2, "left": 3, "right": 1}
 ``np.rot90``) that bring it to 'up'."""
 
 DEVICES = ("auto", "cpu", "cuda")
+VIEWS = (1, 2, 8)
+"""Test-time views (``network.views``): as it is, with the mirrored pass, and all quarter
+turns with and without the mirror."""
+DEFAULT_VIEWS = 2
 """Where the network runs: auto is CUDA when onnxruntime-gpu and a GPU are present, else CPU."""
 
 METADATA_KEYS = {

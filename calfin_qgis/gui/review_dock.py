@@ -25,6 +25,8 @@ from .review_display import ReviewDisplay
 from .review_export_dialogs import ReviewExports
 from .review_layer import REVIEWER_SETTING, ReviewLayer
 from .review_model import EDITED, FrontRecord, ReviewQueue
+from .review_reference import ReviewReference
+from .review_strip import StripPoint, principal_positions
 from .review_style import ReviewStyle
 from .review_tools import RedrawTool, TrimTool
 from .review_widgets import QUAL_MEANINGS, UNSAVED_MARK, ReviewWidgets, breakable
@@ -32,7 +34,21 @@ from .review_widgets import QUAL_MEANINGS, UNSAVED_MARK, ReviewWidgets, breakabl
 __all__ = ["ReviewDock", "UnsavedChoice"]
 
 
-class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, QgsDockWidget):
+def trust_text(record: FrontRecord) -> str:
+    """The front's uncertainty and screening verdict, for the dock's front label."""
+    parts = []
+    if record.uncertainty_m is not None:
+        parts.append(f"uncertainty {record.uncertainty_m:.0f} m")
+    if record.screened:
+        parts.append(f'<span style="color:#d7301f">screened: {record.screen}</span>')
+    elif record.screen:
+        parts.append(f"screen {record.screen}")
+    return "<br>" + ", ".join(parts) if parts else ""
+
+
+class ReviewDock(
+    ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, ReviewReference, QgsDockWidget
+):
     """Review fronts of a line layer one by one, with their scenes beneath them."""
 
     currentFrontChanged = pyqtSignal(int)  # noqa: N815 - feature id, -1 when none
@@ -60,6 +76,7 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
         self._scene_layer_ids: list[str] = []
         self._status_filter: set[str] | None = None
         self._qual_filter: set[int] | None = None
+        self._screened_only = False
         self._style: ReviewStyle | None = None
         self._editing_front = False
         """The current front is being edited (its vertices are drawn)."""
@@ -227,12 +244,20 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
         self._qual_filter = None if flags is None else set(flags)
         self._apply_filter()
 
+    def set_screened_filter(self, only: bool) -> None:
+        """Show only the fronts screening marked that wait for a decision."""
+        if self.screened_check.isChecked() != only:
+            self.screened_check.setChecked(only)  # toggled → _on_filter_widgets
+        self._screened_only = only
+        self._apply_filter()
+
     def _apply_filter(self) -> None:
-        self.queue.set_filter(self._status_filter, self._qual_filter)
+        self.queue.set_filter(self._status_filter, self._qual_filter, self._screened_only)
         self._sync()
 
     def set_sort(self, key: str, descending: bool = False) -> None:
-        """Order fronts by "fid" (layer order), "date" or "confidence"."""
+        """Order fronts by "fid" (layer order), "date", "confidence" or "suspicion"
+        (screened first, then by uncertainty)."""
         self.queue.set_sort(key, descending)
         self._sync()
 
@@ -241,6 +266,7 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
         flags = self.qual_combo.checkedItemsData()
         self._status_filter = set(statuses) if statuses else None
         self._qual_filter = {int(flag) for flag in flags} if flags else None  # data comes as text
+        self._screened_only = self.screened_check.isChecked()
         self._apply_filter()
 
     def _on_sort_widgets(self) -> None:
@@ -280,7 +306,7 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
                 f"{self.queue.position + 1} of {len(self.queue.view)} shown — "
                 f"{breakable(record.image_id) or 'no image_id'}, {record.date or 'no date'}, "
                 f"confidence {record.confidence}, qual_flag {record.qual_flag} ({meaning}): "
-                f"<b>{record.status}</b>"
+                f"<b>{record.status}</b>{trust_text(record)}"
             )
         self.progress_label.setText(self.queue.progress_text())
         self.progress_bar.setMaximum(max(self.queue.total, 1))
@@ -288,6 +314,7 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
         self.progressChanged.emit(self.queue.reviewed, self.queue.total)
         self._show_edit_state()
         self._show_comment(record)
+        self._show_strip(record)
         fid = self.queue.current_fid
         if fid != self._shown_fid:
             self._shown_fid = fid
@@ -295,6 +322,20 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
             self._show_current()
             self.currentFrontChanged.emit(-1 if fid is None else fid)
         self._restyle()
+        self._show_reference()
+
+    def _show_strip(self, record: FrontRecord | None) -> None:
+        """The current glacier's dated fronts in the strip, the current one ringed."""
+        series = self.queue.glacier_series(record.fid) if record and record.date else []
+        geometries = [self.review.geometry(r.fid) for r in series] if series else []
+        kept = [(r, g) for r, g in zip(series, geometries, strict=True) if not g.isEmpty()]
+        centres = [g.centroid().asPoint() for _, g in kept]
+        positions = principal_positions([(p.x(), p.y()) for p in centres])
+        points = [
+            StripPoint(r.fid, r.date, value, r.screened)
+            for (r, _), value in zip(kept, positions, strict=True)
+        ]
+        self.strip.set_points(points, record.fid if record else None)
 
     def _show_comment(self, record: FrontRecord | None) -> None:
         """The current front's comment, unless the labeller is typing one for it."""
@@ -345,6 +386,7 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
         for tool in (self.redraw_tool, self.trim_tool):
             with contextlib.suppress(RuntimeError):
                 self.canvas.scene().removeItem(tool.band)
+        self._clear_reference()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
         """Reopened after a close: take up the layer, its review style and the map shortcuts

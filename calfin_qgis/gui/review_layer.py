@@ -27,8 +27,11 @@ from qgis.PyQt.QtCore import QVariant
 from ..adapter.layers import plain
 from .review_model import (
     EDITED,
+    KEPT_STATUSES,
     REDRAWN,
     REVIEW_FIELDS,
+    SCREEN_OK,
+    SCREEN_REVIEWED,
     STATUSES,
     UNREVIEWED,
     FrontRecord,
@@ -146,6 +149,8 @@ class ReviewLayer:
             status=status if status in STATUSES else UNREVIEWED,
             comment=str(get("comment") or ""),
             glacier_id=str(get("glacier_id") or ""),
+            screen=str(get("screen") or ""),
+            uncertainty_m=_number(get("uncertainty_m"), float),
         )
 
     def records(self) -> list[FrontRecord]:
@@ -170,8 +175,12 @@ class ReviewLayer:
         area.setEllipsoid(ellipsoid if ellipsoid and ellipsoid != "NONE" else "EPSG:7030")
         return area.measureLength(geometry)
 
-    def review_values(self, action: str, qual_flag: int | None) -> dict[int, object]:
-        """Attribute index → value for ``action`` on a front flagged ``qual_flag``."""
+    def review_values(
+        self, action: str, qual_flag: int | None, screen: str = ""
+    ) -> dict[int, object]:
+        """Attribute index → value for ``action`` on a front flagged ``qual_flag``; a screened
+        front that is accepted, edited or redrawn becomes ``screen`` = reviewed (the
+        labeller's decision, kept by later screenings)."""
         review = review_for(action, qual_flag)
         stamp = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
         signed = review.status != UNREVIEWED  # an "unsure" is signed too: who doubted, when
@@ -182,6 +191,8 @@ class ReviewLayer:
             "reviewed_at": stamp if signed else None,
             "qual_flag": review.qual_flag,
         }
+        if action in KEPT_STATUSES and screen not in SCREEN_OK:
+            values["screen"] = SCREEN_REVIEWED
         fields = self.layer.fields()
         return {fields.indexOf(k): v for k, v in values.items() if fields.indexOf(k) >= 0}
 
@@ -213,7 +224,8 @@ class ReviewLayer:
     def apply(self, fid: int, action: str, geometry: QgsGeometry | None = None) -> None:
         """Write ``action`` (and a new geometry) for ``fid`` as one undoable edit command."""
         with self._edit(fid, action) as feature:
-            values = self.review_values(action, self.record(feature).qual_flag)
+            record = self.record(feature)
+            values = self.review_values(action, record.qual_flag, record.screen)
             if geometry is not None and not self.layer.changeGeometry(fid, geometry):
                 raise RuntimeError(f"Cannot change the geometry of front {fid}.")
             index = self.layer.fields().indexOf("length_m")

@@ -36,7 +36,11 @@ REVIEW_FIELDS: tuple[tuple[str, str], ...] = (
 )
 """Added to a front layer that lacks them when its review starts (reviewed_at is ISO 8601)."""
 
-SORT_KEYS = ("fid", "date", "confidence")
+SORT_KEYS = ("fid", "date", "confidence", "suspicion")
+SCREEN_OK = ("", "ok", "reviewed")
+"""Screening values (``core.screening``) of a front that is no suspect."""
+SCREEN_REVIEWED = "reviewed"
+"""What ``screen`` becomes once a labeller accepts, edits or redraws a screened front."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,20 @@ class FrontRecord:
     status: str = UNREVIEWED
     comment: str = ""
     glacier_id: str = ""
+    screen: str = ""
+    """Screening's verdict: '', ok, reviewed or the rules the front fails (';'-separated)."""
+    uncertainty_m: float | None = None
+
+    @property
+    def screened(self) -> bool:
+        """A suspect: screening marked it and no labeller has decided on it since."""
+        return self.screen not in SCREEN_OK
+
+    @property
+    def suspicion(self) -> tuple[int, float]:
+        """Sort key, most suspect first: screened ones, then by uncertainty (largest first;
+        none: last)."""
+        return (0 if self.screened else 1, -(self.uncertainty_m or 0.0))
 
     @property
     def scene(self) -> str:
@@ -100,6 +118,7 @@ class ReviewQueue:
         self._records: dict[int, FrontRecord] = {}
         self._statuses: frozenset[str] | None = None
         self._qual_flags: frozenset[int] | None = None
+        self._screened_only = False
         self._sort_key = "fid"
         self._descending = False
         self._view: list[int] = []
@@ -132,9 +151,13 @@ class ReviewQueue:
     # --- view ----------------------------------------------------------------------------
 
     def set_filter(
-        self, statuses: Iterable[str] | None = None, qual_flags: Iterable[int] | None = None
+        self,
+        statuses: Iterable[str] | None = None,
+        qual_flags: Iterable[int] | None = None,
+        screened_only: bool = False,
     ) -> None:
-        """Show only these statuses / flags; None shows all."""
+        """Show only these statuses / flags (None shows all), only screened fronts."""
+        self._screened_only = screened_only
         self._statuses = None if statuses is None else frozenset(statuses)
         self._qual_flags = None if qual_flags is None else frozenset(qual_flags)
         unknown = (self._statuses or frozenset()) - set(STATUSES)
@@ -155,6 +178,8 @@ class ReviewQueue:
         return list(self._view)
 
     def _visible(self, record: FrontRecord) -> bool:
+        if self._screened_only and not record.screened:
+            return False
         if self._statuses is not None and record.status not in self._statuses:
             return False
         return self._qual_flags is None or record.qual_flag in self._qual_flags
@@ -269,7 +294,21 @@ class ReviewQueue:
         counts = self.counts()
         return self.total - sum(counts[status] for status in OPEN_STATUSES)
 
+    @property
+    def suspects_left(self) -> int:
+        """Screened fronts still waiting for a decision."""
+        return sum(r.screened and r.status in OPEN_STATUSES for r in self._records.values())
+
     def progress_text(self) -> str:
         counts = self.counts()
         per_status = ", ".join(f"{counts[s]} {s}" for s in STATUSES)
-        return f"{self.reviewed} of {self.total} reviewed ({per_status})"
+        text = f"{self.reviewed} of {self.total} reviewed ({per_status})"
+        if any(r.screen for r in self._records.values()):  # a screened layer
+            text += f"; {self.suspects_left} suspect(s) left"
+        return text
+
+    def glacier_series(self, fid: int) -> list[FrontRecord]:
+        """The dated fronts of the glacier of ``fid``, in date order (for the strip)."""
+        glacier = self._records[fid].glacier_id
+        same = [r for r in self._records.values() if r.glacier_id == glacier and r.date]
+        return sorted(same, key=lambda r: (r.date, r.fid))

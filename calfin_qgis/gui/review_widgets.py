@@ -41,6 +41,7 @@ from calfin_qgis.core.schema import (
 
 from .review_layer import default_reviewer
 from .review_model import STATUSES, UNSURE
+from .review_strip import SeriesStrip
 from .review_style import EARLIER_COLOR, LATER_COLOR, NO_CONFIDENCE_COLOR, confidence_color
 
 QUAL_MEANINGS = {
@@ -120,8 +121,20 @@ class ReviewWidgets:
         for flag, meaning in QUAL_MEANINGS.items():
             self.qual_combo.addItemWithCheckState(f"{flag} {meaning}", Qt.Unchecked, flag)
         form.addRow("qual_flag", self.qual_combo)
+        self.screened_check = QCheckBox("Screened only", body)
+        self.screened_check.setToolTip(
+            "Show only the fronts that screening marked (field screen) and no labeller has "
+            "accepted, edited or redrawn since"
+        )
+        self.screened_check.toggled.connect(self._on_filter_widgets)
+        form.addRow("Suspects", self.screened_check)
         self.sort_combo = QComboBox(body)
-        for label, key in (("Layer order", "fid"), ("Date", "date"), ("Confidence", "confidence")):
+        for label, key in (
+            ("Layer order", "fid"),
+            ("Date", "date"),
+            ("Confidence", "confidence"),
+            ("Suspicion (screened, then uncertainty)", "suspicion"),
+        ):
             self.sort_combo.addItem(label, key)
         self.descending_check = QCheckBox("descending", body)
         self.sort_combo.currentIndexChanged.connect(self._on_sort_widgets)
@@ -134,6 +147,7 @@ class ReviewWidgets:
         )
         self.neighbours_check.toggled.connect(self._restyle)
         form.addRow("Compare", self.neighbours_check)
+        self._build_reference_row(form, body)
         for combo in (self.layer_combo, self.status_combo, self.qual_combo, self.sort_combo):
             # Long item texts (the qual_flag meanings, layer names) do not widen the dock.
             combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
@@ -142,6 +156,9 @@ class ReviewWidgets:
         self.front_label = QLabel(body)
         self.front_label.setWordWrap(True)
         layout.addWidget(self.front_label)
+        self.strip = SeriesStrip(body)
+        self.strip.hide()
+        layout.addWidget(self.strip)
         self.note_label = QLabel(body)
         """What the labeller should know: a missing scene, fields the layer lacks."""
         self.note_label.setWordWrap(True)

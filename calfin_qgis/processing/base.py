@@ -40,8 +40,11 @@ INFERENCE_HELP = (
     "Advanced: Execution provider (DEVICE) auto uses CUDA when onnxruntime-gpu and a GPU "
     "are present, and the log names the provider that ran; Tile overlap (OVERLAP, pixels) "
     "blends neighbouring 256 px tiles without seams; Tiles per batch (BATCH_SIZE) trades "
-    "memory for speed; mirrored tiles (FLIP) average a left-right mirrored pass in (more "
-    "accurate, twice the time)."
+    "memory for speed; Test-time views (VIEWS) averaged: 1 as it is, 2 (default) with a "
+    "left-right mirrored pass (more accurate than 1, twice the time), 8 the four quarter "
+    "turns with and without the mirror (4x the time of 2, no more accurate on the held-out "
+    "glacier); the members' and views' disagreement goes into each front's uncertainty_m. "
+    "The older FLIP=false still works and means VIEWS=1."
 )
 
 EXTRACTION_HELP = (

@@ -9,6 +9,7 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterCrs,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
@@ -40,6 +41,7 @@ BATCH_COUNTS = (
     ("FRONTS", "Fronts written"),
     ("NO_FRONT", "Jobs without a front"),
     ("FAILED", "Jobs failed"),
+    ("SUSPECTS", "Fronts the closing screening marked (field screen)"),
 )
 """Counts of this run in the results (`qgis_process run --json`, the modeler)."""
 
@@ -65,6 +67,9 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
         "WORKERS (default: the number of cores) runs that many jobs at once, each in its "
         "own Python process with its share of the cores; progress and cancel work as with "
         "one. For a Dask cluster use the shell: calfin batch --scheduler.",
+        "SCREEN (default on) screens every glacier's fronts of OUTPUT at the end, as "
+        "calfin:screen_fronts does with CLIP as the search polygons: the field screen holds "
+        "ok or the rules a front fails; review those first.",
         FLOW_HELP,
         RESAMPLE_HELP,
         INFERENCE_HELP,
@@ -128,6 +133,11 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
                 1,
             )
         )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                "SCREEN", "Screen the fronts at the end (field screen)", True
+            )
+        )
         params.add_inference(self)
         add_extraction(self)
         self.addParameter(
@@ -163,6 +173,7 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
                 cancelled=cancelled,
                 log=feedback_log(feedback),
                 executor=executor,
+                screen=self.parameterAsBoolean(parameters, "SCREEN", context),
             )
         feedback.pushInfo(f"{output}: {summary.text}")
         if summary.cancelled:
@@ -179,6 +190,7 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
             "FRONTS": summary.fronts,
             "NO_FRONT": summary.statuses["no front"],
             "FAILED": summary.statuses["failed"],
+            "SUSPECTS": summary.suspects or 0,
         }
 
     def glaciers(self, parameters, context, source) -> list:

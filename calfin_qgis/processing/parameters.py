@@ -114,6 +114,10 @@ def allowed_text(definition) -> str | None:
         return f"{names}, or the option's number 0-{len(options) - 1} (default {default})"
     if not isinstance(definition, QgsProcessingParameterNumber):
         return None
+    choices = definition.metadata().get(CHOICES)
+    if choices:
+        *most, last = (str(choice) for choice in choices)
+        return f"{', '.join(most)} or {last} (default {float(definition.defaultValue()):g})"
     integer = definition.dataType() == QgsProcessingParameterNumber.Integer
     text = "a whole number" if integer else "a number"
     low, high = definition.minimum(), definition.maximum()
@@ -139,6 +143,10 @@ def value_problem(alg, parameters, context) -> str | None:
         named = isinstance(definition, QgsProcessingParameterEnum) and (
             definition.allowMultiple() or as_option(value, definition.options())
         )
+        choices = definition.metadata().get(CHOICES)
+        if choices and _number(value) not in choices:
+            name = definition.name()
+            return f"{name}={value} is not one of the values: {name} takes {allowed}."
         if named or definition.checkValueIsAcceptable(value, context):
             continue
         try:
@@ -149,6 +157,13 @@ def value_problem(alg, parameters, context) -> str | None:
             what = "is not one of the options" if enum else "is not a number"
         return f"{definition.name()}={value} {what}: {definition.name()} takes {allowed}."
     return None
+
+
+def _number(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def values_help(alg) -> str:
@@ -187,9 +202,17 @@ def option_definition(option: Option) -> QgsProcessingParameterDefinition:
         limits = {name: value for name, value in limits.items() if value is not None}
         optional = option.default is None
         param = number(option.parameter, option.label, kind, option.default, optional, **limits)
+    if option.values:
+        param.setMetadata({CHOICES: list(option.values)})
     if option.advanced:
         param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+    if option.hidden:
+        param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagHidden)
     return param
+
+
+CHOICES = "calfin_choices"
+"""Parameter metadata: the only values a number parameter takes (``Option.values``)."""
 
 
 def add_options(alg, options) -> None:

@@ -16,9 +16,11 @@ def algorithm_classes() -> list[type]:
     from .detect_fronts import DetectFrontsAlgorithm
     from .detect_fronts_batch import DetectFrontsBatchAlgorithm
     from .evaluate_fronts import EvaluateFrontsAlgorithm
+    from .export_fronts import ExportFrontsAlgorithm
     from .extract_fronts import ExtractFrontsAlgorithm
     from .fine_tune_model import FineTuneModelAlgorithm
     from .preprocess import PreprocessAlgorithm
+    from .screen_fronts import ScreenFrontsAlgorithm
     from .segment import SegmentAlgorithm
     from .terminus_change import TerminusChangeAlgorithm
 
@@ -30,6 +32,8 @@ def algorithm_classes() -> list[type]:
         DetectFrontsBatchAlgorithm,
         EvaluateFrontsAlgorithm,
         TerminusChangeAlgorithm,
+        ExportFrontsAlgorithm,
+        ScreenFrontsAlgorithm,
         FineTuneModelAlgorithm,
     ]
 

@@ -22,7 +22,7 @@ from tests.conftest import ROOT, SAMPLE_CLIP, SAMPLE_FRONT
 
 FRONT_FIELDS = [
     *("glacier_id", "image_id", "date", "qual_flag", "confidence", "length_m", "source"),
-    *("sensor", "path_row", "cloud_cover"),
+    *("sensor", "path_row", "cloud_cover", "flow_azimuth", "uncertainty_m"),
 ]
 
 pytestmark = pytest.mark.usefixtures("plugin")
@@ -92,6 +92,7 @@ def test_detect_fronts_writes_attributed_lines(sample_scene, tmp_path) -> None:
     assert front["source"].startswith("calfin_unet")
     assert (front["sensor"], front["path_row"]) == ("LE07", "009011")  # from the file name
     assert front["cloud_cover"] is None or front["cloud_cover"].isNull()  # no metadata file
+    assert 0 < front["uncertainty_m"] < 1000  # a clear summer front, 40 m pixels
     assert QgsRasterLayer(out["PROBABILITIES"]).bandCount() == 2
 
 

@@ -18,7 +18,7 @@ from calfin_qgis.core.errors import InputError
 from calfin_qgis.core.geo import reproject
 from tests.batch_scenes import PLACED, TRUNCATED, fronts, glacier_polygons, scene_folder
 
-NO_FLIP = DetectJob("", DetectOptions(flip=False))  # the settings of batch_reference
+NO_FLIP = DetectJob("", DetectOptions(views=1))  # the settings of batch_reference
 
 
 def status_rows(path: Path) -> dict[tuple[str, str], dict]:
@@ -50,6 +50,28 @@ def test_batch_writes_a_row_per_scene_and_glacier_and_the_fronts(batch_reference
     dates = {f["image_id"]: f["date"] for f in layer}
     assert dates["LT05_L1TP_008011_19971001_20161229_01_T1_B2"] == "1997/10/01"
     assert {row[1] for row in fronts(batch_reference["output"])} == {"jakobshavn"}
+
+
+def test_the_batch_screens_its_output_at_the_end(batch_reference, tmp_path) -> None:
+    """Every front gets a screen value; --no-screen leaves a copy's values as they are."""
+    ds = ogr.Open(str(batch_reference["output"]))
+    values = [f["screen"] for f in ds.GetLayerByName("fronts")]
+    assert len(values) == 3 and all(values)
+    copy = tmp_path / "fronts.gpkg"
+    shutil.copy(batch_reference["output"], copy)
+    ds = ogr.Open(str(copy), 1)
+    ds.ExecuteSQL("UPDATE fronts SET screen = 'mine'")
+    ds = None
+    argv = ["batch", str(batch_reference["folder"]), "--clip", str(batch_reference["clip"])]
+    from calfin_qgis.core.cli import commands
+
+    assert commands.main([*argv, "--no-flip", "--output", str(copy), "--no-screen"]) == 0
+    ds = ogr.Open(str(copy))
+    assert {f["screen"] for f in ds.GetLayerByName("fronts")} == {"mine"}
+    ds = None
+    assert commands.main([*argv, "--no-flip", "--output", str(copy), "--workers", "1"]) == 0
+    ds = ogr.Open(str(copy))
+    assert [f["screen"] for f in ds.GetLayerByName("fronts")] == values
 
 
 def test_cancel_then_resume_ends_with_the_uninterrupted_layer(batch_reference, tmp_path) -> None:
@@ -104,7 +126,7 @@ def test_an_output_is_only_resumed_when_it_is_a_batch_output_in_the_same_crs(
     folder = [str(batch_reference["folder"])]
     copy = Path(shutil.copy(batch_reference["output"], tmp_path / "fronts.gpkg"))
     before = copy.read_bytes()
-    utm = DetectJob("", DetectOptions(flip=False), out_crs_wkt=reproject_wkt(32622))
+    utm = DetectJob("", DetectOptions(views=1), out_crs_wkt=reproject_wkt(32622))
     with pytest.raises(InputError, match="Resume with the same output CRS"):
         run_batch(folder, *glaciers, str(copy), utm)
     assert copy.read_bytes() == before
@@ -167,3 +189,26 @@ def test_products_in_a_folder_by_their_metadata(model_path, tmp_path) -> None:
     )
     assert front["cloud_cover"] == pytest.approx(12.34)
     assert front["date"] == "2020/08/15"
+
+
+def test_an_output_of_an_older_version_gets_the_new_front_fields(tmp_path) -> None:
+    """A batch output written before uncertainty_m existed is resumed: the field is added,
+    the fronts already there keep theirs (null)."""
+    from calfin_qgis.core import schema
+    from calfin_qgis.core.batch.output import BatchOutput
+    from calfin_qgis.core.geo import vectors
+
+    path = tmp_path / "old.gpkg"
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    srs = reproject.spatial_reference(reproject_wkt(3413))
+    old_fields = [f for f in schema.FRONT_FIELDS if f[0] != "uncertainty_m"]
+    fronts_layer = vectors.create_layer(ds, "fronts", old_fields, srs, ogr.wkbLineString)
+    vectors.add_feature(fronts_layer, old_fields, {"image_id": "old", "glacier_id": "g"})
+    vectors.create_layer(ds, "status", schema.STATUS_FIELDS, None, ogr.wkbNone)
+    fronts_layer = ds = None  # closed: the layer first
+    output = BatchOutput(path, reproject_wkt(3413))
+    output.add([], [{"image_id": "new", "glacier_id": "g", "uncertainty_m": 80.0}])
+    output.close()
+    ds = ogr.Open(str(path))
+    found = {f["image_id"]: f["uncertainty_m"] for f in ds.GetLayerByName("fronts")}
+    assert found == {"old": None, "new": 80.0}

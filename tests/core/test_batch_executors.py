@@ -84,7 +84,7 @@ def test_a_dask_worker_killed_in_the_middle_of_a_job_loses_nothing(batch_referen
                 [str(batch_reference["folder"])],
                 *glaciers,
                 str(output),
-                DetectJob("", DetectOptions(flip=False)),
+                DetectJob("", DetectOptions(views=1)),
                 executor=pool,
             )
         finally:

@@ -110,6 +110,9 @@ def _open(path: str, crs_wkt: str):
     missing = [name for name, _ in schema.STATUS_FIELDS if status.FindFieldIndex(name, 1) < 0]
     if missing:
         raise InputError(f"{not_ours} (status fields missing: {', '.join(missing)})")
+    for name, kind in schema.FRONT_FIELDS:  # an output of an older version: add the new ones
+        if fronts.FindFieldIndex(name, 1) < 0:
+            fronts.CreateField(vectors.field_definition(name, kind))
     srs = fronts.GetSpatialRef()
     if not reproject.same_crs(srs.ExportToWkt() if srs else "", crs_wkt):
         name = srs.GetName() if srs else "no CRS"

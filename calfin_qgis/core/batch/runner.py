@@ -66,6 +66,8 @@ class Summary:
     cancelled: bool = False
     fronts: int = 0
     """Fronts written in this call."""
+    suspects: int | None = None
+    """Fronts of the whole output the closing screening marked (None: not screened)."""
 
     @property
     def text(self) -> str:
@@ -218,13 +220,16 @@ def run_batch(
     cancelled: IsCancelled = lambda: False,
     log: Log | None = None,
     executor: Executor | None = None,
+    screen: bool = True,
 ) -> Summary:
     """Detect the fronts of every scene × glacier (``glaciers.read_glaciers``; polygons in
     ``glaciers_crs``) into ``output`` (appending, resuming) and export the status table to
     ``status_csv``. ``template`` holds the settings of every
     job (options, model, device, threads, out_crs_wkt: '' = the glaciers' CRS). ``executor``
     (``executors.open_executor``, opened by the caller so that a cluster that does not answer
-    stops the run before any output is opened) runs the jobs; default: in this process."""
+    stops the run before any output is opened) runs the jobs; default: in this process.
+    ``screen``: at the end, screen every glacier's fronts in the output (``screening``; the
+    glacier polygons are the search areas of the edge rule)."""
     say = log or (lambda kind, text: None)
     template = dataclasses.replace(template, out_crs_wkt=template.out_crs_wkt or glaciers_crs)
     scene_paths = list(expand_sources(inputs))
@@ -268,7 +273,33 @@ def run_batch(
         out.close()
     if status_csv:
         write_status_csv(output, status_csv)
+    if screen and not summary.cancelled:
+        summary.suspects = screen_output(output, glaciers, glaciers_crs, say)
     return summary
+
+
+def screen_output(output: str, glaciers: list[Glacier], glaciers_crs: str, say: Log) -> int | None:
+    """Screen the output's fronts where they lie; the notes go to the log. A layer that
+    cannot be screened (fronts in degrees) keeps its fronts: a warning says why."""
+    from shapely import wkb
+
+    from ..screening.files import screen_in_place
+    from ..terminus.change import Layer
+
+    areas = Layer({g.glacier_id: wkb.loads(g.wkb) for g in glaciers}, glaciers_crs, "CLIP")
+    try:
+        screened = screen_in_place(output, areas)
+    except InputError as err:
+        say("warning", f"screening skipped: {err}")
+        return None
+    for note in screened.notes:
+        say("info", f"screening: {note}")
+    say(
+        "warning" if screened.suspects else "info",
+        f"screening: {screened.suspects} of {len(screened.screens)} front(s) marked in the "
+        "field 'screen' (ok, or the rules they fail): review those first",
+    )
+    return screened.suspects
 
 
 def outcome_row(job: BatchJob, outcome: Outcome) -> dict:

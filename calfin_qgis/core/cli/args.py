@@ -15,8 +15,9 @@ DETECTION = (OPTIONS["band"], *INFERENCE, *EXTRACTION)
 """The settings of every job (``detect`` adds --glacier-id, ``batch`` a field per glacier)."""
 
 
-def number(kind: type, low: float, high: float = float("inf")):
-    """An argparse type: ``kind`` within [low, high], with a clear error."""
+def number(kind: type, low: float, high: float = float("inf"), values: tuple = ()):
+    """An argparse type: ``kind`` within [low, high] (and one of ``values`` if given), with
+    a clear error."""
 
     def parse(text: str):
         try:
@@ -26,6 +27,9 @@ def number(kind: type, low: float, high: float = float("inf")):
         if not low <= value <= high:
             upper = "" if high == float("inf") else f" and at most {high:g}"
             raise argparse.ArgumentTypeError(f"{text} must be at least {low:g}{upper}")
+        if values and value not in values:
+            *most, last = map(str, values)
+            raise argparse.ArgumentTypeError(f"{text} is not {', '.join(most)} or {last}")
         return value
 
     return parse
@@ -34,7 +38,9 @@ def number(kind: type, low: float, high: float = float("inf")):
 def _help(option: Option) -> str:
     """The table's help with the range and default, as the README writes them."""
     notes = []
-    if option.minimum is not None:
+    if option.values:
+        notes.append(f"one of {', '.join(map(str, option.values))}")
+    elif option.minimum is not None:
         high = option.maximum
         notes.append(
             f"at least {option.minimum:g}" if high is None else f"{option.minimum:g}-{high:g}"
@@ -59,7 +65,7 @@ def add_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup, option
     kind = option.kind
     if option.minimum is not None:
         high = float("inf") if option.maximum is None else option.maximum
-        kind = number(option.kind, option.minimum, high)
+        kind = number(option.kind, option.minimum, high, option.values)
     # --flow takes azimuths besides its choices (the core checks them); "unknown" is no --flow.
     choices = None if option.none_value in option.choices else option.choices or None
     parser.add_argument(

@@ -82,6 +82,11 @@ def add_parser(sub) -> None:
         help="run the jobs on a Dask cluster: a scheduler address (tcp://host:8786) or "
         "'local' (a LocalCluster here); needs dask[distributed]",
     )
+    batch.add_argument(
+        "--no-screen",
+        action="store_true",
+        help="skip screening the fronts at the end (field 'screen'; see the 'screen' command)",
+    )
     add_detection(batch)
     batch.set_defaults(handler=batch_command)
 
@@ -132,10 +137,13 @@ def batch_command(args: argparse.Namespace) -> int:
                 cancelled=stop.cancelled,
                 log=lambda kind, text: print(text, file=sys.stderr, flush=True),
                 executor=executor,
+                screen=not args.no_screen,
             )
     finally:
         signal.signal(signal.SIGINT, previous)
     print(f"{args.output}: {summary.text}")
+    if summary.suspects is not None:
+        print(f"{summary.suspects} front(s) screened (field 'screen'): review those first")
     if summary.cancelled:
         print(f"cancelled: {RESUME}", file=sys.stderr)
         return 130

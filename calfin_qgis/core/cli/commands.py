@@ -14,7 +14,7 @@ from ..detect.options import OPTIONS
 from ..detect.segmentation import write_probabilities
 from ..errors import Cancelled, InputError
 from ..geo import rasters, vectors
-from . import batch, finetune, terminus
+from . import batch, export, finetune, screen, terminus
 from .args import ProgressPrinter, add_detection, add_option, detection_options
 
 DESCRIPTION = """\
@@ -57,6 +57,8 @@ def _parser(prog: str = "calfin") -> argparse.ArgumentParser:
     add_detection(detect)
     batch.add_parser(sub)
     terminus.add_parser(sub)
+    screen.add_parser(sub)
+    export.add_parser(sub)
     finetune.add_parser(sub)
     return parser
 

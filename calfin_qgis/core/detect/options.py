@@ -12,6 +12,10 @@ from .. import contract
 
 FLOW_CHOICES = ("unknown", *contract.FLOWS)
 """The FLOW parameter's options; their order is the index older models and scripts pass."""
+VIEWS_TEXT = (
+    "1 = as it is, 2 = also mirrored left-right (the default), 8 = the four quarter turns "
+    "with and without the mirror (4x the inference of 2)"
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,10 @@ class Option:
     """The value ``DetectOptions`` holds as None (no limit, unknown)."""
     advanced: bool = False
     """Among QGIS's advanced parameters."""
+    values: tuple[int, ...] = ()
+    """The only values a number takes (VIEWS: 1, 2 or 8)."""
+    hidden: bool = False
+    """Not shown in QGIS's dialog (an older name still accepted)."""
     file: str = ""
     """The extension of a file the option names (a file parameter in QGIS)."""
 
@@ -137,14 +145,29 @@ INFERENCE = (
         advanced=True,
     ),
     Option(
+        "views",
+        "VIEWS",
+        "--views",
+        int,
+        contract.DEFAULT_VIEWS,
+        "Test-time views averaged (1, 2 or 8)",
+        f"test-time views averaged: {VIEWS_TEXT}; the disagreement between the views and "
+        "the model's networks goes into each front's uncertainty_m",
+        minimum=min(contract.VIEWS),
+        maximum=max(contract.VIEWS),
+        values=contract.VIEWS,
+        advanced=True,
+    ),
+    Option(
         "flip",
         "FLIP",
         "--no-flip",
         bool,
         True,
-        "Also predict mirrored tiles and average (more accurate, 2x slower)",
-        "skip the mirrored pass: 2x faster, less accurate",
+        "Mirrored pass (older name: off = VIEWS 1)",
+        "the same as --views 1, kept for older scripts: no mirrored pass, 2x faster",
         advanced=True,
+        hidden=True,
     ),
     Option(
         "resample",

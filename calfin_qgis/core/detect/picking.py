@@ -12,8 +12,16 @@ from ..errors import InputError
 from ..geo import polygons, rasters
 from ..timing import StageTimer
 from . import sanity
-from .extract import Front, extract_fronts, front_regions, fronts_in_mask, side_contrast
+from .extract import (
+    Front,
+    extract_fronts,
+    front_regions,
+    fronts_in_mask,
+    orient_ice_left,
+    side_contrast,
+)
 from .segmentation import DetectOptions, SegmentResult, resolve_clip
+from .uncertainty import uncertainty
 
 EXTRACT_WHOLE_LIMIT = 16_000_000
 """Windows up to this many pixels are extracted at once (about 22 bytes a pixel); larger ones
@@ -21,7 +29,9 @@ EXTRACT_WHOLE_LIMIT = 16_000_000
 
 
 def extract(result: SegmentResult, options: DetectOptions, timer: StageTimer) -> list[Front]:
-    """The fronts of a segmentation: every piece, then ``select_fronts``."""
+    """The fronts of a segmentation: every piece, then ``select_fronts``; with the ice
+    probability, each turned with the ice on its left and given its ``flow_azimuth``; with
+    the segmentation's spread, each given its uncertainty."""
     edge = result.probs[0]
     with timer.stage("extract"):
         if edge.size > EXTRACT_WHOLE_LIMIT:
@@ -39,7 +49,21 @@ def extract(result: SegmentResult, options: DetectOptions, timer: StageTimer) ->
                 simplify_px=options.simplify_px,
             )
         ice = result.probs[1] if len(result.probs) > 1 else None
-        return select_fronts(pieces, ice, options)
+        fronts = select_fronts(pieces, ice, options)
+        if ice is not None:
+            fronts = [orient_ice_left(front, ice, result.geotransform) for front in fronts]
+    if result.spread is None:
+        return fronts
+    with timer.stage("uncertainty"):
+        return [
+            dataclasses.replace(
+                front,
+                uncertainty_m=uncertainty(
+                    front.pixels, edge, result.spread, result.geotransform, options.views
+                ),
+            )
+            for front in fronts
+        ]
 
 
 def select_fronts(pieces: list[Front], ice: np.ndarray | None, options: DetectOptions):

@@ -15,6 +15,7 @@ from ..errors import Cancelled, InputError
 from ..geo import polygons, rasters, reproject
 from ..network.infer import IsCancelled, Progress, estimate_flow, flow_turns, predict_scene
 from ..network.model import Model
+from ..network.views import check_views
 from ..products import sources
 from ..products.scene_identity import SOURCE_KEY, scene_metadata, scene_tags
 from ..timing import StageTimer
@@ -55,10 +56,22 @@ class DetectOptions:
     overlap: int = default("overlap")
     batch_size: int = default("batch_size")
     block: int = 2048
+    views: int = default("views")
+    """Test-time views averaged (``network.views``): 1, 2 (with the mirrored pass) or 8."""
     flip: bool = default("flip")
-    """Also predict each tile mirrored and average (more accurate, twice the inference)."""
+    """The older name: False (FLIP=false, --no-flip) means ``views`` = 1."""
     resample: bool = default("resample")
     """Average much finer scenes to the model's pixel size first (``model_grid``)."""
+
+    def __post_init__(self) -> None:
+        views = check_views(self.views)
+        if not self.flip and views not in (1, contract.DEFAULT_VIEWS):
+            raise InputError(
+                f"The mirrored pass was turned off (FLIP=false, --no-flip: the older way to ask "
+                f"for 1 view) but {views} views were asked for (VIEWS, --views): give the "
+                "views only."
+            )
+        object.__setattr__(self, "views", views if self.flip else 1)  # frozen: set once here
 
 
 @dataclass
@@ -76,6 +89,9 @@ class SegmentResult:
     prediction contradicts...)."""
     suspect: bool = False
     """The input does not look like a satellite band (``sanity``): fronts get qual_flag 13."""
+    spread: np.ndarray | None = None
+    """How much the members and views disagree on ice, per pixel (``views.predict_views``);
+    None for probabilities read back from a raster."""
 
     @property
     def flow_text(self) -> str:
@@ -170,7 +186,8 @@ def segment(
     share = 0.5 if auto_flow else 1.0  # of the progress bar per pass: maybe a second one
 
     def predict(turns: int, start: float) -> np.ndarray:
-        probs = np.empty((len(model.info.outputs), window.height, window.width), np.float32)
+        channels = len(model.info.outputs) + 1  # and the spread
+        probs = np.empty((channels, window.height, window.width), np.float32)
 
         def write(block: rasters.Window, data: np.ndarray) -> None:
             probs[(slice(None), *block.slices)] = data
@@ -186,7 +203,8 @@ def segment(
             overlap=options.overlap,
             batch_size=options.batch_size,
             block=options.block,
-            flip=options.flip,
+            views=options.views,
+            with_spread=True,
             progress=lambda fraction: progress(start + share * fraction),
             cancelled=cancelled,
             timer=timer,
@@ -202,6 +220,7 @@ def segment(
         progress(1.0)
     if cancelled():
         raise Cancelled("cancelled by the user")
+    probs, spread = probs[:-1], probs[-1]
     checkable = len(probs) > 1 and window.width * window.height <= contract.AUTO_FLOW_LIMIT
     if flow is not None and not auto_flow and checkable:
         warnings.append(flow_warning(flow, probs))
@@ -213,7 +232,16 @@ def segment(
         doubts += filter(None, [sanity.mask_warning(probs[1], mask)])
     seconds = time.perf_counter() - start
     return SegmentResult(
-        scene, window, probs, mask, seconds, timer, flow, warnings + doubts, suspect=bool(doubts)
+        scene,
+        window,
+        probs,
+        mask,
+        seconds,
+        timer,
+        flow,
+        warnings + doubts,
+        suspect=bool(doubts),
+        spread=spread,
     )
 
 
@@ -302,6 +330,10 @@ def front_records(
             "sensor": metadata.sensor,
             "path_row": metadata.path_row,
             "cloud_cover": metadata.cloud_cover,
+            "flow_azimuth": None if front.flow_azimuth is None else round(front.flow_azimuth, 1),
+            "uncertainty_m": round(float(front.uncertainty_m), 1)
+            if metres and front.uncertainty_m is not None
+            else None,
         }
         for front in fronts
     ]

@@ -33,6 +33,12 @@ def check_vector_name(path: str | os.PathLike) -> None:
         )
 
 
+def driver_name(path: str | os.PathLike) -> str:
+    """The OGR driver of a fronts file by its suffix (checked)."""
+    check_vector_name(path)
+    return _DRIVERS[Path(path).suffix.lower()]
+
+
 def write_fronts(
     path: str | os.PathLike,
     records: Sequence[dict],
@@ -40,14 +46,15 @@ def write_fronts(
     crs_wkt: str,
     layer_name: str = "fronts",
     overwrite: bool = False,
+    geometry_type: int = ogr.wkbLineString,
 ) -> None:
     """Write line ``records`` (dicts with a ``geometry``, shapely or WKB, and ``fields``)
-    atomically."""
+    atomically (another ``geometry_type`` for other features)."""
     check_vector_name(path)
     with atomic_output(path, overwrite) as tmp:
         ds = ogr.GetDriverByName(_DRIVERS[Path(path).suffix.lower()]).CreateDataSource(tmp)
         srs = osr.SpatialReference(wkt=crs_wkt) if crs_wkt else None
-        layer = create_layer(ds, layer_name, fields, srs, ogr.wkbLineString)
+        layer = create_layer(ds, layer_name, fields, srs, geometry_type)
         for record in records:
             add_feature(layer, fields, record)
         ds = None
@@ -57,8 +64,13 @@ def create_layer(ds, name: str, fields: Sequence[tuple[str, str]], srs, geometry
     """A new OGR layer with ``fields`` (``(name, kind)`` pairs as in ``core.schema``)."""
     layer = ds.CreateLayer(name, srs, geometry_type)
     for field_name, kind in fields:
-        layer.CreateField(ogr.FieldDefn(field_name, _OGR_TYPES[kind]))
+        layer.CreateField(field_definition(field_name, kind))
     return layer
+
+
+def field_definition(name: str, kind: str) -> ogr.FieldDefn:
+    """An OGR field of a ``core.schema`` kind."""
+    return ogr.FieldDefn(name, _OGR_TYPES[kind])
 
 
 def add_feature(layer, fields: Sequence[tuple[str, str]], record: dict) -> None:

@@ -18,6 +18,7 @@ from ..geo.rasters import Scene, Window
 from ..timing import StageTimer
 from . import preprocess
 from .model import Model
+from .views import predict_views
 
 Progress = Callable[[float], None]
 IsCancelled = Callable[[], bool]
@@ -76,14 +77,15 @@ def predict_array(
     on_tile: Callable[[], None] = lambda: None,
     timer: StageTimer | None = None,
     valid: np.ndarray | None = None,
-    flip: bool = False,
+    views: int = 1,
+    with_spread: bool = False,
 ) -> np.ndarray:
     """Predict a (C, H, W) input with overlapping tiles; return (outputs, H, W) probabilities.
 
     With ``valid`` (H, W; False on nodata) tiles holding only nodata are not run: they would
-    only write pixels that are nodata anyway. Those pixels come back as NaN. With ``flip``
-    each tile is also predicted mirrored left-right (which keeps the ice flowing up) and the
-    two averaged: on the validation glacier this cut the mean error by about 13 %.
+    only write pixels that are nodata anyway. Those pixels come back as NaN. Each tile is
+    predicted in ``views`` views (``views.predict_views``: 2 adds the mirrored pass) and
+    they are averaged; ``with_spread`` adds their disagreement as a last channel.
     """
     timer = timer or StageTimer()
     multiple = model.info.size_multiple
@@ -105,7 +107,8 @@ def predict_array(
             on_tile()
         positions = kept
     weights = tile_weights(tile)
-    total = np.zeros((len(model.info.outputs), padded_h, padded_w), dtype=np.float32)
+    channels = len(model.info.outputs) + with_spread
+    total = np.zeros((channels, padded_h, padded_w), dtype=np.float32)
     norm = np.zeros((padded_h, padded_w), dtype=np.float32)
     for i in range(0, len(positions), batch_size):
         if cancelled():
@@ -113,12 +116,9 @@ def predict_array(
         batch_pos = positions[i : i + batch_size]
         batch = np.stack([x[:, r : r + tile, c : c + tile] for r, c in batch_pos])
         with timer.stage("infer"):
-            if flip:
-                batch = np.concatenate([batch, batch[..., ::-1]])
-            probs = model.run(np.ascontiguousarray(batch, dtype=np.float32))
-            if flip:
-                half = len(batch_pos)
-                probs = 0.5 * (probs[:half] + probs[half:, ..., ::-1])
+            probs, spread = predict_views(model, batch, views)
+            if with_spread:
+                probs = np.concatenate([probs, spread[:, None]], axis=1)
         with timer.stage("blend"):
             for (r, c), p in zip(batch_pos, probs, strict=True):
                 total[:, r : r + tile, c : c + tile] += p * weights
@@ -175,14 +175,15 @@ def predict_scene(
     overlap: int = 64,
     batch_size: int = 4,
     block: int = 1024,
-    flip: bool = False,
+    views: int = 1,
+    with_spread: bool = False,
     progress: Progress = lambda fraction: None,
     cancelled: IsCancelled = lambda: False,
     timer: StageTimer | None = None,
 ) -> None:
     """Predict ``window`` of ``scene`` block by block; ``write(block_window, probs)`` gets
     each block's (outputs, h, w) probabilities, NaN on nodata, with the block window given
-    relative to ``window``."""
+    relative to ``window``; ``views`` and ``with_spread`` as in ``predict_array``."""
     timer = timer or StageTimer()
     tile = tile or model.info.tile_size
     if not 0 <= overlap < tile:
@@ -220,7 +221,8 @@ def predict_scene(
         if not valid[inner].any():
             for _ in range(count_tiles(core, block, margin, tile, overlap, scene)):
                 on_tile()
-            write(relative, np.full((len(model.info.outputs), core.height, core.width), np.nan))
+            channels = len(model.info.outputs) + with_spread
+            write(relative, np.full((channels, core.height, core.width), np.nan))
             continue
         if not scene.preprocessed:
             with timer.stage("preprocess"):
@@ -236,7 +238,8 @@ def predict_scene(
             on_tile,
             timer,
             valid=np.rot90(valid, turns),
-            flip=flip,
+            views=views,
+            with_spread=with_spread,
         )
         del x
         with timer.stage("blend"):

@@ -16,6 +16,8 @@ from ..errors import InputError
 LOG = logging.getLogger(__name__)
 
 MODEL_FILE = "calfin_unet.onnx"
+MEMBERS = "members"
+"""The optional second output: each member's probabilities, stacked (the first: their mean)."""
 THREADS_ENV = "CALFIN_ORT_THREADS"
 """onnxruntime intra-op threads when the caller names none: the batch's worker processes get
 their share of the cores this way (``executors``); unset, onnxruntime uses every core."""
@@ -45,6 +47,10 @@ class ModelInfo:
     flow: str
     pixel_size_m: float = contract.TRAIN_PIXEL_SIZE_M
     """The pixel size the network was trained at."""
+    members: int = 1
+    """Networks whose probabilities the graph averages and also gives one by one (its
+    ``members`` output, ``model/members.py``); 1 when it gives only their mean, 0 when it
+    gives them in a number its graph does not fix."""
 
     @property
     def source(self) -> str:
@@ -62,6 +68,13 @@ class Model:
     def run(self, batch):
         """(N, C, H, W) float32 → (N, outputs, H, W) float32 probabilities."""
         return self.session.run(None, {self.info.input_name: batch})[0]
+
+    def run_members(self, batch):
+        """(N, C, H, W) float32 → (members, N, outputs, H, W): each network's probabilities
+        (their mean is ``run``'s); (1, N, outputs, H, W) for a graph without members."""
+        if self.info.members == 1:
+            return self.run(batch)[None]
+        return self.session.run([MEMBERS], {self.info.input_name: batch})[0]
 
 
 def _import_onnxruntime():
@@ -168,6 +181,8 @@ def model_info(session, path: str) -> ModelInfo:
             f"The model expects {channels} input channels but the preprocessing makes "
             f"{contract.INPUT_CHANNELS}. Use a model exported for calfin_qgis."
         )
+    outputs = {output.name: output.shape for output in session.get_outputs()}
+    members = outputs.get(MEMBERS, [1])[0]
     version = meta.get(keys["preprocess"])
     if version is not None and version != contract.PREPROCESS_VERSION:
         raise InputError(
@@ -185,6 +200,7 @@ def model_info(session, path: str) -> ModelInfo:
         size_multiple=int(meta.get(keys["size_multiple"], contract.SIZE_MULTIPLE)),
         flow=meta.get(keys["flow"], contract.CANONICAL_FLOW),
         pixel_size_m=float(meta.get(keys["pixel_size_m"], contract.TRAIN_PIXEL_SIZE_M)),
+        members=members if isinstance(members, int) else 0,
     )
 
 

@@ -1,0 +1,147 @@
+"""Screening files with OGR (the CLI and the batch; the algorithm reads QGIS layers into
+the same ``ScreenFront`` values): a screened copy of a fronts file, or the batch's own
+output screened where it lies."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from osgeo import gdal, ogr
+from shapely import wkb
+from shapely.geometry import LineString
+
+from ..errors import InputError
+from ..geo import rasters, vectors
+from ..terminus.inputs import Layer, check_front_fields, parse_date
+from .series import Screened, ScreenFront, screen_fronts
+
+ogr.UseExceptions()
+gdal.UseExceptions()
+
+SCREEN_FIELD = "screen"
+FRONTS_LAYER = "fronts"
+
+
+def _fronts_layer(ds, path):
+    """The ``fronts`` layer (a batch output), else the file's first layer."""
+    layer = ds.GetLayerByName(FRONTS_LAYER) or (ds.GetLayer(0) if ds.GetLayerCount() else None)
+    if layer is None:
+        raise InputError(f"{path} holds no vector layer. Give a file of fronts.")
+    return layer
+
+
+def _open(path: str | os.PathLike, update: bool = False):
+    if not Path(path).is_file():
+        raise InputError(f"Fronts file not found: {path}. Check the path.")
+    try:
+        ds = ogr.Open(str(path), 1 if update else 0)
+    except RuntimeError as err:
+        raise InputError(
+            f"Cannot read {path} as a vector file ({err}). Give a GeoPackage, shapefile or "
+            "GeoJSON of fronts."
+        ) from err
+    if ds is None:
+        raise InputError(f"Cannot read {path} as a vector file. Give a file of fronts.")
+    return ds
+
+
+def read_layer(layer, name: str, glacier_field: str) -> tuple[Layer, list[int]]:
+    """An OGR layer's fronts as a Layer of ``ScreenFront`` and their feature ids."""
+    names = [field.GetName() for field in layer.schema]
+    check_front_fields(names, glacier_field, name)
+
+    def get(feature, field):
+        if field not in names or not feature.IsFieldSetAndNotNull(field):
+            return None
+        return feature.GetField(field)
+
+    fronts, fids = [], []
+    layer.ResetReading()
+    for feature in layer:
+        geometry = feature.GetGeometryRef()
+        uncertainty, confidence = get(feature, "uncertainty_m"), get(feature, "confidence")
+        fronts.append(
+            ScreenFront(
+                glacier_id=str(get(feature, glacier_field) or ""),
+                date=parse_date(get(feature, "date")),
+                image_id=str(get(feature, "image_id") or ""),
+                geometry=wkb.loads(bytes(geometry.ExportToWkb())) if geometry else LineString(),
+                sensor=str(get(feature, "sensor") or ""),
+                uncertainty_m=None if uncertainty is None else float(uncertainty),
+                confidence=None if confidence is None else float(confidence),
+                status=str(get(feature, "status") or ""),
+                screen=str(get(feature, SCREEN_FIELD) or ""),
+            )
+        )
+        fids.append(feature.GetFID())
+    srs = layer.GetSpatialRef()
+    return Layer(fronts, srs.ExportToWkt() if srs else "", name), fids
+
+
+def write_screens(ds, layer, fids: list[int], screened: Screened) -> None:
+    """The ``screen`` values into the layer (the field added where it lacks), in one
+    transaction."""
+    if layer.FindFieldIndex(SCREEN_FIELD, 1) < 0:
+        layer.CreateField(ogr.FieldDefn(SCREEN_FIELD, ogr.OFTString))
+    transaction = bool(ds.TestCapability(ogr.ODsCTransactions))
+    if transaction:
+        ds.StartTransaction()
+    try:
+        for fid, value in zip(fids, screened.screens, strict=True):
+            feature = layer.GetFeature(fid)
+            feature.SetField(SCREEN_FIELD, value)
+            layer.SetFeature(feature)
+    except BaseException:
+        if transaction:
+            ds.RollbackTransaction()
+        raise
+    if transaction:
+        ds.CommitTransaction()
+
+
+def screen_file(
+    path: str | os.PathLike,
+    output: str | os.PathLike,
+    boxes: Layer | None = None,
+    centrelines: Layer | None = None,
+    areas: Layer | None = None,
+    glacier_field: str = "glacier_id",
+    overwrite: bool = False,
+) -> Screened:
+    """A copy of the fronts file at ``output`` with a ``screen`` field; the input is only
+    read. The copy reaches its name once complete."""
+    vectors.check_vector_name(output)
+    if rasters.same_file(path, output):
+        raise InputError(
+            f"{output} is the fronts file: screening never writes into its input. Choose "
+            "another output file."
+        )
+    rasters.check_destination(output, overwrite)
+    source = _open(path)
+    layer = _fronts_layer(source, path)
+    fronts, _ = read_layer(layer, Path(path).name, glacier_field)
+    screened = screen_fronts(fronts, boxes, centrelines, areas)
+    with rasters.atomic_output(output, overwrite) as tmp:
+        driver = vectors.driver_name(output)
+        gdal.VectorTranslate(tmp, str(path), format=driver, layers=[layer.GetName()])
+        ds = ogr.Open(tmp, 1)
+        copy = ds.GetLayer(0)
+        write_screens(ds, copy, [f.GetFID() for f in copy], screened)
+        ds = None
+    return screened
+
+
+def screen_in_place(
+    path: str | os.PathLike, areas: Layer | None = None, glacier_field: str = "glacier_id"
+) -> Screened:
+    """Screen a batch output's fronts where they lie (the batch's own file, its last step)."""
+    ds = _open(path, update=True)
+    layer = _fronts_layer(ds, path)
+    fronts, fids = read_layer(layer, Path(path).name, glacier_field)
+    if not fronts.items:
+        return Screened([], ["No fronts to screen."])
+    screened = screen_fronts(fronts, areas=areas)
+    write_screens(ds, layer, fids, screened)
+    ds = None
+    return screened

@@ -1,0 +1,145 @@
+"""calfin:screen_fronts — a glacier's dated fronts → the same fronts with ``screen``: ok, or
+the names of the rules each fails (``core.screening``)."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsProcessing,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+)
+from qgis.PyQt.QtCore import QVariant
+
+from ..adapter.layers import plain, shapely_geometry
+from ..core.screening.rules import RULES
+from .base import CalfinAlgorithm
+from .terminus_change import TerminusChangeAlgorithm
+
+SCREEN = "screen"
+
+
+class ScreenFrontsAlgorithm(CalfinAlgorithm):
+    _name = "screen_fronts"
+    _display_name = "Screen fronts (find the suspects of each glacier's time series)"
+    _help = (
+        "Checks every glacier's fronts in date order and writes them to OUTPUT with a field "
+        "screen: ok, or the names of the rules the front fails, separated by ';'. Review "
+        "those first (the review dock sorts them first); terminus_change leaves them out "
+        "unless asked. A glacier with one or two fronts is too short a series: its fronts "
+        "stay ok, with a note in the log. A front a labeller marked reviewed stays reviewed.",
+        "Rules: " + " ".join(f"{name}: {text}" for name, text in RULES.items()),
+        "Without BOX or CENTRELINE, fronts are compared by the mean distance between their "
+        "lines; with them, by their positions (box method, else centreline; see "
+        "terminus_change). CLIP, the glaciers' search polygons (as given to the batch), "
+        "enables the edge rule. Fronts with uncertainty_m are only marked as jumps when "
+        "they depart by more than it; fronts without it are compared with their glacier's "
+        "spread alone. All layers are measured in the first projected CRS among them; the "
+        "input layer is never modified.",
+    )
+    _band_help = False
+
+    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+        lines, polygons = [QgsProcessing.TypeVectorLine], [QgsProcessing.TypeVectorPolygon]
+        self.addParameter(QgsProcessingParameterFeatureSource("INPUT", "Dated fronts", lines))
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                "BOX", "Boxes (polygons, upstream edge first)", polygons, optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                "CENTRELINE", "Centrelines (drawn upstream → ocean)", lines, optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                "CLIP", "Search polygons (edge rule)", polygons, optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                "GLACIER_FIELD", "Glacier id field", "glacier_id", "INPUT", optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                "OUTPUT", "Screened fronts", QgsProcessing.TypeVectorLine
+            )
+        )
+        self.addOutput(QgsProcessingOutputNumber("SUSPECTS", "Fronts that fail a rule"))
+
+    @staticmethod
+    def _fronts(source, field: str):
+        from ..core.screening.series import ScreenFront
+        from ..core.terminus.inputs import Layer, check_front_fields, parse_date
+
+        name = f"Layer '{source.sourceName()}'"
+        names = source.fields().names()
+        check_front_fields(names, field, name)
+
+        def get(feature, key):
+            return plain(feature[key]) if key in names else None
+
+        def number(value):
+            return None if value is None else float(value)
+
+        features, fronts = [], []
+        for feature in source.getFeatures():
+            features.append(feature)
+            fronts.append(
+                ScreenFront(
+                    glacier_id=str(get(feature, field) or ""),
+                    date=parse_date(get(feature, "date")),
+                    image_id=str(get(feature, "image_id") or ""),
+                    geometry=shapely_geometry(feature),
+                    sensor=str(get(feature, "sensor") or ""),
+                    uncertainty_m=number(get(feature, "uncertainty_m")),
+                    confidence=number(get(feature, "confidence")),
+                    status=str(get(feature, "status") or ""),
+                    screen=str(get(feature, SCREEN) or ""),
+                )
+            )
+        return Layer(fronts, source.sourceCrs().toWkt(), name), features
+
+    def compute(self, parameters, context, feedback) -> dict:
+        from ..core.screening.series import screen_fronts
+
+        source = self.parameterAsSource(parameters, "INPUT", context)
+        field = self.parameterAsString(parameters, "GLACIER_FIELD", context) or "glacier_id"
+        fronts, features = self._fronts(source, field)
+        references = {
+            name: TerminusChangeAlgorithm._references(
+                self.parameterAsSource(parameters, name, context), field, kind
+            )
+            for name, kind in (("BOX", "box"), ("CENTRELINE", "centreline"), ("CLIP", "polygon"))
+        }
+        screened = screen_fronts(
+            fronts, references["BOX"], references["CENTRELINE"], references["CLIP"]
+        )
+        for note in screened.notes:
+            feedback.pushWarning(note)
+        fields = source.fields()
+        if fields.indexOf(SCREEN) < 0:
+            fields.append(QgsField(SCREEN, QVariant.String))
+        sink, dest = self.parameterAsSink(
+            parameters, "OUTPUT", context, fields, source.wkbType(), source.sourceCrs()
+        )
+        index = fields.indexOf(SCREEN)
+        for feature, value in zip(features, screened.screens, strict=True):
+            attributes = feature.attributes() + [None] * (
+                fields.count() - len(feature.attributes())
+            )
+            attributes[index] = value
+            out = QgsFeature(fields)
+            out.setGeometry(feature.geometry())
+            out.setAttributes(attributes)
+            sink.addFeature(out, QgsFeatureSink.FastInsert)
+        feedback.pushInfo(
+            f"{screened.suspects} of {len(screened.screens)} front(s) fail a rule (field screen)"
+        )
+        return {"OUTPUT": dest, "SUSPECTS": screened.suspects}
