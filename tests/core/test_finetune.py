@@ -58,7 +58,7 @@ def test_members_read_back_from_onnx_match_onnxruntime(model_path) -> None:
     options.intra_op_num_threads = 1
     session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
     x = np.random.default_rng(0).random((1, 3, 256, 256), dtype=np.float32)
-    (expected,) = session.run(None, {"input": x})
+    (expected,) = session.run(["probs"], {"input": x})
     torch.set_num_threads(1)
     with torch.no_grad():
         got = ProbsWrapper(*nets)(torch.from_numpy(x)).numpy()
@@ -92,6 +92,9 @@ def test_fine_tune_writes_a_calfin_model_and_card(tuned, model_path, tmp_path) -
     base_nets, _ = weights.load_members(model_path)
     written, _ = weights.load_members(result.output)
     assert len(written) == 4
+    from calfin_qgis.core.network.model import load_model
+
+    assert load_model(result.output, "cpu")[0].info.members == 4  # the uncertainty's members
 
     def moved(a, b) -> float:
         pairs = zip(a.parameters(), b.parameters(), strict=True)

@@ -22,6 +22,7 @@ from onnx import numpy_helper
 
 from .. import contract
 from ..errors import InputError
+from .graph import add_members_output
 from .net import ProbsWrapper, UNet, fused_unet
 
 NODE_NAME = re.compile(r"^/nets\.(\d+)/(?:.*/)?([\w.]+)/(?:Conv|ConvTranspose)_output_0$")
@@ -93,6 +94,7 @@ def export(
             do_constant_folding=True,
         )
     proto = onnx.load(str(path))
+    add_members_output(proto)  # the uncertainty's members, as model/export.py writes them
     del proto.metadata_props[:]
     onnx.helper.set_model_props(proto, meta)
     proto.doc_string = doc
