@@ -244,25 +244,21 @@ def find_sources(folder: str) -> Iterator[str]:
     yield from sorted(found)
 
 
-SCENE_FILE_SUFFIXES = (".tif", ".tiff", ".png", ".jp2", ".vrt", ".img")
-"""Files looked at as scenes of an image_id in a scenes folder."""
-
-
 def scene_files(folder: str | os.PathLike) -> dict[str, str]:
     """Scene id (``naming.scene_id``) -> the file to open, for the plain rasters and the
     products under ``folder`` (a band file inside its product answers to the product's id;
-    incomplete products are skipped): how the batch, the dock and fine-tuning find the
-    scene of an image_id."""
+    incomplete products are skipped): how the review dock, evaluate_fronts' report and
+    fine-tuning find the scene of an image_id."""
     from .naming import scene_id
 
     found: dict[str, str] = {}
     if not os.path.isdir(folder):
         return found
     for path in sorted(Path(folder).rglob("*")):
-        if path.suffix.lower() in SCENE_FILE_SUFFIXES:
+        if path.suffix.lower() in RASTER_SUFFIXES:
             found.setdefault(scene_id(path.name), str(path))
     for source in find_sources(str(folder)):
-        if source.lower().endswith((*TAR_SUFFIXES, ".zip", *SCENE_FILE_SUFFIXES)):
+        if source.lower().endswith((*TAR_SUFFIXES, ".zip", *RASTER_SUFFIXES)):
             continue
         try:
             scene = open_source(source)
