@@ -32,6 +32,14 @@ REQUIRED = {
     "scipy": ("scipy>=1.10,<1.14", "filters and graphs"),
     "shapely": ("shapely>=2.0,<2.1", "front geometries"),  # 2.1: 4-D WKT, GEOS 3.11 rejects
 }
+# Optional: only calfin:fine_tune_model needs them; offered by the install dialog, never
+# required. The CPU build of PyTorch (about 200 MB) comes from PyTorch's own index.
+OPTIONAL = {
+    "torch": ("torch>=2.2", "fine-tuning the model on your fronts (calfin:fine_tune_model)"),
+    "onnx": ("onnx>=1.15", "reading and writing fine-tuned models"),
+}
+OPTIONAL_PINS = ("ml_dtypes<0.6",)  # onnx's ml_dtypes>=0.6 would pull numpy 2
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 # Packages that come with QGIS itself; reported, never installed by us.
 PROVIDED = {"numpy": "arrays (comes with QGIS)", "osgeo": "GDAL bindings (comes with QGIS)"}
 # With the GPU runtime, onnxruntime's requirement is swapped for this one (same import name).
@@ -174,6 +182,11 @@ def provided() -> dict[str, str | None]:
 def missing(import_modules: bool = True) -> list[Dependency]:
     """The required packages that are not importable (see :func:`check`)."""
     return [dep for dep in check(import_modules) if not dep.found]
+
+
+def optional_missing() -> list[str]:
+    """The optional fine-tuning packages (``OPTIONAL``) that are not importable."""
+    return [module for module in OPTIONAL if _find_spec(module) is None]
 
 
 def distribution_name(requirement: str) -> str:

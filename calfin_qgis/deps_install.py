@@ -13,7 +13,18 @@ import sys
 from pathlib import Path
 
 from .core.interpreter import python_executable
-from .deps import GPU_REQUIREMENT, PULLS_IN, REQUIRED, Dependency, current_folder, distribution_name
+from .deps import (
+    GPU_REQUIREMENT,
+    OPTIONAL,
+    OPTIONAL_PINS,
+    PULLS_IN,
+    REQUIRED,
+    TORCH_CPU_INDEX,
+    Dependency,
+    current_folder,
+    distribution_name,
+    optional_missing,
+)
 
 
 def series_requirement(distribution: str, version: str | None) -> str | None:
@@ -83,8 +94,12 @@ def pip_command(
     python: str | None = None,
     numpy_version: str | None = "auto",
     present: dict[str, str | None] | None = None,
+    fine_tuning: bool = False,
 ) -> list[str]:
     """The pip command that installs ``packages`` into ``target`` (nothing is run here).
+
+    ``fine_tuning`` adds the optional packages (``OPTIONAL``) that are missing, PyTorch's
+    CPU build from its own index.
 
     ``numpy_version="auto"`` pins numpy to this Python's numpy series (see
     :func:`numpy_requirement`); ``present`` pins what the packages pull in (see
@@ -93,6 +108,10 @@ def pip_command(
     """
     if numpy_version == "auto":
         numpy_version = _qgis_numpy_version()
+    extra = []
+    if fine_tuning and optional_missing():
+        extra = ["--extra-index-url", TORCH_CPU_INDEX]
+        extra += [OPTIONAL[module][0] for module in optional_missing()] + list(OPTIONAL_PINS)
     return [
         python or python_executable(),
         "-m",
@@ -106,6 +125,7 @@ def pip_command(
         "--disable-pip-version-check",
         "--no-input",
         *requirements(packages, gpu, numpy_version, present),
+        *extra,
     ]
 
 

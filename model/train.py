@@ -44,29 +44,7 @@ from unet import UNet, count_parameters  # noqa: E402
 
 from calfin_qgis.core import contract  # noqa: E402
 from calfin_qgis.core.evaluation.breakdown import GLACIERS  # noqa: E402
-
-EDGE_WEIGHT = 25.0
-
-
-def loss_fn(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """CALFIN loss: (25 BCE_edge + BCE_mask)/26 - (25 log softIoU_edge + log softIoU_mask)/26."""
-    edge_t, mask_t, mask_w, valid = y[:, 0], y[:, 1], y[:, 2], y[:, 3]
-    le, lm = logits[:, 0], logits[:, 1]
-    pe, pm = torch.sigmoid(le), torch.sigmoid(lm)
-    eps = 1e-6
-    bce_e = (F.binary_cross_entropy_with_logits(le, edge_t, reduction="none") * valid).sum() / (
-        valid.sum() + eps
-    )
-    bce_m = (F.binary_cross_entropy_with_logits(lm, mask_t, reduction="none") * mask_w).sum() / (
-        mask_w.sum() + eps
-    )
-    inter_e = (pe * edge_t * valid).sum()
-    iou_e = (inter_e + 1.0) / ((pe * valid).sum() + (edge_t * valid).sum() - inter_e + 1.0)
-    inter_m = (pm * mask_t * mask_w).sum()
-    iou_m = (inter_m + 1.0) / ((pm * mask_w).sum() + (mask_t * mask_w).sum() - inter_m + 1.0)
-    bce = (EDGE_WEIGHT * bce_e + bce_m) / (EDGE_WEIGHT + 1)
-    log_iou = (EDGE_WEIGHT * torch.log(iou_e) + torch.log(iou_m)) / (EDGE_WEIGHT + 1)
-    return bce - log_iou
+from calfin_qgis.core.finetune.net import loss_fn  # noqa: E402
 
 
 @torch.no_grad()

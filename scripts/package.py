@@ -13,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = ROOT / "calfin_qgis"
 MODEL = ROOT / "model" / "calfin_unet.onnx"
+REPLAY = ROOT / "model" / "replay" / "frontlearning_replay.npz"
 SKIP_PARTS = {"__pycache__", ".pytest_cache", ".ruff_cache"}
 
 
@@ -26,6 +27,7 @@ def plugin_files() -> list[tuple[Path, str]]:
     files.append((ROOT / "LICENSE", "calfin_qgis/LICENSE"))
     files.append((ROOT / "model" / "MODEL_CARD.md", "calfin_qgis/model/MODEL_CARD.md"))
     files.append((MODEL, "calfin_qgis/model/calfin_unet.onnx"))
+    files.append((REPLAY, f"calfin_qgis/model/replay/{REPLAY.name}"))  # for fine-tuning
     return files
 
 

@@ -352,3 +352,24 @@ def test_dialog_cancel_also_stops_what_pip_started(qgis_app, fake_dep, tmp_path:
     state = Path(f"/proc/{child}/stat")
     assert not state.exists() or state.read_text().rsplit(")", 1)[1].split()[0] == "Z"
     dialog.deleteLater()
+
+
+def test_dialog_offers_pytorch_for_fine_tuning(qgis_app, monkeypatch, tmp_path: Path) -> None:
+    """With every required package present but PyTorch missing, the dialog offers the
+    optional fine-tuning packages (CPU build, from PyTorch's index) only when asked."""
+    from calfin_qgis.gui.install_dialog import InstallDialog
+
+    real = deps._find_spec
+    monkeypatch.setattr(deps, "_find_spec", lambda m: None if m == "torch" else real(m))
+    dialog = InstallDialog([], tmp_path / "deps", python="/usr/bin/python3")
+    try:
+        assert not dialog.fine_tuning.isHidden()
+        assert not dialog.install_button.isEnabled()
+        assert "torch>=2.2" not in dialog.command()
+        dialog.fine_tuning.setChecked(True)
+        assert dialog.install_button.isEnabled()
+        command = dialog.command()
+        assert "torch>=2.2" in command and deps.TORCH_CPU_INDEX in command
+        assert "onnx>=1.15" not in command  # onnx is there
+    finally:
+        dialog.deleteLater()

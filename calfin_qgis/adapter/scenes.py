@@ -25,21 +25,6 @@ def _layer_keys(layer: QgsRasterLayer) -> set[str]:
     return keys
 
 
-def _product_bands(folder: Path) -> dict[str, Path]:
-    """Product id → the band file the detection used (``sources.open_source``), for the
-    extracted products and .SAFE folders under ``folder`` (not inside archives)."""
-    found = {}
-    for source in sources.find_sources(str(folder)):
-        if source.lower().endswith((*sources.TAR_SUFFIXES, ".zip", *sources.RASTER_SUFFIXES)):
-            continue
-        try:
-            scene = sources.open_source(source)
-        except InputError:
-            continue  # an incomplete product: its fronts show without a scene
-        found.setdefault(scene.metadata.image_id, Path(scene.path))
-    return found
-
-
 class SceneFinder:
     """Looks up scenes by image_id among the project's raster layers, then in a folder."""
 
@@ -49,12 +34,8 @@ class SceneFinder:
 
     def _folder_files(self) -> dict[str, Path]:
         if self._files is None:
-            self._files = {}
-            if self.folder is not None and self.folder.is_dir():
-                for path in sorted(self.folder.rglob("*")):
-                    if path.suffix.lower() in sources.RASTER_SUFFIXES:
-                        self._files.setdefault(scene_id(path.name), path)
-                self._files.update(_product_bands(self.folder))
+            files = sources.scene_files(self.folder) if self.folder is not None else {}
+            self._files = {key: Path(path) for key, path in files.items()}
         return self._files
 
     def layer_for(self, image_id: str) -> QgsRasterLayer | None:

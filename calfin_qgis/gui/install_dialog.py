@@ -17,6 +17,7 @@ from qgis.core import Qgis, QgsMessageLog
 from qgis.PyQt.QtCore import QProcess, QProcessEnvironment, Qt
 from qgis.PyQt.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -77,6 +78,16 @@ class InstallDialog(QDialog):
         layout.addWidget(self.summary)
 
         self._add_runtime_choice(layout)
+
+        self.fine_tuning = QCheckBox(
+            "Also install PyTorch (CPU build, about 200 MB) and onnx, for fine-tuning the "
+            "model on your fronts (optional)",
+            self,
+        )
+        self.fine_tuning.setVisible(bool(deps.optional_missing()))
+        self.fine_tuning.toggled.connect(self._update_summary)
+        self.fine_tuning.toggled.connect(self._update_command)
+        layout.addWidget(self.fine_tuning)
 
         self.command_label = QLabel(self)
         self.command_label.setWordWrap(True)
@@ -142,7 +153,12 @@ class InstallDialog(QDialog):
         """The pip command the Install button runs (the same one shown for running by hand)."""
         present = {d.module: d.version for d in deps.check(import_modules=False) if d.found}
         return deps_install.pip_command(
-            self.missing, self.folder, self.gpu, python=self.python, present=present
+            self.missing,
+            self.folder,
+            self.gpu,
+            python=self.python,
+            present=present,
+            fine_tuning=self.fine_tuning.isChecked(),
         )
 
     def is_running(self) -> bool:
@@ -151,7 +167,7 @@ class InstallDialog(QDialog):
     def _update_summary(self) -> None:
         if not self.missing:
             self.summary.setText("All Python packages that CALFIN needs are installed.")
-            self.install_button.setEnabled(False)
+            self.install_button.setEnabled(self.fine_tuning.isChecked())
             return
         rows = "".join(
             f"<li><b>{d.module}</b> ({d.requirement}): {d.purpose}"
@@ -175,7 +191,7 @@ class InstallDialog(QDialog):
 
     def install(self) -> bool:
         """Run pip (the user pressed Install); False when it is already running."""
-        if self.is_running() or not self.missing:
+        if self.is_running() or not (self.missing or self.fine_tuning.isChecked()):
             return False
         command = self.command()
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -219,6 +219,7 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
                 **extraction_options(self, parameters, context),
             ),
             out_crs_wkt=out_crs.toWkt() if out_crs.isValid() else "",
+            model=params.model_path(self, parameters, context),
             device=params.device(self, parameters, context),
         )
 

@@ -10,6 +10,7 @@ from qgis.core import (
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
@@ -58,6 +59,10 @@ def option_definition(option: Option) -> QgsProcessingParameterDefinition:
         )
     elif option.kind is bool:
         param = QgsProcessingParameterBoolean(option.parameter, option.label, option.default)
+    elif option.file:
+        param = QgsProcessingParameterFile(
+            option.parameter, option.label, extension=option.file, optional=True
+        )
     elif option.kind is str:
         param = QgsProcessingParameterString(
             option.parameter, option.label, option.default, optional=True
@@ -151,10 +156,16 @@ def clip_geometry(alg, parameters, context, crs):
 
 
 def inference_options(alg, parameters, context) -> dict:
-    """The INFERENCE settings but the device (a ``DetectJob``'s) as ``DetectOptions`` fields."""
+    """The INFERENCE settings but the device and the model (a ``DetectJob``'s) as
+    ``DetectOptions`` fields."""
     values = option_values(alg, parameters, context, INFERENCE)
-    del values["device"]
+    del values["device"], values["model"]
     return values
+
+
+def model_path(alg, parameters, context) -> str | None:
+    """MODEL: a calfin ONNX file, None for the bundled model."""
+    return alg.parameterAsFile(parameters, "MODEL", context) or None
 
 
 def device(alg, parameters, context) -> str:
@@ -182,6 +193,7 @@ def run_job(
             **inference_options(alg, parameters, context),
             **options,
         ),
+        model=model_path(alg, parameters, context),
         device=device(alg, parameters, context),
         extract=extract,
         keep_segmentation=keep_segmentation,

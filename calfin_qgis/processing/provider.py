@@ -18,6 +18,7 @@ def algorithm_classes() -> list[type]:
     from .evaluate_fronts import EvaluateFrontsAlgorithm
     from .export_fronts import ExportFrontsAlgorithm
     from .extract_fronts import ExtractFrontsAlgorithm
+    from .fine_tune_model import FineTuneModelAlgorithm
     from .preprocess import PreprocessAlgorithm
     from .screen_fronts import ScreenFrontsAlgorithm
     from .segment import SegmentAlgorithm
@@ -33,6 +34,7 @@ def algorithm_classes() -> list[type]:
         TerminusChangeAlgorithm,
         ExportFrontsAlgorithm,
         ScreenFrontsAlgorithm,
+        FineTuneModelAlgorithm,
     ]
 
 

@@ -101,6 +101,7 @@ def test_defaults_read_back_as_detect_options_defaults() -> None:
     alg = QgsApplication.processingRegistry().algorithmById("calfin:detect_fronts")
     read = option_values(alg, {}, QgsProcessingContext(), (*INFERENCE, *EXTRACTION))
     assert read.pop("device") == "auto"
+    assert read.pop("model") is None  # the job's: None is the bundled model
     assert DetectOptions(**read) == DetectOptions()
 
 

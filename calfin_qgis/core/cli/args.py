@@ -87,7 +87,6 @@ def add_detection(parser: argparse.ArgumentParser) -> None:
     )
     for option in DETECTION:
         add_option(group, option)
-    group.add_argument("--model", help="ONNX model instead of the bundled one")
 
 
 def detection_options(
@@ -97,6 +96,7 @@ def detection_options(
     ``fields`` (clip, glacier id), as ``DetectOptions``."""
     values = {o.field: o.field_value(getattr(args, o.field)) for o in options}
     values.pop("device", None)  # the job's, not the options'
+    values.pop("model", None)
     return DetectOptions(**values, **fields)
 
 

@@ -116,7 +116,7 @@ def batch_command(args: argparse.Namespace) -> int:
         "",
         detection_options(args),
         out_crs_wkt=crs_wkt(args.out_crs) if args.out_crs else "",
-        model=args.model,
+        model=args.model or None,
         device=args.device,
     )
     filters = Filters(args.start_date, args.end_date, args.sensors, args.max_cloud)

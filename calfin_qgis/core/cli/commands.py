@@ -13,7 +13,7 @@ from ..detect.jobs import DetectJob, run, write_probabilities
 from ..detect.options import OPTIONS
 from ..errors import Cancelled, InputError
 from ..geo import rasters, vectors
-from . import batch, export, screen, terminus
+from . import batch, export, finetune, screen, terminus
 from .args import ProgressPrinter, add_detection, add_option, detection_options
 
 DESCRIPTION = """\
@@ -58,6 +58,7 @@ def _parser(prog: str = "calfin") -> argparse.ArgumentParser:
     terminus.add_parser(sub)
     screen.add_parser(sub)
     export.add_parser(sub)
+    finetune.add_parser(sub)
     return parser
 
 
@@ -85,7 +86,7 @@ def detect(args: argparse.Namespace) -> int:
     job = DetectJob(
         args.scene,
         options,
-        model=args.model,
+        model=args.model or None,
         device=args.device,
         keep_segmentation=bool(args.probabilities),
     )

@@ -23,7 +23,7 @@ class Option:
     """One setting. A ``bool`` option is on by default and its shell flag turns it off."""
 
     field: str
-    """Its ``DetectOptions`` field (``device``: ``DetectJob``'s)."""
+    """Its ``DetectOptions`` field (``device``, ``model``: ``DetectJob``'s)."""
     parameter: str
     """The QGIS Processing parameter's name."""
     flag: str
@@ -46,6 +46,8 @@ class Option:
     """The only values a number takes (VIEWS: 1, 2 or 8)."""
     hidden: bool = False
     """Not shown in QGIS's dialog (an older name still accepted)."""
+    file: str = ""
+    """The extension of a file the option names (a file parameter in QGIS)."""
 
     def field_value(self, value):
         """``value`` as the ``DetectOptions`` field holds it."""
@@ -94,6 +96,17 @@ INFERENCE = (
         "clockwise from up (90: right); without it the direction is estimated from the scene",
         choices=FLOW_CHOICES,
         none_value="unknown",
+    ),
+    Option(
+        "model",
+        "MODEL",
+        "--model",
+        str,
+        "",
+        "Model (.onnx; empty: the bundled one)",
+        "ONNX model instead of the bundled one",
+        none_value="",
+        file="onnx",
     ),
     Option(
         "device",

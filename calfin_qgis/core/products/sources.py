@@ -16,7 +16,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from osgeo import gdal
 
@@ -297,3 +297,27 @@ def find_sources(folder: str) -> Iterator[str]:
             if lower.endswith(TAR_SUFFIXES + RASTER_SUFFIXES) or _S2_ZIP.match(name):
                 found.append(os.path.join(root, name))
     yield from sorted(found)
+
+
+def scene_files(folder: str | os.PathLike) -> dict[str, str]:
+    """Scene id (``naming.scene_id``) -> the file to open, for the plain rasters and the
+    products under ``folder`` (a band file inside its product answers to the product's id;
+    incomplete products are skipped): how the review dock, evaluate_fronts' report and
+    fine-tuning find the scene of an image_id."""
+    from .naming import scene_id
+
+    found: dict[str, str] = {}
+    if not os.path.isdir(folder):
+        return found
+    for path in sorted(Path(folder).rglob("*")):
+        if path.suffix.lower() in RASTER_SUFFIXES:
+            found.setdefault(scene_id(path.name), str(path))
+    for source in find_sources(str(folder)):
+        if source.lower().endswith((*TAR_SUFFIXES, ".zip", *RASTER_SUFFIXES)):
+            continue
+        try:
+            scene = open_source(source)
+        except InputError:
+            continue  # an incomplete product: its fronts show without a scene
+        found[scene.metadata.image_id] = scene.path
+    return found
