@@ -189,14 +189,18 @@ def shapely_geometry(feature):
 
 
 def glacier_features(source, id_field: str, flow_field: str | None):
-    """(glacier id, flow, polygon WKB) of a feature source, for ``core.glaciers``."""
+    """(glacier id, flow, polygon WKB, label) of a feature source, for ``core.glaciers``
+    (NULL id or geometry as None, as the shell reads them)."""
     for feature in source.getFeatures():
         geometry = feature.geometry()
-        if geometry.isEmpty():
-            continue
+        glacier_id = plain(feature[id_field])
         flow = plain(feature[flow_field]) if flow_field else None
-        flow = None if flow in (None, "") else str(flow)
-        yield str(feature[id_field]), flow, bytes(geometry.asWkb())
+        yield (
+            None if glacier_id is None else str(glacier_id),
+            None if flow in (None, "") else str(flow),
+            None if geometry.isEmpty() else bytes(geometry.asWkb()),
+            f"Feature {feature.id()}",
+        )
 
 
 def unquote_csv(path: str) -> None:

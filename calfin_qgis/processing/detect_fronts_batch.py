@@ -163,7 +163,7 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
             feedback.pushInfo(f"Jobs run on {executor.description}")
             summary = run_batch(
                 [self.parameterAsFile(parameters, "FOLDER", context)],
-                self.glaciers(parameters, context, source),
+                self.glaciers(parameters, context, source, feedback),
                 source.sourceCrs().toWkt(),
                 output,
                 self.template(parameters, context),
@@ -190,7 +190,7 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
             "FAILED": summary.statuses["failed"],
         }
 
-    def glaciers(self, parameters, context, source) -> list:
+    def glaciers(self, parameters, context, source, feedback) -> list:
         """CLIP's polygons as ``core.glaciers.Glacier`` values."""
         from ..core.batch.glaciers import check_fields, group_glaciers
 
@@ -200,7 +200,8 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
         if not source.sourceCrs().isValid():
             raise QgsProcessingException(f"CLIP: {name} has no CRS. Assign the polygons' CRS.")
         check_fields(name, source.fields().names(), id_field, flow_field)
-        return group_glaciers(glacier_features(source, id_field, flow_field), name)
+        features = glacier_features(source, id_field, flow_field)
+        return group_glaciers(features, name, feedback.pushWarning)
 
     def template(self, parameters, context):
         """The settings every job shares, as a ``core.jobs.DetectJob`` without a scene."""

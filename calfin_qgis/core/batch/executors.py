@@ -27,6 +27,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from typing import Any, TypeVar
 
 from ..errors import Cancelled, InputError
 from ..network.model import THREADS_ENV
+from .cluster_check import check_cluster
 
 J = TypeVar("J")
 IsCancelled = Callable[[], bool]
@@ -96,6 +98,9 @@ class Executor:
     on exit."""
 
     description = ""
+    log: Callable[[str, str], None] = staticmethod(lambda kind, text: None)
+    """Receives ("info" | "warning", text): what the executor does besides the jobs (a
+    retry after a worker died); the batch sets its log here."""
 
     def __enter__(self) -> Executor:
         return self
@@ -131,10 +136,24 @@ class InProcess(Executor):
 
 
 def _init_worker(threads: int) -> None:
-    """Worker start: onnxruntime gets this worker's share of the cores, and Ctrl-C in the
-    terminal is left to the parent (which stops the workers), not turned into failed jobs."""
+    """Worker start: onnxruntime gets this worker's share of the cores, Ctrl-C in the
+    terminal is left to the parent (which stops the workers), not turned into failed jobs,
+    and the worker ends when its parent does (``_end_with_parent``)."""
     os.environ.setdefault(THREADS_ENV, str(threads))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _end_with_parent(parent: int) -> None:
+    """A parent killed (kill -9, a scheduler's time limit) cannot stop its workers: each
+    watches for it to go (it is then adopted by another process) and exits, so no idle
+    worker holds its memory, nor the resource tracker, which ends when they do."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
+PARENT_POLL_SECONDS = 0.5
 
 
 def _import(module: str) -> None:
@@ -237,6 +256,11 @@ class LocalProcesses(Executor):
             if broken:
                 suspects.extend(job for job, _ in running.values())  # lost with the pool
                 running.clear()
+                self.log(
+                    "warning",
+                    f"A worker process died; its {len(suspects)} job(s) in flight are run "
+                    "again, one at a time, to find the one that killed it.",
+                )
                 pool = self._fresh_pool()
         if cancelled():
             self.close(stop_running=True)
@@ -317,6 +341,11 @@ class DaskCluster(Executor):
                 "Start one there (dask scheduler, then dask worker on each machine), check "
                 "the address and port, or use 'local' for a cluster on this machine."
             ) from err
+        try:
+            check_cluster(self.client, scheduler)
+        except BaseException:
+            self.close()
+            raise
 
     def close(self, stop_running: bool = False) -> None:
         client, self.client = getattr(self, "client", None), None

@@ -132,7 +132,8 @@ def extract_from_raster(
     timer = timer or StageTimer()
     scene = rasters.open_scene(path, band)
     check_edge_band(scene)
-    geometry = resolve_clip(options, scene)
+    clip_notes: list[str] = []
+    geometry = resolve_clip(options, scene, clip_notes.append)
     window = (
         polygons.polygon_window(geometry, scene, 0) if geometry is not None else scene.full_window
     )
@@ -164,7 +165,7 @@ def extract_from_raster(
         mask,
         0.0,
         timer,
-        warnings=[doubt] if doubt else [],
+        warnings=clip_notes + ([doubt] if doubt else []),
         suspect=bool(doubt),
     )
     return scene, result, extract(result, options, timer)

@@ -87,19 +87,20 @@ class SegmentResult:
         return self.window.geotransform(self.scene.geotransform)
 
 
-def resolve_clip(options: DetectOptions, scene: rasters.Scene):
-    """The clip polygon as a shapely geometry in the scene's CRS (reprojected if needed)."""
+def resolve_clip(options: DetectOptions, scene: rasters.Scene, warn: polygons.Warn):
+    """The clip polygon as a shapely geometry in the scene's CRS (reprojected if needed;
+    an invalid one repaired, with a warning)."""
     clip = options.clip
     if clip is None or clip == "":
         return None
     if isinstance(clip, str | os.PathLike):
-        return polygons.read_polygons(clip, scene.crs_wkt)
+        return polygons.read_polygons(clip, scene.crs_wkt, warn)
     if isinstance(clip, bytes):
         from shapely import wkb
 
         transform = reproject.transformation(options.clip_crs_wkt, scene.crs_wkt)
         clip = wkb.loads(reproject.transformed(clip, transform))
-    return polygons.search_area(clip)
+    return polygons.search_area(polygons.repaired(clip, "The clip polygon", warn))
 
 
 def window_limits(
@@ -148,7 +149,8 @@ def segment(
     doubts = sanity.input_warnings(scene)
     if options.resample:
         scene = model_grid(scene, model.info.pixel_size_m)
-    geometry = resolve_clip(options, scene)
+    warnings: list[str] = []
+    geometry = resolve_clip(options, scene, warnings.append)
     tile = options.tile or model.info.tile_size
     window = (
         polygons.polygon_window(geometry, scene, margin=tile // 2)
@@ -156,7 +158,7 @@ def segment(
         else scene.full_window
     )
     limits, warning = (None, None) if scene.preprocessed else window_limits(scene, window, timer)
-    warnings = [warning] if warning else []
+    warnings += [warning] if warning else []
 
     flow = options.flow
     auto_flow = (
