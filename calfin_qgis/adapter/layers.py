@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -122,6 +123,13 @@ def check_file_destinations(*destinations: str, geotiff: bool = False) -> None:
     from ..core.errors import InputError
     from ..core.geo import rasters
 
+    paths = [os.path.abspath(path) for path in filter(None, map(file_path, destinations))]
+    twice = sorted({path for path in paths if paths.count(path) > 1})
+    if twice:
+        raise QgsProcessingException(
+            f"Two outputs are the same file ({', '.join(twice)}): one would replace the "
+            "other. Give each output its own file name."
+        )
     for path in filter(None, map(file_path, destinations)):
         try:
             if geotiff:

@@ -174,10 +174,10 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
                 executor=executor,
             )
         feedback.pushInfo(f"{output}: {summary.text}")
-        if summary.cancelled:
-            feedback.pushWarning(
-                "Cancelled: the finished jobs are in OUTPUT; run again with the same OUTPUT "
-                "to resume."
+        if summary.cancelled:  # an error, so that qgis_process and scripts see it unfinished
+            raise QgsProcessingException(
+                f"Cancelled ({summary.text}): the finished jobs are in {output}; run again "
+                "with the same OUTPUT to resume."
             )
         details = QgsProcessingContext.LayerDetails("Calving fronts", context.project(), "OUTPUT")
         context.addLayerToLoadOnCompletion(f"{output}|layername={FRONTS_LAYER}", details)

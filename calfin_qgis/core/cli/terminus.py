@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ..errors import InputError
@@ -39,6 +40,11 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     check_table_name(args.output)
     inputs = [p for p in (args.fronts, args.box, args.centreline) if p]
+    if args.report and os.path.abspath(args.report) == os.path.abspath(args.output):
+        raise InputError(
+            f"--report and --output are both {args.output}. Give the report its own file "
+            "name (.html)."
+        )
     for path in filter(None, (args.output, args.report)):
         rasters.check_destination(path, args.overwrite)
         if any(rasters.same_file(path, given) for given in inputs):
