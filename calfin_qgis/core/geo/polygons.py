@@ -44,7 +44,7 @@ def read_polygons(path: str | os.PathLike, target_crs_wkt: str, warn: Warn = lam
         geom = feature.GetGeometryRef()
         if geom is not None:
             part = wkb.loads(reproject.transformed(geom.ExportToWkb(), transform))
-            parts.append(repaired(part, f"feature {feature.GetFID()} of {name}", warn))
+            parts.append(repaired(part, f"Feature {feature.GetFID()} of {name}", warn))
     return search_area(unary_union(parts), name)  # also says when there is none
 
 
