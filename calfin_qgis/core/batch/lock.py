@@ -80,8 +80,9 @@ def output_lock(output: str | os.PathLike) -> Iterator[None]:
             break
         os.close(fd)
     try:
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        with contextlib.suppress(OSError):  # who holds it, for the message; a full disk
+            os.ftruncate(fd, 0)  # must not stop the lock (SQLite then says it is full)
+            os.write(fd, str(os.getpid()).encode())
         yield
     finally:
         with contextlib.suppress(OSError):

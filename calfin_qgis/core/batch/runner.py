@@ -252,7 +252,7 @@ def run_batch(
             raise InputError(f"{source} is an input scene: choose other output files.")
     if status_csv:
         check_status_csv(status_csv)
-    with output_lock(output), disk_full_says(output):
+    with disk_full_says(output), output_lock(output):
         out = BatchOutput(output, template.out_crs_wkt)
         try:
             return _run(
