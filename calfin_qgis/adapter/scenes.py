@@ -16,8 +16,6 @@ from calfin_qgis.core.errors import InputError
 from calfin_qgis.core.products import sources
 from calfin_qgis.core.products.naming import scene_id
 
-RASTER_SUFFIXES = (".tif", ".tiff", ".png", ".jp2", ".vrt", ".img")
-
 
 def _layer_keys(layer: QgsRasterLayer) -> set[str]:
     source = layer.source().split("|")[0]
@@ -32,7 +30,7 @@ def _product_bands(folder: Path) -> dict[str, Path]:
     extracted products and .SAFE folders under ``folder`` (not inside archives)."""
     found = {}
     for source in sources.find_sources(str(folder)):
-        if source.lower().endswith((*sources.TAR_SUFFIXES, ".zip", *RASTER_SUFFIXES)):
+        if source.lower().endswith((*sources.TAR_SUFFIXES, ".zip", *sources.RASTER_SUFFIXES)):
             continue
         try:
             scene = sources.open_source(source)
@@ -55,7 +53,7 @@ class SceneFinder:
             self._files = {}
             if self.folder is not None and self.folder.is_dir():
                 for path in sorted(self.folder.rglob("*")):
-                    if path.suffix.lower() in RASTER_SUFFIXES:
+                    if path.suffix.lower() in sources.RASTER_SUFFIXES:
                         self._files.setdefault(scene_id(path.name), path)
                 self._files.update(_product_bands(self.folder))
         return self._files

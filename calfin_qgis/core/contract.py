@@ -44,6 +44,13 @@ AUTO_FLOW_LIMIT = 16_000_000
 CANONICAL_FLOW = "up"
 """Orientation the network was trained for: ice flowing towards the top of the tile."""
 
+FLOWS = {"up": 0, "down": 2, "left": 3, "right": 1}
+"""The ice flow directions by name, each with the quarter turns (counter-clockwise,
+``np.rot90``) that bring it to 'up'."""
+
+DEVICES = ("auto", "cpu", "cuda")
+"""Where the network runs: auto is CUDA when onnxruntime-gpu and a GPU are present, else CPU."""
+
 METADATA_KEYS = {
     "name": "calfin.name",
     "version": "calfin.version",

@@ -14,9 +14,6 @@ from ..core import contract  # constants only
 from ..core.errors import Cancelled, InputError
 from ..core.products import bands
 
-DEVICES = ["auto", "cpu", "cuda"]
-FLOWS = ["unknown", "up", "down", "left", "right"]
-
 ICON = Path(__file__).resolve().parent.parent / "icons" / "calfin.svg"
 
 # Help texts are plain-text paragraphs, joined with newlines by ``shortHelpString``: the

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsWkbTypes,
 )
@@ -16,62 +15,18 @@ from ..adapter.layers import (
     file_path,
     make_fields,
 )
-from ..core.contract import EDGE_LOW_THRESHOLD, EDGE_THRESHOLD  # constants only
+from ..core.detect.options import EXTRACTION  # constants only
 from . import parameters as params
 from .base import EXTRACTION_HELP, FLOW_HELP, INFERENCE_HELP, RESAMPLE_HELP, CalfinAlgorithm
 
 
 def add_extraction(alg) -> None:
-    """Threshold, minimum length, simplification and front count, shared with extract_fronts."""
-    number = QgsProcessingParameterNumber
-    alg.addParameter(
-        number("THRESHOLD", "Edge threshold", number.Double, EDGE_THRESHOLD, False, 0.01, 0.99)
-    )
-    alg.addParameter(
-        number(
-            "LOW_THRESHOLD",
-            "Hysteresis threshold: weaker edge pixels joined to the front (0 or not below "
-            "the edge threshold = off)",
-            number.Double,
-            EDGE_LOW_THRESHOLD,
-            False,
-            0.0,
-            0.99,
-        )
-    )
-    alg.addParameter(
-        number("MIN_LENGTH", "Minimum front length (pixels)", number.Double, 10, False, 0)
-    )
-    alg.addParameter(
-        number("SIMPLIFY", "Simplification tolerance (pixels)", number.Double, 1, False, 0)
-    )
-    alg.addParameter(
-        number(
-            "MAX_FRONTS", "Most front pieces per scene (0 = no limit)", number.Integer, 0, False, 0
-        )
-    )
-    alg.addParameter(
-        number(
-            "MIN_CONTRAST",
-            "Keep extra pieces that separate ice from ocean at least this well (1 = longest only)",
-            number.Double,
-            0.5,
-            False,
-            0.0,
-            1.0,
-        )
-    )
+    """Thresholds, minimum length, simplification and front count, shared with extract_fronts."""
+    params.add_options(alg, EXTRACTION)
 
 
 def extraction_options(alg, parameters, context) -> dict:
-    return {
-        "threshold": alg.parameterAsDouble(parameters, "THRESHOLD", context),
-        "low_threshold": alg.parameterAsDouble(parameters, "LOW_THRESHOLD", context),
-        "min_length_px": alg.parameterAsDouble(parameters, "MIN_LENGTH", context),
-        "simplify_px": alg.parameterAsDouble(parameters, "SIMPLIFY", context),
-        "max_fronts": alg.parameterAsInt(parameters, "MAX_FRONTS", context) or None,
-        "min_contrast": alg.parameterAsDouble(parameters, "MIN_CONTRAST", context),
-    }
+    return params.option_values(alg, parameters, context, EXTRACTION)
 
 
 def write_fronts(alg, parameters, context, feedback, records, crs, source_name: str) -> str:

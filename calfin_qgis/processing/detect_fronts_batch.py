@@ -22,6 +22,7 @@ from qgis.core import (
 
 from ..adapter.layers import add_records, glacier_features, make_fields
 from ..core.batch.executors import cpu_count, open_executor
+from ..core.detect.options import OPTIONS  # constants only
 from . import parameters as params
 from .base import (
     EXTRACTION_HELP,
@@ -94,16 +95,7 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
                 "FLOW_FIELD", "Flow direction field (optional)", None, "CLIP", optional=True
             )
         )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "BAND",
-                "Band (empty: a product's from the sensor band table, a raster's band 1)",
-                QgsProcessingParameterNumber.Integer,
-                None,
-                True,
-                1,
-            )
-        )
+        params.add_options(self, [OPTIONS["band"]])
         for name, label in (("START_DATE", "From date"), ("END_DATE", "To date")):
             self.addParameter(
                 QgsProcessingParameterString(name, f"{label} (YYYY-MM-DD)", optional=True)
@@ -208,12 +200,11 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
         from ..core.detect.jobs import DetectJob
         from ..core.detect.segmentation import DetectOptions
 
-        given = parameters.get("BAND") not in (None, "")
         out_crs = self.parameterAsCrs(parameters, "OUT_CRS", context)
         return DetectJob(
             "",
             DetectOptions(
-                band=self.parameterAsInt(parameters, "BAND", context) if given else None,
+                **params.option_values(self, parameters, context, [OPTIONS["band"]]),
                 **params.inference_options(self, parameters, context),
                 **extraction_options(self, parameters, context),
             ),

@@ -16,8 +16,8 @@ from qgis.core import (
 )
 
 from ..adapter.layers import raster_path, source_geometry
-from ..core import contract  # constants only: no heavy imports at QGIS start-up
-from .base import DEVICES, FLOWS, feedback_log, progress_callbacks
+from ..core.detect.options import INFERENCE, OPTIONS, Option  # constants only: cheap at start-up
+from .base import feedback_log, progress_callbacks
 
 
 def add_scene(
@@ -163,44 +163,67 @@ def values_help(alg) -> str:
     return "\n".join(["Values to type (qgis_process, processing.run, the modeler):", *lines])
 
 
+def option_definition(option: Option) -> QgsProcessingParameterDefinition:
+    """The QGIS parameter of a setting of the option table (``core.detect.options``)."""
+    if option.choices:
+        param = option_parameter(
+            option.parameter, option.label, list(option.choices), option.default
+        )
+    elif option.kind is bool:
+        param = QgsProcessingParameterBoolean(option.parameter, option.label, option.default)
+    elif option.kind is str:
+        param = QgsProcessingParameterString(
+            option.parameter, option.label, option.default, optional=True
+        )
+    else:
+        number = QgsProcessingParameterNumber
+        kind = number.Integer if option.kind is int else number.Double
+        limits = {"minValue": option.minimum}
+        if option.maximum is not None:
+            limits["maxValue"] = option.maximum
+        optional = option.default is None
+        param = number(option.parameter, option.label, kind, option.default, optional, **limits)
+    if option.advanced:
+        param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+    return param
+
+
+def add_options(alg, options) -> None:
+    for option in options:
+        alg.addParameter(option_definition(option))
+
+
+def option_values(alg, parameters, context, options) -> dict:
+    """The values of the table ``options`` as ``DetectOptions`` fields hold them."""
+    read = {
+        int: alg.parameterAsInt,
+        float: alg.parameterAsDouble,
+        bool: alg.parameterAsBoolean,
+        str: alg.parameterAsString,
+    }
+    values = {}
+    for option in options:
+        if option.default is None and parameters.get(option.parameter) in (None, ""):
+            value = None  # an optional number left empty
+        elif option.choices:
+            value = option_value(alg, parameters, option.parameter, context)
+        else:
+            value = read[option.kind](parameters, option.parameter, context)
+        values[option.field] = option.field_value(value)
+    return values
+
+
 def add_inference(alg) -> None:
-    alg.addParameter(option_parameter("FLOW", "Ice flow direction in the image", FLOWS))
-    advanced = [
-        option_parameter("DEVICE", "Execution provider", DEVICES),
-        QgsProcessingParameterNumber(
-            "OVERLAP",
-            "Tile overlap (pixels)",
-            QgsProcessingParameterNumber.Integer,
-            64,
-            False,
-            0,
-            224,
-        ),
-        QgsProcessingParameterNumber(
-            "BATCH_SIZE", "Tiles per batch", QgsProcessingParameterNumber.Integer, 4, False, 1, 64
-        ),
-        QgsProcessingParameterBoolean(
-            "FLIP", "Also predict mirrored tiles and average (more accurate, 2x slower)", True
-        ),
-    ]
-    for param in advanced:
-        add_advanced(alg, param)
-    add_resample(alg)
-
-
-def add_advanced(alg, param) -> None:
-    param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-    alg.addParameter(param)
+    """Flow direction, device, tiles, mirrored pass and resampling (most advanced)."""
+    add_options(alg, INFERENCE)
 
 
 def add_resample(alg) -> None:
-    size = f"{contract.TRAIN_PIXEL_SIZE_M:g} m"
-    label = f"Average pixels much finer than the model's {size} (e.g. 15 m panchromatic) to {size}"
-    add_advanced(alg, QgsProcessingParameterBoolean("RESAMPLE", label, True))
+    add_options(alg, [OPTIONS["resample"]])
 
 
 def add_glacier_id(alg) -> None:
-    alg.addParameter(QgsProcessingParameterString("GLACIER_ID", "Glacier id", "", optional=True))
+    add_options(alg, [OPTIONS["glacier_id"]])
 
 
 COUNT_OUTPUTS = (
@@ -238,14 +261,10 @@ def clip_geometry(alg, parameters, context, crs):
 
 
 def inference_options(alg, parameters, context) -> dict:
-    flow = option_value(alg, parameters, "FLOW", context)
-    return {
-        "flow": None if flow == "unknown" else flow,
-        "overlap": alg.parameterAsInt(parameters, "OVERLAP", context),
-        "batch_size": alg.parameterAsInt(parameters, "BATCH_SIZE", context),
-        "flip": alg.parameterAsBoolean(parameters, "FLIP", context),
-        "resample": alg.parameterAsBoolean(parameters, "RESAMPLE", context),
-    }
+    """The INFERENCE settings but the device (a ``DetectJob``'s) as ``DetectOptions`` fields."""
+    values = option_values(alg, parameters, context, INFERENCE)
+    del values["device"]
+    return values
 
 
 def device(alg, parameters, context) -> str:

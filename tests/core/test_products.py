@@ -145,10 +145,12 @@ def test_find_sources_lists_each_product_once(tmp_path, oli) -> None:
     shutil.rmtree(folder / "zips" / f"{made.S2_L2A}.SAFE")
     (folder / "zips" / "glacier_outlines.zip").write_bytes(b"PK")  # not a scene
     plain = Path(shutil.copy(SAMPLE_SCENE, folder / SAMPLE_SCENE.name))
+    vrt = folder / "mosaic.vrt"  # the suffixes the review dock shows: the batch runs them too
+    gdal.BuildVRT(str(vrt), [str(plain)]).FlushCache()
     (folder / "notes.txt").write_text("field notes")
     (folder / f".{plain.stem}.1234abcd.part.tif").write_bytes(b"")  # a write in progress
     expected = [
-        str(s) for s in (extracted / f"{made.C2_OLI}_MTL.txt", plain, oli_tar, safe, s2_zip)
+        str(s) for s in (extracted / f"{made.C2_OLI}_MTL.txt", plain, vrt, oli_tar, safe, s2_zip)
     ]
     assert list(sources.find_sources(str(folder))) == sorted(expected)
     with pytest.raises(InputError, match="not a folder"):

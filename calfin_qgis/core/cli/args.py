@@ -1,92 +1,87 @@
-"""Command-line arguments shared by ``detect`` and ``batch``: the detection settings and
-their reading back into ``DetectOptions``, checked numbers, terminal progress."""
+"""Command-line arguments shared by ``detect`` and ``batch``: the detection settings, built
+from the option table (``detect.options``), and their reading back into ``DetectOptions``;
+checked numbers, terminal progress."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from .. import contract
+from ..detect.options import EXTRACTION, INFERENCE, OPTIONS, Option
 from ..detect.segmentation import DetectOptions
-from ..network.model import DEVICES
+
+DETECTION = (OPTIONS["band"], *INFERENCE, *EXTRACTION)
+"""The settings of every job (``detect`` adds --glacier-id, ``batch`` a field per glacier)."""
 
 
-def number(kind: type, low: float, high: float = float("inf"), high_open: bool = False):
-    """An argparse type: ``kind`` within [low, high] (or [low, high)), with a clear error."""
+def number(kind: type, low: float, high: float = float("inf")):
+    """An argparse type: ``kind`` within [low, high], with a clear error."""
 
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-        if not (low <= value < high if high_open else low <= value <= high):
-            upper = f"below {high:g}" if high_open else f"at most {high:g}"
-            raise argparse.ArgumentTypeError(f"{text} must be at least {low:g} and {upper}")
+        if not low <= value <= high:
+            upper = "" if high == float("inf") else f" and at most {high:g}"
+            raise argparse.ArgumentTypeError(f"{text} must be at least {low:g}{upper}")
         return value
 
     return parse
 
 
+def _help(option: Option) -> str:
+    """The table's help with the range and default, as the README writes them."""
+    notes = []
+    if option.minimum is not None:
+        high = option.maximum
+        notes.append(
+            f"at least {option.minimum:g}" if high is None else f"{option.minimum:g}-{high:g}"
+        )
+    unset = option.choices and option.default == option.none_value  # the help says what then
+    if option.kind is not bool and option.default not in (None, "") and not unset:
+        notes.append(
+            f"default {option.default:g}" if option.kind is float else f"default {option.default}"
+        )
+    return option.help + (f" ({', '.join(notes)})" if notes else "")
+
+
+def add_option(parser: argparse.ArgumentParser, option: Option) -> None:
+    """The shell argument of ``option``: its flag, type, range, default and help."""
+    if option.kind is bool:
+        parser.add_argument(
+            option.flag, dest=option.field, action="store_false", help=_help(option)
+        )
+        return
+    kind = option.kind
+    if option.minimum is not None:
+        high = float("inf") if option.maximum is None else option.maximum
+        kind = number(option.kind, option.minimum, high)
+    # --flow takes azimuths besides its choices (the core checks them); "unknown" is no --flow.
+    choices = None if option.none_value in option.choices else option.choices or None
+    parser.add_argument(
+        option.flag,
+        dest=option.field,
+        type=kind,
+        choices=choices,
+        default=option.default,
+        metavar=None if choices else option.parameter,
+        help=_help(option),
+    )
+
+
 def add_detection(parser: argparse.ArgumentParser) -> None:
-    """Band, flow, extraction thresholds, model and device: the settings of every job."""
-    parser.add_argument(
-        "--band",
-        type=number(int, 1),
-        help="band number (of a product: the sensor's, 8 for B8); default: a product's from "
-        "the sensor band table (README, 'Band'), a raster's band 1",
-    )
-    parser.add_argument("--flow", help="ice flow direction: up/down/left/right or azimuth°")
-    parser.add_argument(
-        "--threshold",
-        type=number(float, 0.01, 0.99),
-        default=contract.EDGE_THRESHOLD,
-        help="edge probability that seeds a front",
-    )
-    parser.add_argument(
-        "--low-threshold",
-        type=number(float, 0.0, 1.0, high_open=True),
-        default=contract.EDGE_LOW_THRESHOLD,
-        help="hysteresis: weaker edge pixels joined to the front (0 or >= threshold: off)",
-    )
-    parser.add_argument("--min-length", type=number(float, 0), default=10.0, help="pixels")
-    parser.add_argument(
-        "--max-fronts", type=number(int, 0), default=0, help="most pieces (0: no limit)"
-    )
-    parser.add_argument(
-        "--min-contrast",
-        type=number(float, 0.0, 1.0),
-        default=0.5,
-        help="keep pieces besides the longest that separate ice/ocean this well",
-    )
-    parser.add_argument(
-        "--device", choices=DEVICES, default="auto", help="auto: CUDA when available, else CPU"
-    )
-    parser.add_argument(
-        "--no-flip", action="store_true", help="skip the mirrored pass (2x faster, less accurate)"
-    )
-    parser.add_argument(
-        "--keep-resolution",
-        action="store_true",
-        help="do not average pixels much finer than the model's (e.g. 15 m) to its "
-        f"{contract.TRAIN_PIXEL_SIZE_M:g} m",
-    )
+    """Band, flow, inference and extraction settings: those of every job."""
+    for option in DETECTION:
+        add_option(parser, option)
     parser.add_argument("--model", help="ONNX model instead of the bundled one")
 
 
 def detection_options(args: argparse.Namespace, **fields) -> DetectOptions:
     """The settings of ``add_detection`` (plus ``fields``: clip, glacier id) as options."""
-    return DetectOptions(
-        band=args.band,
-        flow=args.flow,
-        threshold=args.threshold,
-        low_threshold=args.low_threshold,
-        min_length_px=args.min_length,
-        max_fronts=args.max_fronts or None,
-        min_contrast=args.min_contrast,
-        flip=not args.no_flip,
-        resample=not args.keep_resolution,
-        **fields,
-    )
+    values = {o.field: o.field_value(getattr(args, o.field)) for o in DETECTION}
+    del values["device"]  # the job's, not the options'
+    return DetectOptions(**values, **fields)
 
 
 class ProgressPrinter:

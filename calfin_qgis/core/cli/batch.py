@@ -39,7 +39,6 @@ def add_parser(sub) -> None:
     batch = sub.add_parser(
         "batch",
         help="scenes × glacier polygons → one fronts GeoPackage + status table (resumable)",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     batch.add_argument(
         "inputs", nargs="+", help="scene files and/or folders (searched recursively)"
@@ -47,7 +46,11 @@ def add_parser(sub) -> None:
     batch.add_argument("--clip", required=True, help="glacier polygons, one per glacier (any CRS)")
     batch.add_argument("--output", required=True, help="fronts GeoPackage (appended, resumed)")
     batch.add_argument("--status", help="also write the status table here (.csv)")
-    batch.add_argument("--glacier-field", default="glacier_id", help="glacier id field of --clip")
+    batch.add_argument(
+        "--glacier-field",
+        default="glacier_id",
+        help="glacier id field of --clip (default glacier_id)",
+    )
     batch.add_argument("--flow-field", help="field of --clip with each glacier's flow direction")
     batch.add_argument("--start-date", type=_date, help="first acquisition date (YYYY-MM-DD)")
     batch.add_argument("--end-date", type=_date, help="last acquisition date (YYYY-MM-DD)")

@@ -11,11 +11,12 @@ import sys
 
 from .. import schema
 from ..detect.jobs import DetectJob, run
+from ..detect.options import OPTIONS
 from ..detect.segmentation import write_probabilities
 from ..errors import Cancelled, InputError
 from ..geo import rasters, vectors
 from . import batch, terminus
-from .args import ProgressPrinter, add_detection, detection_options
+from .args import ProgressPrinter, add_detection, add_option, detection_options
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,7 +25,6 @@ def _parser() -> argparse.ArgumentParser:
     detect = sub.add_parser(
         "detect",
         help="scene → calving fronts (.gpkg or .geojson)",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     detect.add_argument(
         "scene",
@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     detect.add_argument("output", help="fronts file (.gpkg or .geojson)")
     detect.add_argument("--clip", help="search-area polygon file (any CRS; reprojected)")
-    detect.add_argument("--glacier-id", default="", help="written into every front")
+    add_option(detect, OPTIONS["glacier_id"])
     add_detection(detect)
     detect.add_argument("--probabilities", help="also write the probability GeoTIFF here")
     detect.add_argument("--overwrite", action="store_true", help="replace existing outputs")

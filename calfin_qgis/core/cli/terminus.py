@@ -20,16 +20,19 @@ def add_parser(sub) -> None:
     parser = sub.add_parser(
         "terminus",
         help="dated fronts → terminus positions, change and rate (box and/or centreline)",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("fronts", help="fronts file with date and glacier id fields")
     parser.add_argument("--box", help="box polygons (rectilinear or curvilinear), one per glacier")
     parser.add_argument("--centreline", help="centrelines drawn upstream → ocean, one per glacier")
-    parser.add_argument("--glacier-field", default="glacier_id", help="glacier id field")
+    parser.add_argument(
+        "--glacier-field", default="glacier_id", help="glacier id field (default glacier_id)"
+    )
+    flags = ",".join(map(str, DEFAULT_QUAL_FLAGS))
     parser.add_argument(
         "--qual-flags",
-        default=",".join(map(str, DEFAULT_QUAL_FLAGS)),
-        help="qual_flag values of the fronts to use (rejected fronts are never used)",
+        default=flags,
+        help=f"qual_flag values of the fronts to use (default {flags}; rejected fronts are "
+        "never used)",
     )
     parser.add_argument("--output", required=True, help="positions table (.csv)")
     parser.add_argument("--report", help="HTML report with a time-series plot per glacier")

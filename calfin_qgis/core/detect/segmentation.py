@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import contract, schema
+from ..contract import FLOWS
 from ..errors import Cancelled, InputError
 from ..geo import polygons, rasters, reproject
-from ..network.infer import FLOWS, IsCancelled, Progress, estimate_flow, flow_turns, predict_scene
+from ..network.infer import IsCancelled, Progress, estimate_flow, flow_turns, predict_scene
 from ..network.model import Model
 from ..products import sources
 from ..products.scene_identity import SOURCE_KEY, scene_metadata, scene_tags
@@ -20,6 +21,7 @@ from ..timing import StageTimer
 from . import sanity
 from .extract import Front
 from .grid import model_grid
+from .options import default
 
 LOG = logging.getLogger(__name__)
 
@@ -29,32 +31,33 @@ WINDOW_STATS_LIMIT = 16_000_000
 
 @dataclass(frozen=True)
 class DetectOptions:
-    """How to detect: plain values only, so that a job carrying them can go to a worker."""
+    """How to detect: plain values only, so that a job carrying them can go to a worker.
+    The user's settings take their defaults from the option table (``options.OPTIONS``)."""
 
-    band: int | None = None
+    band: int | None = default("band")
     """None: a product's band from the sensor table (``sources.open_source``), a raster's 1."""
     clip: object | None = None
     """Search area: a vector file path, WKB bytes in ``clip_crs_wkt``, or a shapely geometry
     in the scene's CRS."""
     clip_crs_wkt: str = ""
     """The CRS of a WKB ``clip`` ('' = the scene's)."""
-    flow: str | float | None = None
-    glacier_id: str = ""
-    threshold: float = contract.EDGE_THRESHOLD
-    low_threshold: float | None = contract.EDGE_LOW_THRESHOLD
+    flow: str | float | None = default("flow")
+    glacier_id: str = default("glacier_id")
+    threshold: float = default("threshold")
+    low_threshold: float | None = default("low_threshold")
     """Hysteresis (``extract.front_regions``); None or 0 for the plain threshold."""
-    min_length_px: float = 10.0
-    simplify_px: float = 1.0
-    max_fronts: int | None = None
-    min_contrast: float = 0.5
+    min_length_px: float = default("min_length_px")
+    simplify_px: float = default("simplify_px")
+    max_fronts: int | None = default("max_fronts")
+    min_contrast: float = default("min_contrast")
     """Pieces besides the longest are kept when they separate ice from ocean this well."""
     tile: int | None = None
-    overlap: int = 64
-    batch_size: int = 4
+    overlap: int = default("overlap")
+    batch_size: int = default("batch_size")
     block: int = 2048
-    flip: bool = True
+    flip: bool = default("flip")
     """Also predict each tile mirrored and average (more accurate, twice the inference)."""
-    resample: bool = True
+    resample: bool = default("resample")
     """Average much finer scenes to the model's pixel size first (``model_grid``)."""
 
 

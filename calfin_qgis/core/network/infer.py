@@ -12,14 +12,12 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from ..contract import FLOWS
 from ..errors import Cancelled, InputError
 from ..geo.rasters import Scene, Window
 from ..timing import StageTimer
 from . import preprocess
 from .model import Model
-
-FLOWS = {"up": 0, "right": 1, "down": 2, "left": 3}
-"""Quarter turns (counter-clockwise, np.rot90) that bring each flow direction to 'up'."""
 
 Progress = Callable[[float], None]
 IsCancelled = Callable[[], bool]

@@ -16,7 +16,6 @@ from ..errors import InputError
 LOG = logging.getLogger(__name__)
 
 MODEL_FILE = "calfin_unet.onnx"
-DEVICES = ("auto", "cpu", "cuda")
 THREADS_ENV = "CALFIN_ORT_THREADS"
 """onnxruntime intra-op threads when the caller names none: the batch's worker processes get
 their share of the cores this way (``executors``); unset, onnxruntime uses every core."""
@@ -78,8 +77,10 @@ def _import_onnxruntime():
 
 def choose_providers(device: str, available: list[str]) -> tuple[list[str], str | None]:
     """Execution providers for ``device`` and a warning when the request cannot be met."""
-    if device not in DEVICES:
-        raise InputError(f"Unknown device '{device}'. Choose one of: {', '.join(DEVICES)}.")
+    if device not in contract.DEVICES:
+        raise InputError(
+            f"Unknown device '{device}'. Choose one of: {', '.join(contract.DEVICES)}."
+        )
     has_cuda = "CUDAExecutionProvider" in available
     if device == "cpu" or (device == "auto" and not has_cuda):
         return ["CPUExecutionProvider"], None

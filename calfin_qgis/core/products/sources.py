@@ -50,8 +50,9 @@ __all__ = [
 
 gdal.UseExceptions()
 
-RASTER_SUFFIXES = (".tif", ".tiff", ".png", ".jp2", ".jpg", ".jpeg")
-"""Plain rasters ``find_sources`` picks up besides products."""
+RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".img", ".jp2", ".png", ".jpg", ".jpeg")
+"""Plain rasters: those the batch (``find_sources``) picks up besides products, and those the
+review dock looks for in its scenes folder."""
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz")
 _S2_ZIP = re.compile(r"^S2[A-D]_MSIL(1C|2A)_.*\.zip$", re.IGNORECASE)
 _LANDSAT_ID = re.compile(r"^(L[COTEM]0\d_L[0-9A-Z]{3}_\d{6}_\d{8}_\d{8}_\d{2}_[A-Z0-9]{2})_")
