@@ -110,3 +110,14 @@ def test_a_cluster_started_as_the_readme_says_runs_the_batch(batch_reference, tm
     assert run.returncode == 0, run.stderr
     assert f"Jobs run on the Dask scheduler at {address}" in run.stderr
     assert fronts(output) == fronts(batch_reference["output"])
+
+
+def test_another_package_version_is_named_with_both_versions() -> None:
+    from calfin_qgis.core.batch.cluster_check import JOB_MODULE, problems
+
+    here = {JOB_MODULE: "", "numpy": "1.26.4", "shapely": "2.0.7"}
+    there = {JOB_MODULE: "", "numpy": "1.24.4", "shapely": "missing: No module named 'shapely'"}
+    assert problems("worker tcp://10.0.0.7:40351", there, here) == [
+        "worker tcp://10.0.0.7:40351 has numpy 1.24.4, this machine 1.26.4",
+        "worker tcp://10.0.0.7:40351 cannot import shapely (No module named 'shapely')",
+    ]

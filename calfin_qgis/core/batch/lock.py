@@ -46,6 +46,10 @@ def _try_lock(fd: int) -> bool:
 def _open_lock(path: Path, output: str | os.PathLike) -> int:
     try:
         return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except FileNotFoundError as err:
+        raise InputError(
+            f"Output folder {path.parent} does not exist. Create it or pick another path."
+        ) from err
     except OSError as err:
         if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
             raise InputError(
