@@ -22,12 +22,31 @@ pytest.importorskip("distributed")
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 ROOT = Path(__file__).resolve().parents[2]
-DASK = Path(sys.executable).with_name("dask")
+DASK = [sys.executable, "-m", "dask"]
+HIDE_PACKAGE = """import sys
 
 
-def environment(with_package: bool) -> dict[str, str]:
+class Hide:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "calfin_qgis":
+            raise ModuleNotFoundError("No module named 'calfin_qgis'", name=name)
+
+
+sys.meta_path.insert(0, Hide())
+"""
+
+
+def environment(with_package: bool, folder: Path) -> dict[str, str]:
+    """With the checkout on PYTHONPATH, as README says; without: calfin_qgis hidden from
+    the process and its children (a sitecustomize), since this venv may hold an editable
+    install of some checkout."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    return {**env, "PYTHONPATH": str(ROOT)} if with_package else env
+    if with_package:
+        return {**env, "PYTHONPATH": str(ROOT)}
+    hide = folder / "hide"
+    hide.mkdir(exist_ok=True)
+    (hide / "sitecustomize.py").write_text(HIDE_PACKAGE)
+    return {**env, "PYTHONPATH": str(hide)}
 
 
 @contextmanager
@@ -40,9 +59,9 @@ def cluster(folder: Path, scheduler_has_it: bool, worker_has_it: bool) -> Iterat
     try:
         started.append(
             subprocess.Popen(
-                [DASK, "scheduler", "--scheduler-file", info, "--port", "0", "--no-dashboard"],
+                [*DASK, "scheduler", "--scheduler-file", info, "--port", "0", "--no-dashboard"],
                 cwd=folder,
-                env=environment(scheduler_has_it),
+                env=environment(scheduler_has_it, folder),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
@@ -53,9 +72,9 @@ def cluster(folder: Path, scheduler_has_it: bool, worker_has_it: bool) -> Iterat
         address = json.loads(info.read_text())["address"]
         started.append(
             subprocess.Popen(
-                [DASK, "worker", address, "--nthreads", "1", "--no-dashboard"],
+                [*DASK, "worker", address, "--nthreads", "1", "--no-dashboard"],
                 cwd=folder,
-                env=environment(worker_has_it),
+                env=environment(worker_has_it, folder),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
@@ -80,7 +99,7 @@ def batch(reference: dict, output: Path, address: str) -> subprocess.CompletedPr
     argv += ["--clip", str(reference["clip"]), "--no-flip", "--output", str(output)]
     argv += ["--scheduler", address]
     return subprocess.run(
-        argv, cwd=ROOT, env=environment(True), capture_output=True, text=True, timeout=600
+        argv, cwd=ROOT, env=environment(True, ROOT), capture_output=True, text=True, timeout=600
     )
 
 
