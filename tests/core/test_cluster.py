@@ -79,10 +79,10 @@ def cluster(folder: Path, scheduler_has_it: bool, worker_has_it: bool) -> Iterat
                 stderr=subprocess.DEVNULL,
             )
         )
-        from distributed import Client
-
-        with Client(address, timeout=60) as client:
-            client.wait_for_workers(1, timeout=120)
+        # asked from another process: this one (QGIS loaded) keeps no Dask client threads
+        wait = "import sys, distributed\nwith distributed.Client(sys.argv[1], timeout=60) as c:\n"
+        wait += "    c.wait_for_workers(1, timeout=120)\n"
+        subprocess.run([sys.executable, "-c", wait, address], check=True, timeout=300)
         yield address
     finally:
         for process in reversed(started):
