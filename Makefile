@@ -25,13 +25,16 @@ TRAIN_ARGS ?=
 PARALLEL ?= 1
 FOLDS_OUT ?= model/checkpoints/folds
 
-.PHONY: setup demo test lint package install qgis_process train_requirements train folds evaluate bench
+.PHONY: setup demo calfin_reference test lint package install qgis_process train_requirements train folds evaluate bench
 
 setup:
 	@sh scripts/setup.sh
 
 demo: setup
 	@$(QGIS_ENV) $(PY) scripts/demo.py
+
+calfin_reference: setup
+	@$(QGIS_ENV) $(PY) scripts/calfin_reference.py
 
 test: setup
 	@$(PY) -m ruff check calfin_qgis tests scripts model

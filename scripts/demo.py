@@ -1,7 +1,9 @@
 """`make demo`: detect the front on the shipped sample scene with calfin:detect_fronts in
 headless QGIS and evaluate it against the scene's manual front (HTML report); then a small
 time series: seven Jakobshavn scenes of 1994-2002 through calfin:detect_fronts_batch (with
-the 27 glacier search polygons) and calfin:terminus_change (box and centreline).
+the 27 glacier search polygons) and calfin:terminus_change, by five methods side by side
+(box, curvilinear box, centreline, extrapolated centreline, multi-centreline), then without
+any drawing: the centreline and box built from the glacier polygon and the fronts' ice side.
 
 The time-series scenes are FrontLearning subsets of one path/row put on the sample's
 plausible EPSG:3413 grid (tests/data/timeseries, scripts/make_sample_data.py): positions
@@ -47,20 +49,49 @@ def time_series(processing) -> None:
             "INPUT": f"{batch['OUTPUT']}|layername=fronts",
             "BOX": str(TIME_SERIES / "box.gpkg"),
             "CENTRELINE": str(TIME_SERIES / "centreline.gpkg"),
+            "BOX_WIDTH": 2000,  # the drawn box's width
             "OUTPUT": str(OUT / "terminus_change.csv"),
+            "PROFILES": str(OUT / "terminus_profiles.csv"),
             "REPORT": str(OUT / "terminus_change.html"),
         },
     )
-    print("\nTerminus positions of Jakobshavn Isbrae (plausible grid, metres):")
-    print(f"{'date':<12}{'box':>10}{'centreline':>12}{'change':>10}  warning")
-    with open(change["OUTPUT"], newline="") as table:
-        for row in csv.DictReader(table):
-            print(
-                f"{row['date']:<12}{_m(row['box_position_m']):>10}"
-                f"{_m(row['centreline_position_m']):>12}{_m(row['change_m']):>10}  {row['warning']}"
-            )
+    print("\nTerminus positions of Jakobshavn Isbrae by method (plausible grid, metres):")
+    _print_table(change["OUTPUT"])
+    auto = processing.run(
+        "calfin:terminus_change",
+        {
+            "INPUT": f"{batch['OUTPUT']}|layername=fronts",
+            "GLACIERS": str(GLACIERS),
+            "METHOD": "curvilinear_box",
+            "OUTPUT": str(OUT / "terminus_change_auto.csv"),
+            "GEOMETRY": str(OUT / "terminus_geometry_auto.gpkg"),
+            "REPORT": str(OUT / "terminus_change_auto.html"),
+        },
+    )
+    print("\nThe same without drawing (centreline and box from the glacier polygon):")
+    _print_table(auto["OUTPUT"])
     print(f"Time-series fronts:  {batch['OUTPUT']} (status: {batch['STATUS']})")
-    print(f"Terminus report:     {change['REPORT']}")
+    print(f"Terminus reports:    {change['REPORT']}, {auto['REPORT']}")
+    print(f"Automatic geometry:  {auto['GEOMETRY']}")
+
+
+COLUMNS = (
+    ("box", "box_position_m"),
+    ("curv.box", "curvilinear_box_position_m"),
+    ("centreline", "centreline_position_m"),
+    ("extrap.", "extrapolated_centreline_position_m"),
+    ("multi", "multi_centreline_position_m"),
+    ("extended", "extended_m"),
+    ("change", "change_m"),
+)
+
+
+def _print_table(path: str) -> None:
+    print(f"{'date':<12}" + "".join(f"{title:>11}" for title, _ in COLUMNS) + "  warning")
+    with open(path, newline="") as table:
+        for row in csv.DictReader(table):
+            values = "".join(f"{_m(row[name]):>11}" for _, name in COLUMNS)
+            print(f"{row['date']:<12}{values}  {row['warning']}")
 
 
 def _m(text: str) -> str:

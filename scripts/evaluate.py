@@ -32,6 +32,8 @@ from scipy.ndimage import zoom
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from calfin_qgis.core.cli.args import add_option, detection_options  # noqa: E402
+from calfin_qgis.core.detect.options import OPTIONS  # noqa: E402
 from calfin_qgis.core.detect.picking import extract  # noqa: E402
 from calfin_qgis.core.detect.segmentation import DetectOptions, segment  # noqa: E402
 from calfin_qgis.core.evaluation.breakdown import GroupSummary, breakdown  # noqa: E402
@@ -48,6 +50,8 @@ from calfin_qgis.core.products.naming import scene_id  # noqa: E402
 
 LABEL_PIXEL_M = 40.0
 """The plausible grid a scaled image is put on (FrontLearning subsets are 30-50 m)."""
+SETTINGS = [OPTIONS[name] for name in ("flow", "threshold", "low_threshold", "flip", "resample")]
+"""The detection settings the evaluation takes, as the shell's detect does."""
 
 
 def read_grey(path: Path) -> np.ndarray:
@@ -214,26 +218,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("data", type=Path)
     parser.add_argument("out", type=Path)
-    parser.add_argument("--flow", choices=["up", "down", "left", "right"])
     parser.add_argument("--turn", type=int, default=0, help="quarter turns applied first")
     parser.add_argument("--match", default="", help="only images whose name matches (regex)")
-    parser.add_argument("--threshold", type=float, default=DetectOptions.threshold)
-    parser.add_argument(
-        "--low-threshold", type=float, default=DetectOptions.low_threshold, help="0 = off"
-    )
     parser.add_argument("--scale", type=float, default=1.0, help="upsample images this much")
-    parser.add_argument("--keep-resolution", action="store_true", help="no resampling")
-    parser.add_argument("--no-flip", action="store_true", help="no mirrored pass")
+    for option in SETTINGS:
+        add_option(parser, option)
     args = parser.parse_args()
     model, messages = load_model()
     print("\n".join(messages))
-    options = DetectOptions(
-        flow=args.flow,
-        threshold=args.threshold,
-        low_threshold=args.low_threshold,
-        resample=not args.keep_resolution,
-        flip=not args.no_flip,
-    )
+    options = detection_options(args, SETTINGS)
     scores = score_folder(model, args.data, args.out, options, args.match, args.turn, args.scale)
     write_results(args.out, scores)
     return 0

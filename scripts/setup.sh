@@ -2,6 +2,7 @@
 # Install what calfin_qgis needs on Debian 12, idempotently: a second run only checks.
 # 1. Debian's QGIS 3.22 (apt), 2. a venv that sees the system's qgis and GDAL bindings,
 # 3. the pip packages of requirements.txt (numpy<2: numpy 2 breaks Debian's gdal_array).
+# 4. the `calfin` command (this checkout, installed editable into the venv).
 set -eu
 VENV=${VENV:-.venv}
 APT_PACKAGES="qgis python3-qgis qgis-providers python3-venv python3-pip"
@@ -32,4 +33,16 @@ if [ ! -f "$stamp" ] || [ requirements.txt -nt "$stamp" ]; then
     echo "setup: installing Python packages from requirements.txt"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.txt
     cp requirements.txt "$stamp"
+fi
+
+# 4. The `calfin` command in $VENV/bin: an editable install of this checkout (offline: the venv's
+# setuptools and Debian's wheel). A linked venv belongs to another checkout: left alone.
+package_stamp="$VENV/.package.stamp"
+if [ -L "$VENV" ]; then
+    [ -x "$VENV/bin/calfin" ] || echo "setup: $VENV is a link: not installing the calfin command into it"
+elif [ ! -x "$VENV/bin/calfin" ] || ! cmp -s pyproject.toml "$package_stamp"; then
+    echo "setup: installing the calfin command into $VENV/bin"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps \
+        --no-build-isolation --no-index -e .
+    cp pyproject.toml "$package_stamp"
 fi

@@ -12,6 +12,7 @@ EXPECTED = {
     "detect_fronts_batch",
     "evaluate_fronts",
     "terminus_change",
+    "export_fronts",
 }
 SCENE_BAND = {"preprocess", "segment", "detect_fronts", "detect_fronts_batch"}
 """The algorithms whose user picks a scene band."""

@@ -25,11 +25,14 @@ FRONT_FIELDS: tuple[tuple[str, str], ...] = (
     ("sensor", "str"),
     ("path_row", "str"),
     ("cloud_cover", "float"),
+    ("flow_azimuth", "float"),
 )
 """Name and kind of each attribute, in layer order; ``sensor`` (LC08, S2A...), ``path_row``
 (WRS path/row or MGRS tile) and ``cloud_cover`` (scene, percent) come from the product's
-metadata (``products``). Layers written before them lack the last three: readers must not
-require them."""
+metadata (``products``). ``flow_azimuth``: a detected front's ice side, as the direction
+ice → ocean across it in degrees clockwise from grid north (the line itself runs with the
+ice on its left); empty for hand-drawn fronts and where the ice probability could not tell.
+Layers written before them lack the last four: readers must not require them."""
 
 STATUS_FIELDS: tuple[tuple[str, str], ...] = (
     ("image_id", "str"),

@@ -25,6 +25,7 @@ from .review_display import ReviewDisplay
 from .review_export_dialogs import ReviewExports
 from .review_layer import REVIEWER_SETTING, ReviewLayer
 from .review_model import EDITED, FrontRecord, ReviewQueue
+from .review_reference import ReviewReference
 from .review_style import ReviewStyle
 from .review_tools import RedrawTool, TrimTool
 from .review_widgets import QUAL_MEANINGS, UNSAVED_MARK, ReviewWidgets, breakable
@@ -32,7 +33,9 @@ from .review_widgets import QUAL_MEANINGS, UNSAVED_MARK, ReviewWidgets, breakabl
 __all__ = ["ReviewDock", "UnsavedChoice"]
 
 
-class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, QgsDockWidget):
+class ReviewDock(
+    ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, ReviewReference, QgsDockWidget
+):
     """Review fronts of a line layer one by one, with their scenes beneath them."""
 
     currentFrontChanged = pyqtSignal(int)  # noqa: N815 - feature id, -1 when none
@@ -295,6 +298,7 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
             self._show_current()
             self.currentFrontChanged.emit(-1 if fid is None else fid)
         self._restyle()
+        self._show_reference()
 
     def _show_comment(self, record: FrontRecord | None) -> None:
         """The current front's comment, unless the labeller is typing one for it."""
@@ -345,6 +349,7 @@ class ReviewDock(ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, Qgs
         for tool in (self.redraw_tool, self.trim_tool):
             with contextlib.suppress(RuntimeError):
                 self.canvas.scene().removeItem(tool.band)
+        self._clear_reference()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
         """Reopened after a close: take up the layer, its review style and the map shortcuts

@@ -64,8 +64,7 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
         "whose FLOW_FIELD value is empty.",
         "WORKERS (default: the number of cores) runs that many jobs at once, each in its "
         "own Python process with its share of the cores; progress and cancel work as with "
-        "one. For a Dask cluster use the shell: python -m calfin_qgis.core batch "
-        "--scheduler.",
+        "one. For a Dask cluster use the shell: calfin batch --scheduler.",
         FLOW_HELP,
         RESAMPLE_HELP,
         INFERENCE_HELP,

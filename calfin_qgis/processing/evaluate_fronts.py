@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import dataclasses
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsFeatureRequest,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
@@ -31,8 +30,15 @@ from ..adapter.layers import (
     unquote_csv,
 )
 from ..core.contract import TRAIN_PIXEL_SIZE_M  # constants only
-from ..core.products.naming import strip_suffix
 from .base import CalfinAlgorithm
+from .evaluate_inputs import (
+    add_database_parameters,
+    close_reference,
+    flow,
+    glacier_polygons,
+    mask_scorer,
+    read_inputs,
+)
 from .evaluate_report import metres_per_unit, report_inputs
 
 TABLE_FIELDS = (
@@ -44,17 +50,22 @@ TABLE_FIELDS = (
     ("median_m", "float"),
     ("line_iou", "float"),
     ("n_pixels", "int"),
+    ("glacier_id", "str"),
+    ("date", "date"),
+    ("paired_by", "str"),
+    ("mask_iou", "float"),
+    ("bias_m", "float"),
 )
 
 
 def image_key(value) -> str | None:
     """An image id to pair fronts by: NULL is none, 7.0 reads as 7, a trailing _Subset or
     _Front (FrontLearning's file names) is dropped."""
-    if value is None or (isinstance(value, QVariant) and value.isNull()):
+    from ..core.evaluation.pairing import id_key
+
+    if isinstance(value, QVariant) and value.isNull():
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return strip_suffix(str(value)) or None
+    return id_key(value)
 
 
 def layers_crs(detected, reference) -> QgsCoordinateReferenceSystem:
@@ -103,6 +114,20 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         "reference: a line layer in the scene's CRS with a text field image_id set to "
         "the scene's id (file name without extension and _Subset), the front digitised from "
         "fjord wall to fjord wall.",
+        "A database as reference: CALFIN level-1 lines or _closed_ polygons, TermPicks and "
+        "AutoTerm layers are taken as they are (their fields are recognised). Their fronts "
+        "pair with ours by image id, else by glacier and date (GLACIER_MAP links their "
+        "integer GlacierID to our glacier_id; CALFIN's glacier names match the shared "
+        "polygons by themselves); the log says how many paired how, and fronts that pair "
+        "with nothing are left out. The table and report then give, per glacier and date "
+        "in both, the distance between the fronts and the bias (our front's mean signed "
+        "distance from theirs: + ahead, - behind), and the series' mean bias.",
+        "Mask IoU (the ice/ocean mask overlap CALFIN reports) and the bias need ice masks: "
+        "give GLACIERS, the glacier polygons (glacier_id), which the fronts close; the ice "
+        "side is the reference's _closed_ polygon, else the upstream end of FLOW (the way "
+        "the ice moves on the north-up map: up = north). A _closed_ polygon's "
+        "front line is its outline away from the glacier polygon's edge (without GLACIERS, "
+        "its whole outline: give CALFIN's line file for the distances).",
     )
     _band_help = False
 
@@ -110,7 +135,11 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         lines = [QgsProcessing.TypeVectorLine]
         self.addParameter(QgsProcessingParameterFeatureSource("INPUT", "Detected fronts", lines))
         self.addParameter(
-            QgsProcessingParameterFeatureSource("REFERENCE", "Reference fronts", lines)
+            QgsProcessingParameterFeatureSource(
+                "REFERENCE",
+                "Reference fronts (ours, CALFIN, TermPicks or AutoTerm)",
+                [QgsProcessing.TypeVectorLine, QgsProcessing.TypeVectorPolygon],
+            )
         )
         self.addParameter(
             QgsProcessingParameterField(
@@ -126,6 +155,7 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
                 optional=True,
             )
         )
+        add_database_parameters(self)
         self.addParameter(
             QgsProcessingParameterNumber(
                 "PIXEL_SIZE",
@@ -165,34 +195,13 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
             ("MEDIAN_PX", "Pooled median distance (pixels)"),
             ("NO_FRONT", "Images without a detected front"),
             ("IMAGES", "Images compared"),
+            ("MEAN_M", "Pooled mean distance (metres)"),
+            ("MEDIAN_M", "Pooled median distance (metres)"),
+            ("LINE_IOU", "Mean line IoU"),
+            ("MASK_IOU", "Mean ice mask IoU"),
+            ("BIAS_M", "Mean bias, metres (+ ours ahead)"),
         ):
             self.addOutput(QgsProcessingOutputNumber(name, description))
-
-    @staticmethod
-    def _lines(source, field: str, crs, context, feedback) -> dict:
-        from shapely import wkb
-
-        if source.fields().indexOf(field) < 0:
-            raise QgsProcessingException(
-                f"Field '{field}' is not in layer '{source.sourceName()}'. "
-                "Choose its image id field."
-            )
-        request = QgsFeatureRequest().setDestinationCrs(crs, context.transformContext())
-        out = defaultdict(list)
-        no_id = 0
-        for feature in source.getFeatures(request):
-            key = image_key(feature[field])
-            if key is None:
-                no_id += 1
-            elif feature.hasGeometry():
-                out[key].append(wkb.loads(bytes(feature.geometry().asWkb())))
-            else:
-                out.setdefault(key, [])  # an id without a line: evaluate() says so
-        if no_id:
-            feedback.pushWarning(
-                f"{no_id} front(s) of '{source.sourceName()}' have no {field} and are left out."
-            )
-        return out
 
     def _pixel_size(self, parameters, context, crs, metres: float) -> tuple[float, str]:
         """The grid's pixel size in the reference CRS's units, and where it came from;
@@ -228,6 +237,7 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
     def compute(self, parameters, context, feedback) -> dict:
         from ..core.evaluation.report import write_report
         from ..core.evaluation.scoring import evaluate
+        from ..core.evaluation.series import mean_bias, series_html, series_rows
 
         report = self.parameterAsFileOutput(parameters, "REPORT", context)
         check_file_destinations(report, destination(parameters, "OUTPUT"))
@@ -240,19 +250,10 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
                 "to a projected CRS in metres (e.g. EPSG:3413 for Greenland) first."
             )
         metres = metres_per_unit(crs)
-        detected = self._lines(
-            detected_src,
-            self.parameterAsString(parameters, "ID_FIELD", context) or "image_id",
-            crs,
-            context,
-            feedback,
-        )
-        reference = self._lines(
-            reference_src,
-            self.parameterAsString(parameters, "REFERENCE_ID_FIELD", context) or "image_id",
-            crs,
-            context,
-            feedback,
+        fronts, reference_fronts, pairs = read_inputs(self, parameters, context, crs)
+        detected, reference = pairs.detected, pairs.reference
+        feedback.pushInfo(
+            f"Reference in the {reference_fronts.schema} layout; paired: {pairs.counts()}"
         )
         if not crs.isValid() and parameters.get("PIXEL_SIZE") not in (None, ""):
             feedback.pushWarning(
@@ -262,9 +263,20 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         pixel_size, pixel_source = self._pixel_size(parameters, context, crs, metres)
         units = QgsUnitTypes.toAbbreviatedString(crs.mapUnits()) if crs.isValid() else "px"
         feedback.pushInfo(f"Pixel size {pixel_size:g} {units} ({pixel_source})")
-        scores, summary, notes = evaluate(detected, reference, pixel_size, metres)
+        polygons = glacier_polygons(self, parameters, crs, context)
+        direction = flow(self, parameters, context)
+        close_reference(pairs, polygons, pixel_size)
+        scorer = mask_scorer(pairs, polygons, direction, pixel_size, metres) if polygons else None
+        scores, summary, notes = evaluate(detected, reference, pixel_size, metres, scorer)
+        notes = [*fronts.notes, *reference_fronts.notes, *pairs.notes, *notes]
+        if polygons and not any(s.mask_iou == s.mask_iou for s in scores):
+            notes.append(
+                "No ice mask could be made: give FLOW (the ice's way on the map) or a "
+                "_closed_ reference, and glacier polygons that the fronts cut across."
+            )
         for note in notes:
             feedback.pushWarning(note)
+        rows = series_rows(scores, pairs.glacier_date, pairs.how)
         fields = make_fields(TABLE_FIELDS)
         sink, dest = self.parameterAsSink(
             parameters, "OUTPUT", context, fields, QgsWkbTypes.NoGeometry
@@ -282,6 +294,11 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
                     "median_m": s.median_px * s.pixel_size_m if s.pixel_size_m else None,
                     "line_iou": s.line_iou,
                     "n_pixels": s.n_pixels,
+                    "glacier_id": pairs.glacier_date.get(s.image_id, ("", None))[0] or None,
+                    "date": pairs.glacier_date.get(s.image_id, ("", None))[1],
+                    "paired_by": pairs.how.get(s.image_id),
+                    "mask_iou": s.mask_iou,
+                    "bias_m": s.bias_m,
                 }
                 for s in scores
             ],
@@ -293,19 +310,38 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         feedback.pushInfo(
             f"{summary.n_images} images, {summary.n_no_front} without a front; pooled mean "
             f"{summary.mean_px:.2f} px, median {summary.median_px:.2f} px, line IoU "
-            f"{summary.line_iou:.3f}"
+            f"{summary.line_iou:.3f}, mask IoU {summary.mask_iou:.3f}"
         )
+        bias = mean_bias(rows)
+        if bias is not None:
+            feedback.pushInfo(f"Mean bias {bias:.1f} m ({'ahead' if bias > 0 else 'behind'})")
         results = {
             "OUTPUT": dest,
             "MEAN_PX": summary.mean_px,
             "MEDIAN_PX": summary.median_px,
             "NO_FRONT": summary.n_no_front,
             "IMAGES": summary.n_images,
+            "MEAN_M": summary.mean_m,
+            "MEDIAN_M": summary.median_m,
+            "LINE_IOU": summary.line_iou,
+            "MASK_IOU": summary.mask_iou,
+            "BIAS_M": bias,
         }
         if report:
             info, scenes = report_inputs(self, parameters, context, crs, pixel_size, pixel_source)
+            paired = f"{info.id_fields}; {reference_fronts.schema} layout, {pairs.counts()}"
+            info = dataclasses.replace(info, id_fields=paired)
             write_report(
-                report, scores, summary, detected, reference, info, scenes, crs.toWkt(), notes
+                report,
+                scores,
+                summary,
+                detected,
+                reference,
+                info,
+                scenes,
+                crs.toWkt(),
+                notes,
+                series_html(rows),
             )
             results["REPORT"] = report
         return results

@@ -178,9 +178,8 @@ def option_definition(option: Option) -> QgsProcessingParameterDefinition:
     else:
         number = QgsProcessingParameterNumber
         kind = number.Integer if option.kind is int else number.Double
-        limits = {"minValue": option.minimum}
-        if option.maximum is not None:
-            limits["maxValue"] = option.maximum
+        limits = {"minValue": option.minimum, "maxValue": option.maximum}
+        limits = {name: value for name, value in limits.items() if value is not None}
         optional = option.default is None
         param = number(option.parameter, option.label, kind, option.default, optional, **limits)
     if option.advanced:

@@ -16,6 +16,7 @@ def algorithm_classes() -> list[type]:
     from .detect_fronts import DetectFrontsAlgorithm
     from .detect_fronts_batch import DetectFrontsBatchAlgorithm
     from .evaluate_fronts import EvaluateFrontsAlgorithm
+    from .export_fronts import ExportFrontsAlgorithm
     from .extract_fronts import ExtractFrontsAlgorithm
     from .preprocess import PreprocessAlgorithm
     from .segment import SegmentAlgorithm
@@ -29,6 +30,7 @@ def algorithm_classes() -> list[type]:
         DetectFrontsBatchAlgorithm,
         EvaluateFrontsAlgorithm,
         TerminusChangeAlgorithm,
+        ExportFrontsAlgorithm,
     ]
 
 

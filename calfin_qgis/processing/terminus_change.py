@@ -9,20 +9,25 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
     QgsProcessingParameterString,
     QgsWkbTypes,
 )
 
+from ..adapter.fronts import source_fronts, source_glacier_map
 from ..adapter.layers import (
     add_records,
     check_file_destinations,
     destination,
+    file_path,
     make_fields,
     plain,
     shapely_geometry,
 )
 from ..core.schema import QUAL_AUTO, QUAL_MANUAL, QUAL_MANUAL_EDITED
+from ..core.terminus.inputs import METHODS
 from .base import CalfinAlgorithm
+from .parameters import option_parameter, option_value
 
 DEFAULT_FLAGS = f"{QUAL_MANUAL},{QUAL_MANUAL_EDITED},{QUAL_AUTO}"
 
@@ -31,30 +36,45 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
     _name = "terminus_change"
     _display_name = "Terminus change over time"
     _help = (
-        "Turns dated fronts (detected, reviewed or hand-drawn) into a terminus position "
-        "time series per glacier. Box (BOX, polygons): the area of the box between "
-        "its upstream edge and the front, divided by the box's mean width (rectilinear box, "
-        "Moon and Joughin 2008, JGR 113, F02022; curvilinear box, Lea 2018, ESurf 6, "
-        "551-561). The upstream edge is the box's first edge (draw the box starting with "
-        "it) unless a centreline is given: then the edge where the centreline enters the "
-        "box. Centreline (CENTRELINE, lines drawn from upstream to the ocean): the "
-        "distance along it to its first crossing with the front; a centreline whose start "
-        "lies much nearer the fronts than its end is reversed, with a warning. Boxes and "
-        "centrelines find their fronts by GLACIER_FIELD (a layer with a single feature and "
-        "no such field serves the one glacier). All layers are reprojected into the first "
-        "projected CRS among fronts, boxes, centrelines.",
-        "Only fronts whose qual_flag "
-        f"is in QUAL_FLAGS (default {DEFAULT_FLAGS}: hand-drawn, edited and automatic "
-        "high-confidence) are used; fronts the review rejected never are. Several fronts of "
-        "one glacier on one date are one position (their union).",
-        "Outputs: "
-        "OUTPUT, one row per glacier and date (box_position_m, centreline_position_m, "
-        "change_m since the first date and rate_m_per_yr to the previous one, of the box "
-        "position where there is a box; a negative change is a retreat); a front that "
-        "cannot be measured keeps its row with the reason in its warning field. REPORT: an "
-        "HTML time-series plot per glacier with total change, mean annual rate and largest "
-        "retreat. BOX_CUTS: the measured part of each box (what the position is the area "
-        "of).",
+        "Turns dated fronts (detected, reviewed or hand-drawn) into terminus position time "
+        "series per glacier, by every method the given geometry allows, each in its own "
+        "column. box_position_m (BOX, rectilinear box, Moon and Joughin 2008): the area of "
+        "the box between its upstream edge and the front, divided by the box's mean width. "
+        "curvilinear_box_position_m (a box BOX_WIDTH metres wide built along the centreline, "
+        "Lea 2018): the same along a bending fjord. centreline_position_m (CENTRELINE, Lea, "
+        "Mair and Rea 2014): the distance along the centreline to its first crossing with the "
+        "front. extrapolated_centreline_position_m: the mean, over points along the front, of "
+        "the centreline distance interpolated to each point by inverse distance weighting. "
+        "multi_centreline_position_m: the mean over 11 lines parallel to the centreline "
+        "across the width (BOX_WIDTH, else the box's); PROFILES gets each line's position.",
+        "Direction: detected fronts record their ice side (flow_azimuth); a centreline is "
+        "reversed, or a box's upstream edge moved from its first edge, only when most of "
+        "them contradict the drawing, with a warning. Hand-drawn fronts follow the drawing: "
+        "centrelines from upstream to the ocean, boxes starting with their upstream edge "
+        "(with a centreline, the box's upstream edge is where the centreline enters it). "
+        "A front that ends inside a box is extended to the box's sides (its end direction, "
+        "or the shortest line); the added length is extended_m, with a warning.",
+        "Without a box or a centreline for a glacier, GLACIERS (its polygon) gives one: a "
+        "centreline along the polygon's middle through the fronts, oriented by their ice "
+        "side, and a curvilinear box of the polygon's width there; GEOMETRY shows (and lets "
+        "you edit) every box and centreline used. Boxes, centrelines and polygons find their "
+        "fronts by GLACIER_FIELD (a layer with a single feature and no such field serves the "
+        "one glacier). All layers are reprojected into the first projected CRS among them.",
+        "Fronts may be ours or a database's (CALFIN, TermPicks, AutoTerm: recognised by "
+        "their fields; GLACIER_MAP links their integer glacier ids to the boxes' ids; their "
+        "QualFlag is read as ours: manual 0, automatic 10; TermPicks' month 00 fronts are "
+        "dated 1 July).",
+        f"Only fronts whose qual_flag is in QUAL_FLAGS (default {DEFAULT_FLAGS}: hand-drawn, "
+        "edited and automatic high-confidence) are used; fronts the review rejected never "
+        "are. Several fronts of one glacier on one date are one position (their union).",
+        "OUTPUT: one row per glacier and date; change_m since the first date and "
+        "rate_m_per_yr to the previous one, of the METHOD position (or, where the glacier "
+        "lacks it, the first computed, with a note); a negative change is a retreat. A rate "
+        "over less than 90 days beyond the glacier's usual range is marked in warning. A "
+        "front that cannot be measured keeps its row with the reason in warning. A .csv "
+        "OUTPUT is the same file the CLI writes (ISO dates, metres to the millimetre). "
+        "REPORT: a glacier × year coverage grid, then per glacier a plot of every computed "
+        "method. BOX_CUTS: the measured part of each box.",
     )
     _band_help = False
 
@@ -71,9 +91,34 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
                 "CENTRELINE", "Centrelines (drawn upstream → ocean)", lines, optional=True
             )
         )
+        width = QgsProcessingParameterNumber(
+            "BOX_WIDTH",
+            "Curvilinear box width along the centreline (m)",
+            QgsProcessingParameterNumber.Double,
+            optional=True,
+            minValue=0.001,
+        )
+        self.addParameter(width)
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                "GLACIERS",
+                "Glacier polygons (automatic centreline and box where none is drawn)",
+                polygons,
+                optional=True,
+            )
+        )
         self.addParameter(
             QgsProcessingParameterField(
                 "GLACIER_FIELD", "Glacier id field", "glacier_id", "INPUT", optional=True
+            )
+        )
+        self.addParameter(option_parameter("METHOD", "Position used for change", list(METHODS)))
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                "GLACIER_MAP",
+                "Glacier map, for database fronts (glacier_id and their integer GlacierID)",
+                [QgsProcessing.TypeVector],
+                optional=True,
             )
         )
         self.addParameter(
@@ -91,44 +136,27 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
                 "REPORT", "HTML report", "HTML files (*.html)", optional=True
             )
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                "BOX_CUTS",
-                "Measured box parts",
-                QgsProcessing.TypeVectorPolygon,
-                optional=True,
-                createByDefault=False,
-            )
-        )
-
-    @staticmethod
-    def _fronts(source, field: str):
-        from ..core.terminus.change import Front, Layer, check_front_fields, parse_date
-
-        names = source.fields().names()
-        check_front_fields(names, field, f"Layer '{source.sourceName()}'")
-
-        def get(feature, name):
-            return plain(feature[name]) if name in names else None
-
-        fronts = []
-        for feature in source.getFeatures():
-            flag, glacier = get(feature, "qual_flag"), get(feature, field)
-            fronts.append(
-                Front(
-                    glacier_id="" if glacier is None else str(glacier),
-                    date=parse_date(get(feature, "date")),
-                    image_id=str(get(feature, "image_id") or ""),
-                    qual_flag=None if flag is None else int(flag),
-                    geometry=shapely_geometry(feature),
-                    status=str(get(feature, "status") or ""),
+        for name, title, kind in (
+            ("BOX_CUTS", "Measured box parts", QgsProcessing.TypeVectorPolygon),
+            ("GEOMETRY", "Boxes and centrelines used", QgsProcessing.TypeVectorLine),
+            ("PROFILES", "Multi-centreline profiles", QgsProcessing.TypeVector),
+        ):
+            self.addParameter(
+                QgsProcessingParameterFeatureSink(
+                    name, title, kind, optional=True, createByDefault=False
                 )
             )
-        return Layer(fronts, source.sourceCrs().toWkt(), f"Layer '{source.sourceName()}'")
+
+    @staticmethod
+    def _fronts(source, field: str, glacier_map):
+        from ..core.terminus.layers import fronts_layer
+
+        fronts = source_fronts(source, glacier_map=glacier_map, glacier_field=field)
+        return fronts_layer(fronts, field), fronts.notes
 
     @staticmethod
     def _references(source, field: str, kind: str):
-        from ..core.terminus.change import Layer, by_glacier
+        from ..core.terminus.inputs import Layer, by_glacier
 
         if source is None:
             return None
@@ -142,46 +170,73 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
         items = [(None if g is None else str(g), geometry) for g, geometry in items]
         return Layer(by_glacier(items, kind, name, field), source.sourceCrs().toWkt(), name)
 
-    def compute(self, parameters, context, feedback) -> dict:
-        import shapely
+    def _run(self, parameters, context):
+        from ..core.terminus.change import terminus_change
+        from ..core.terminus.inputs import parse_flags
 
-        from ..core.terminus.change import CUT_FIELDS, TABLE_FIELDS, parse_flags, terminus_change
+        field = self.parameterAsString(parameters, "GLACIER_FIELD", context) or "glacier_id"
+
+        def references(name, kind):
+            return self._references(self.parameterAsSource(parameters, name, context), field, kind)
+
+        glacier_map = source_glacier_map(self.parameterAsSource(parameters, "GLACIER_MAP", context))
+        fronts, notes = self._fronts(
+            self.parameterAsSource(parameters, "INPUT", context), field, glacier_map
+        )
+        width = parameters.get("BOX_WIDTH")
+        return terminus_change(
+            fronts,
+            references("BOX", "box"),
+            references("CENTRELINE", "centreline"),
+            parse_flags(self.parameterAsString(parameters, "QUAL_FLAGS", context)),
+            method=option_value(self, parameters, "METHOD", context),
+            box_width=None
+            if width in (None, "")
+            else self.parameterAsDouble(parameters, "BOX_WIDTH", context),
+            glaciers=references("GLACIERS", "glacier polygon"),
+        ), notes
+
+    def _table(self, parameters, context, name, spec, records, crs, geometry=None):
+        """Write ``records`` to the sink ``name``; a .csv file is rewritten as the CLI writes
+        it. Returns the destination or None when the sink was not asked for."""
+        from ..core.terminus.layers import write_records
+
+        fields = make_fields(spec)
+        kind = geometry or QgsWkbTypes.NoGeometry
+        sink, dest = self.parameterAsSink(parameters, name, context, fields, kind, crs)
+        if sink is None:
+            return None
+        add_records(sink, fields, records, geometry=geometry is not None)
+        del sink  # closed, so that a CSV can be rewritten
+        if geometry is None and file_path(dest).lower().endswith(".csv"):
+            write_records(file_path(dest), records, spec, overwrite=True)
+        return dest
+
+    def compute(self, parameters, context, feedback) -> dict:
         from ..core.terminus.report import write_terminus_report
+        from ..core.terminus.table import CUT_FIELDS, GEOMETRY_FIELDS, PROFILE_FIELDS, TABLE_FIELDS
 
         report = self.parameterAsFileOutput(parameters, "REPORT", context)
         check_file_destinations(
-            report, destination(parameters, "OUTPUT"), destination(parameters, "BOX_CUTS")
+            report,
+            *(destination(parameters, n) for n in ("OUTPUT", "BOX_CUTS", "GEOMETRY", "PROFILES")),
         )
-        field = self.parameterAsString(parameters, "GLACIER_FIELD", context) or "glacier_id"
-        result = terminus_change(
-            self._fronts(self.parameterAsSource(parameters, "INPUT", context), field),
-            self._references(self.parameterAsSource(parameters, "BOX", context), field, "box"),
-            self._references(
-                self.parameterAsSource(parameters, "CENTRELINE", context), field, "centreline"
-            ),
-            parse_flags(self.parameterAsString(parameters, "QUAL_FLAGS", context)),
-        )
-        for note in result.notes:
+        result, notes = self._run(parameters, context)
+        for note in notes + result.notes:
             feedback.pushWarning(note)
         crs = QgsCoordinateReferenceSystem.fromWkt(result.crs_wkt)
-        fields = make_fields(TABLE_FIELDS)
-        sink, dest = self.parameterAsSink(
-            parameters, "OUTPUT", context, fields, QgsWkbTypes.NoGeometry, crs
+        rows = [row.record() for row in result.rows]
+        results = {"OUTPUT": self._table(parameters, context, "OUTPUT", TABLE_FIELDS, rows, crs)}
+        cuts = result.cut_records()
+        outputs = (
+            ("BOX_CUTS", CUT_FIELDS, cuts, QgsWkbTypes.MultiPolygon),
+            ("GEOMETRY", GEOMETRY_FIELDS, result.geometry, QgsWkbTypes.LineString),
+            ("PROFILES", PROFILE_FIELDS, result.profiles, None),
         )
-        add_records(sink, fields, [row.record() for row in result.rows], geometry=False)
-        results = {"OUTPUT": dest}
-        cut_fields = make_fields(CUT_FIELDS)
-        cuts, cuts_dest = self.parameterAsSink(
-            parameters, "BOX_CUTS", context, cut_fields, QgsWkbTypes.MultiPolygon, crs
-        )
-        if cuts is not None:
-            records = [
-                {**row.record(), "geometry": shapely.multipolygons(shapely.get_parts(row.cut))}
-                for row in result.rows
-                if row.cut is not None
-            ]
-            add_records(cuts, cut_fields, records)
-            results["BOX_CUTS"] = cuts_dest
+        for name, spec, records, geometry in outputs:
+            dest = self._table(parameters, context, name, spec, records, crs, geometry)
+            if dest is not None:
+                results[name] = dest
         measured = [r for r in result.rows if r.change_m is not None]
         feedback.pushInfo(
             f"{len(measured)} of {len(result.rows)} glacier-date(s) measured, "

@@ -22,7 +22,7 @@ from tests.conftest import ROOT, SAMPLE_CLIP, SAMPLE_FRONT
 
 FRONT_FIELDS = [
     *("glacier_id", "image_id", "date", "qual_flag", "confidence", "length_m", "source"),
-    *("sensor", "path_row", "cloud_cover"),
+    *("sensor", "path_row", "cloud_cover", "flow_azimuth"),
 ]
 
 pytestmark = pytest.mark.usefixtures("plugin")

@@ -31,7 +31,10 @@ def test_metrics_csv_integers_are_not_quoted(tmp_path) -> None:
         },
     )
     header, row = Path(out["OUTPUT"]).read_text().splitlines()
-    assert header == "image_id,found,mean_px,median_px,mean_m,median_m,line_iou,n_pixels"
+    assert header == (
+        "image_id,found,mean_px,median_px,mean_m,median_m,line_iou,n_pixels,"
+        "glacier_id,date,paired_by,mask_iou,bias_m"
+    )
     assert '"' not in row and row.startswith("LE07_L1TP_009011_20010707_20170204_01_T1_B2,1,0,")
     assert not [p.name for p in tmp_path.iterdir() if p.name != "metrics.csv"]
 

@@ -17,7 +17,7 @@ from shapely.geometry import LineString, Polygon
 from calfin_qgis.core import schema
 from calfin_qgis.core.geo import vectors
 from tests.conftest import ROOT, SAMPLE_FRONT
-from tests.core.test_terminus import BOX, CENTRELINE, WKT, across
+from tests.core.test_terminus import BOX, CENTRELINE, WKT, X0, Y0, across
 
 pytestmark = pytest.mark.usefixtures("plugin")
 D = datetime.date
@@ -171,8 +171,12 @@ def test_jakobshavn_detected_front_sits_where_the_manual_one_does(
             "OUTPUT": str(tmp_path / "detected.gpkg"),
         },
     )["OUTPUT"]
+    azimuths = [f["flow_azimuth"] for f in QgsVectorLayer(detected).getFeatures()]
+    # the ice flows north on the sample's grid: the recorded ice side says so
+    assert azimuths and all(min(a, 360 - a) < 45 for a in azimuths)
     params = _jakobshavn(tmp_path, Path(detected))
     auto = table(run({**params, "OUTPUT": str(tmp_path / "auto.gpkg")})["OUTPUT"])
+    assert "reversed" not in auto[0]["warning"] and "contradicts" not in auto[0]["warning"]
     manual = table(
         run({**params, "INPUT": str(SAMPLE_FRONT), "OUTPUT": str(tmp_path / "m.gpkg")})["OUTPUT"]
     )
@@ -220,3 +224,87 @@ def test_qgis_process_runs_terminus_change(tmp_path) -> None:
     assert [float(r["box_position_m"]) for r in rows] == pytest.approx([1000, 800])
     assert float(rows[1]["change_m"]) == pytest.approx(-200)
     assert "<svg" in report.read_text()
+
+
+def test_processing_and_cli_write_the_same_table_by_every_method(tmp_path) -> None:
+    from calfin_qgis.core.cli.commands import main
+
+    fronts = tmp_path / "fronts.gpkg"
+    short = LineString([(X0 + 200, Y0 + 2000), (X0 + 700, Y0 + 2000)])  # short of the walls
+    records = [
+        front(D(2000, 1, 1), across(3000), flag=0),
+        front(D(2001, 7, 1), across(2000, 3000), flag=3),
+        front(D(2002, 1, 1), short),
+    ]
+    vectors.write_fronts(fronts, records, FIELDS, WKT)
+    box = write_layer(tmp_path / "box.gpkg", {"g": BOX})
+    line = write_layer(tmp_path / "line.gpkg", {"g": CENTRELINE})
+    qgis = {name: tmp_path / f"qgis_{name}" for name in ("t.csv", "p.csv", "g.gpkg")}
+    out = run(
+        {
+            "INPUT": str(fronts),
+            "BOX": str(box),
+            "CENTRELINE": str(line),
+            "BOX_WIDTH": 1000,
+            "METHOD": "extrapolated_centreline",
+            "OUTPUT": str(qgis["t.csv"]),
+            "PROFILES": str(qgis["p.csv"]),
+            "GEOMETRY": str(qgis["g.gpkg"]),
+        }
+    )
+    cli = {name: tmp_path / f"cli_{name}" for name in ("t.csv", "p.csv")}
+    args = [str(fronts), "--box", str(box), "--centreline", str(line), "--box-width", "1000"]
+    args += ["--method", "extrapolated_centreline", "--output", str(cli["t.csv"])]
+    assert main(["terminus", *args, "--profiles", str(cli["p.csv"])]) == 0
+    assert Path(out["OUTPUT"]).read_text() == cli["t.csv"].read_text()
+    assert Path(out["PROFILES"]).read_text() == cli["p.csv"].read_text()
+    with open(cli["t.csv"], newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["date"] for r in rows] == ["2000-01-01", "2001-07-01", "2002-01-01"]
+    assert rows[1]["box_position_m"] == "2500.000"
+    assert rows[1]["multi_centreline_position_m"] == "5500.000"
+    assert rows[1]["extrapolated_centreline_position_m"] == "5500.000"
+    assert rows[1]["curvilinear_box_position_m"] == "5500.000"  # from the centreline's start
+    assert rows[2]["extended_m"] == "500.000" and "front extended 500 m" in rows[2]["warning"]
+    assert rows[2]["change_m"] == "-1000.000"  # extrapolated centreline: 6,000 → 5,000 m
+    geometry = QgsVectorLayer(out["GEOMETRY"])
+    assert sorted(f["kind"] for f in geometry.getFeatures()) == [
+        "box",
+        "centreline",
+        "curvilinear_box",
+    ]
+
+
+def test_glacier_polygons_alone_give_a_time_series_of_detected_fronts(tmp_path) -> None:
+    fronts = tmp_path / "fronts.gpkg"
+    records = [
+        {**front(D(2000 + i, 1, 1), across(y)), "flow_azimuth": 0.0}
+        for i, y in enumerate((1000, 2500, 2000))
+    ]
+    vectors.write_fronts(fronts, records, FIELDS, WKT)
+    fjord = Polygon(
+        [
+            (X0 - 200, Y0 - 2000),
+            (X0 + 1200, Y0 - 2000),
+            (X0 + 1200, Y0 + 6000),
+            (X0 - 200, Y0 + 6000),
+        ]
+    )
+    out = run(
+        {
+            "INPUT": str(fronts),
+            "GLACIERS": str(write_layer(tmp_path / "glaciers.gpkg", {"g": fjord})),
+            "METHOD": "curvilinear_box",
+            "OUTPUT": str(tmp_path / "t.gpkg"),
+            "GEOMETRY": str(tmp_path / "geometry.gpkg"),
+            "REPORT": str(tmp_path / "r.html"),
+        }
+    )
+    rows = table(out["OUTPUT"])
+    assert [r["change_m"] for r in rows] == pytest.approx([0, 1500, 1000], abs=1e-3)
+    assert [r["extended_m"] for r in rows] == pytest.approx([200] * 3, abs=1e-3)
+    kinds = {f["kind"]: f for f in QgsVectorLayer(out["GEOMETRY"]).getFeatures()}
+    assert set(kinds) == {"centreline", "curvilinear_box"}
+    assert kinds["curvilinear_box"]["origin"] == "automatic"
+    assert kinds["curvilinear_box"]["width_m"] == pytest.approx(1400)
+    assert "Coverage" in Path(out["REPORT"]).read_text()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -38,3 +40,31 @@ def test_select_keeps_the_longest_and_the_pieces_on_the_ice_edge() -> None:
     assert select_fronts(pieces, None, DetectOptions()) == pieces[:1]
     assert select_fronts(pieces, ice, DetectOptions(max_fronts=1)) == pieces[:1]
     assert select_fronts([], ice, DetectOptions()) == []
+
+
+def test_fronts_are_turned_with_the_ice_on_their_left_and_get_the_flow_azimuth() -> None:
+    """North-up grid, ice in the south half: walking the front westwards keeps the ice on
+    the left, and the ice flows north (azimuth 0) into the ocean, whichever way it was traced."""
+    from calfin_qgis.core.detect.extract import orient_ice_left
+
+    north_up = (1000.0, 30.0, 0.0, 5000.0, 0.0, -30.0)
+    edge = np.zeros((40, 40))
+    edge[20, 5:35] = 0.9
+    ice = np.zeros_like(edge)
+    ice[21:] = 1.0
+    (piece,) = extract_fronts(edge, north_up)
+    for traced in (piece, replace(piece, line=piece.line.reverse(), pixels=piece.pixels[::-1])):
+        front = orient_ice_left(traced, ice, north_up)
+        (x0, _), (x1, _) = front.line.coords[0], front.line.coords[-1]
+        assert x0 > x1  # east → west
+        assert front.flow_azimuth == pytest.approx(0.0)
+        assert front.pixels[0][1] > front.pixels[-1][1]
+    # ice in the east (columns >= 20), fronts along a column: flow west (270°)
+    edge = np.zeros((40, 40))
+    edge[5:35, 20] = 0.9
+    ice = np.zeros_like(edge)
+    ice[:, 21:] = 1.0
+    (piece,) = extract_fronts(edge, north_up)
+    assert orient_ice_left(piece, ice, north_up).flow_azimuth == pytest.approx(270.0)
+    # no contrast: no evidence, nothing turned
+    assert orient_ice_left(piece, np.zeros_like(edge), north_up).flow_azimuth is None

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 
 import pytest
 from osgeo import osr
 from shapely.geometry import LineString, MultiLineString, Polygon
 
 from calfin_qgis.core.errors import InputError
-from calfin_qgis.core.terminus.change import (
+from calfin_qgis.core.terminus.change import terminus_change
+from calfin_qgis.core.terminus.inputs import (
     EVERY_GLACIER,
     Front,
     Layer,
     check_front_fields,
     parse_date,
     parse_flags,
-    terminus_change,
 )
 
 # EPSG:3413 (metres) near Jakobshavn: the box is 1,000 m wide and 5,000 m long, its first
@@ -110,19 +111,42 @@ def test_front_crossing_the_box_twice_is_measured_to_its_first_crossing() -> Non
 
 def test_fronts_that_only_touch_or_miss_the_box_are_left_out_with_a_reason() -> None:
     touching = LineString([(X0 - 500, Y0 + 3000), (X0, Y0 + 3000)])
-    halfway = LineString([(X0 + 200, Y0 + 3000), (X0 + 600, Y0 + 3000)])
     result = terminus_change(
-        fronts((D(2000, 1, 1), across(1000)), (D(2001, 1, 1), touching), (D(2002, 1, 1), halfway)),
-        boxes(),
-        lines(),
+        fronts((D(2000, 1, 1), across(1000)), (D(2001, 1, 1), touching)), boxes(), lines()
     )
-    ok, touch, half = result.rows
-    assert ok.box_position_m == pytest.approx(1000)
+    ok, touch = result.rows
+    assert ok.box_position_m == pytest.approx(1000) and ok.extended_m == 0.0
     assert touch.box_position_m is None and "lies outside the box" in touch.warning
     assert "does not cross the centreline" in touch.warning
-    assert half.box_position_m is None and "does not cut across the box" in half.warning
-    assert half.centreline_position_m == pytest.approx(6000)  # the centreline still crosses it
-    assert touch.change_m is None and half.change_m is None
+    assert touch.change_m is None
+
+
+def test_a_front_short_of_the_walls_is_closed_to_the_box_sides() -> None:
+    """MaQiT's closing: a straight front from 200 to 600 m across the 1,000 m box is extended
+    along its own direction by 200 m to the left wall and 400 m to the right one."""
+    halfway = LineString([(X0 + 200, Y0 + 3000), (X0 + 600, Y0 + 3000)])
+    result = terminus_change(
+        fronts((D(2000, 1, 1), across(1000)), (D(2001, 1, 1), halfway)),
+        boxes(),
+        lines(),
+        box_width=1000,
+    )
+    _, half = result.rows
+    assert half.box_position_m == pytest.approx(3000, abs=1e-6)
+    assert half.curvilinear_box_position_m == pytest.approx(3000 + 3000, abs=1e-6)
+    assert half.extended_m == pytest.approx(600, abs=1e-6)
+    assert "front extended 600 m to the box's sides" in half.warning
+    assert half.change_m == pytest.approx(2000, abs=1e-6)
+    # slanted and short of both walls: closed along its own direction, mean 1,500 m
+    slanted = LineString([(X0 + 250, Y0 + 1250), (X0 + 750, Y0 + 1750)])
+    (row,) = terminus_change(fronts((D(2000, 1, 1), slanted)), boxes()).rows
+    assert row.box_position_m == pytest.approx(1500, abs=1e-6)
+    assert row.extended_m == pytest.approx(2 * 250 * 2**0.5, abs=1e-6)
+    # an end direction that runs into the upstream edge: the shortest line to the side
+    hook = LineString([(X0 + 1100, Y0 + 400), (X0 + 300, Y0 + 400), (X0 + 300, Y0 + 100)])
+    (row,) = terminus_change(fronts((D(2000, 1, 1), hook)), boxes()).rows
+    assert row.extended_m == pytest.approx(300, abs=1e-6)  # (300, 100) → (0, 100)
+    assert row.box_position_m == pytest.approx((300 * 100 + 700 * 400) / 1000, abs=1e-6)
 
 
 def test_several_fronts_on_one_date_are_one_position() -> None:
@@ -166,18 +190,61 @@ def test_fronts_in_degrees_are_measured_in_the_box_crs() -> None:
         )
 
 
-def test_centreline_drawn_backwards_is_reversed_with_a_warning() -> None:
+def test_hand_drawn_fronts_follow_the_drawn_centreline() -> None:
+    """The issue's case: a centreline from 1,000 m upstream of the fronts to 3,000 m into the
+    fjord used to be reversed by a distance rule (4,000 m instead of 1,000 m)."""
+    line = LineString([(X0 + 500, Y0), (X0 + 500, Y0 + 4000)])
+    result = terminus_change(fronts((D(2000, 1, 1), across(1000))), boxes(), lines(line))
+    (row,) = result.rows
+    assert row.centreline_position_m == pytest.approx(1000, abs=1e-6)
+    assert row.box_position_m == pytest.approx(1000, abs=1e-6)
+    assert row.warning == "" and not any("reversed" in n for n in result.notes)
+    # detected fronts whose ice side agrees: the same
+    (row,) = terminus_change(detected((D(2000, 1, 1), across(1000))), boxes(), lines(line)).rows
+    assert row.centreline_position_m == pytest.approx(1000, abs=1e-6) and row.warning == ""
+
+
+def detected(*items, azimuth: float = 0.0) -> Layer:
+    """Fronts of glacier 'g' with a recorded ice side (the ice flows towards +y: 0°)."""
+    layer = fronts(*items)
+    return Layer([replace(f, flow_azimuth=azimuth) for f in layer.items], WKT, "fronts")
+
+
+def test_centreline_reversed_only_on_the_fronts_ice_side() -> None:
     items = ((D(2000, 1, 1), across(1000)), (D(2001, 1, 1), across(2000)))
     # drawn from 1,000 m beyond the fronts to 4,000 m upstream of them
     ocean_first = LineString([(X0 + 500, Y0 + 3000), (X0 + 500, Y0 - 3000)])
-    forward = terminus_change(fronts(*items), boxes(), lines(ocean_first.reverse())).rows
-    assert forward[0].warning == ""
-    backwards = terminus_change(fronts(*items), boxes(), lines(ocean_first))
-    assert "centreline reversed" in backwards.notes[0]
+    forward = terminus_change(detected(*items), boxes(), lines(ocean_first.reverse())).rows
+    assert forward[0].warning == "" and forward[0].centreline_position_m == pytest.approx(4000)
+    backwards = terminus_change(detected(*items), boxes(), lines(ocean_first))
+    assert any("centreline reversed" in n and "2 of 2" in n for n in backwards.notes)
     for a, b in zip(forward, backwards.rows, strict=True):
         assert b.centreline_position_m == pytest.approx(a.centreline_position_m)
         assert b.box_position_m == pytest.approx(a.box_position_m)
         assert "centreline reversed" in b.warning
+    # the same drawing with hand-drawn fronts: followed as drawn (measured from the ocean end)
+    drawn = terminus_change(fronts(*items), boxes(), lines(ocean_first)).rows
+    assert drawn[0].centreline_position_m == pytest.approx(2000)
+    assert "reversed" not in drawn[0].warning
+    # one front of three against the drawing: kept as drawn, said so
+    mixed = Layer(
+        [*detected(*items).items, Front("g", D(2002, 1, 1), "x", 10, across(2500), "", 180.0)],
+        WKT,
+        "fronts",
+    )
+    rows = terminus_change(mixed, boxes(), lines(ocean_first.reverse())).rows
+    assert rows[0].centreline_position_m == pytest.approx(4000)
+    assert "1 of 3 detected front(s) contradicts the centreline's direction" in rows[0].warning
+
+
+def test_box_upstream_edge_from_the_fronts_ice_side() -> None:
+    flipped = Polygon([(X0 + 1000, Y0 + 5000), (X0, Y0 + 5000), (X0, Y0), (X0 + 1000, Y0)])
+    item = (D(2000, 1, 1), across(1000))
+    (row,) = terminus_change(detected(item), boxes(flipped)).rows
+    assert row.box_position_m == pytest.approx(1000)
+    assert "its edge 3 is taken as the upstream edge" in row.warning
+    (row,) = terminus_change(detected(item), boxes()).rows
+    assert row.box_position_m == pytest.approx(1000) and row.warning == ""
 
 
 def test_upstream_edge_is_the_box_first_edge_unless_a_centreline_says_otherwise() -> None:

@@ -12,8 +12,8 @@ from osgeo import ogr
 from calfin_qgis.core import schema
 from calfin_qgis.core.cli.commands import main
 from calfin_qgis.core.geo import vectors
-from calfin_qgis.core.terminus.change import Result, Row
 from calfin_qgis.core.terminus.report import date_ticks, summarize, write_terminus_report
+from calfin_qgis.core.terminus.table import Result, Row
 from tests.core.test_terminus import BOX, CENTRELINE, WKT, across
 
 D = datetime.date
@@ -135,3 +135,148 @@ def test_cli_names_the_fix_for_a_layer_without_dates(tmp_path, capsys) -> None:
     dated = _write_inputs(tmp_path / "dated")["fronts"]
     assert main(["terminus", str(dated), "--output", str(table)]) == 2
     assert "box layer" in capsys.readouterr().err
+
+
+def test_report_opens_with_coverage_and_plots_every_computed_method(tmp_path) -> None:
+    methods = ("box", "curvilinear_box", "centreline")
+    series = [
+        Row(
+            "g",
+            d,
+            f"img{i}",
+            10,
+            n,
+            box_position_m=p,
+            curvilinear_box_position_m=p + 5,
+            centreline_position_m=p + 10,
+        )
+        for i, (d, p, n) in enumerate(
+            [(D(2000, 1, 1), 3000.0, 1), (D(2000, 2, 1), 2990.0, 2), (D(2003, 1, 1), 2900.0, 1)]
+        )
+    ]
+    other = [Row("h", D(2001, 5, 5), "x", 0, 1)]
+    series[1].unusual_rate, series[1].rate_m_per_yr = True, -117.0
+    result = Result([*series, *other], WKT, [], {"g": "centreline"}, {"g": methods})
+    path = tmp_path / "r.html"
+    write_terminus_report(str(path), result)
+    page = path.read_text()
+    assert page.index("Coverage") < page.index("Moon &amp; Joughin")  # the grid opens it
+    grid = page[page.index('<table class="coverage">') : page.index("</table>")]
+    assert [f">{y}<" in grid for y in range(2000, 2004)] == [True] * 4
+    assert 'title="g 2000: 3 front(s)"' in grid and 'title="h 2001: 1 front(s)"' in grid
+    assert "5 glacier-year(s) without a front" in page  # g 2001, 2002; h 2000, 2002, 2003
+    for colour in ("#000000", "#1b9e77", "#7570b3"):  # box, curvilinear box, centreline
+        assert f'stroke="{colour}"' in page
+    assert "extrapolated centreline" not in page.split("</p>", 2)[-1].split("<table>")[0]
+    assert 'stroke="#e31a1c"' in page and "beyond the usual range" in page
+    assert "<b>centreline</b>" in page
+
+
+def test_unusual_short_interval_rates_are_marked_not_hidden() -> None:
+    from calfin_qgis.core.terminus.table import add_change
+
+    dates = [D(2000, 1, 1), D(2000, 7, 1), D(2001, 1, 1), D(2001, 7, 1), D(2001, 7, 21)]
+    positions = [3000.0, 2950.0, 2900.0, 2850.0, 2350.0]  # then 500 m in 20 days
+    series = [
+        Row("g", d, "", 10, 1, box_position_m=p) for d, p in zip(dates, positions, strict=True)
+    ]
+    add_change(series, "box_position_m")
+    assert [r.unusual_rate for r in series] == [False, False, False, False, True]
+    assert series[-1].rate_m_per_yr == pytest.approx(-500 / (20 / 365.25))
+    assert "rate over 20 days beyond the glacier's usual range" in series[-1].warning
+    # the same step over a year is a change of pace, not a short-interval outlier
+    series = [
+        Row("g", d, "", 10, 1, box_position_m=p) for d, p in zip(dates, positions, strict=True)
+    ]
+    series[-1].date = D(2002, 7, 1)
+    add_change(series, "box_position_m")
+    assert not any(r.unusual_rate for r in series)
+
+
+def test_cli_computes_every_method_and_writes_profiles_and_geometry(tmp_path, capsys) -> None:
+    paths = _write_inputs(tmp_path)
+    out = {name: tmp_path / name for name in ("t.csv", "p.csv", "g.gpkg", "r.html", "c.gpkg")}
+    args = [str(paths["fronts"]), "--box", str(paths["box"]), "--centreline"]
+    args += [str(paths["centreline"]), "--box-width", "1000", "--method", "multi_centreline"]
+    args += ["--output", str(out["t.csv"]), "--profiles", str(out["p.csv"])]
+    args += ["--geometry", str(out["g.gpkg"]), "--report", str(out["r.html"])]
+    assert main(["terminus", *args, "--box-cuts", str(out["c.gpkg"])]) == 0
+    text = out["t.csv"].read_text()
+    header = text.splitlines()[0].split(",")
+    assert header[5:12] == [
+        "box_position_m",
+        "curvilinear_box_position_m",
+        "centreline_position_m",
+        "extrapolated_centreline_position_m",
+        "multi_centreline_position_m",
+        "extended_m",
+        "change_m",
+    ]
+    assert text.splitlines()[1].startswith(
+        "g,2000-01-01,img0,0,1,3000.000,6000.000,6000.000,6000.000,6000.000,0.000,0.000,,"
+    )
+    with open(out["p.csv"], newline="") as handle:
+        profile = list(csv.DictReader(handle))
+    assert len(profile) == 2 * 11 and {p["position_m"] for p in profile} == {"6000.000", "5000.000"}
+    ds = ogr.Open(str(out["g.gpkg"]))
+    kinds = sorted(f.GetField("kind") for f in ds.GetLayer(0))
+    assert kinds == ["box", "centreline", "curvilinear_box"]
+    ds = ogr.Open(str(out["c.gpkg"]))
+    cuts = [(f.GetField("box"), f.GetGeometryRef().GetArea()) for f in ds.GetLayer(0)]
+    assert cuts == [("box", pytest.approx(3e6)), ("box", pytest.approx(2e6))]  # 1,000 m wide
+    ds = None
+    assert "curvilinear box" in out["r.html"].read_text()
+    with pytest.raises(SystemExit):
+        main(["terminus", *args, "--overwrite", "--method", "area"])
+
+
+def test_cli_measures_from_glacier_polygons_alone(tmp_path, capsys) -> None:
+    from shapely.geometry import Polygon
+
+    from tests.core.test_terminus import X0, Y0
+
+    fronts = tmp_path / "fronts.gpkg"
+    records = [
+        {
+            "glacier_id": "g",
+            "image_id": f"i{k}",
+            "date": d,
+            "qual_flag": 10,
+            "flow_azimuth": 0.0,
+            "geometry": across(y),
+        }
+        for k, (d, y) in enumerate(((D(2000, 1, 1), 1000), (D(2001, 1, 1), 2500)))
+    ]
+    vectors.write_fronts(fronts, records, schema.FRONT_FIELDS, WKT)
+    fjord = Polygon(
+        [
+            (X0 - 200, Y0 - 2000),
+            (X0 + 1200, Y0 - 2000),
+            (X0 + 1200, Y0 + 6000),
+            (X0 - 200, Y0 + 6000),
+        ]
+    )
+    glaciers = tmp_path / "glaciers.gpkg"
+    vectors.write_fronts(
+        glaciers,
+        [{"glacier_id": "g", "geometry": fjord}],
+        [("glacier_id", "str")],
+        WKT,
+        geometry_type=ogr.wkbPolygon,
+    )
+    table, geometry = tmp_path / "t.csv", tmp_path / "used.gpkg"
+    args = [str(fronts), "--glaciers", str(glaciers), "--method", "curvilinear_box"]
+    assert main(["terminus", *args, "--output", str(table), "--geometry", str(geometry)]) == 0
+    with open(table, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["change_m"] for r in rows] == ["0.000", "1500.000"]
+    assert [r["extended_m"] for r in rows] == ["200.000", "200.000"]
+    ds = ogr.Open(str(geometry))
+    assert sorted(f.GetField("origin") for f in ds.GetLayer(0)) == ["automatic", "automatic"]
+    ds = None
+    # hand-drawn fronts (no flow_azimuth): nothing measured, and the reason
+    for record in records:
+        record["flow_azimuth"] = None
+    vectors.write_fronts(fronts, records, schema.FRONT_FIELDS, WKT, overwrite=True)
+    assert main(["terminus", *args, "--output", str(table), "--overwrite"]) == 0
+    assert "no front records its ice side" in capsys.readouterr().err

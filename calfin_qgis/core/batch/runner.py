@@ -1,5 +1,5 @@
 """Many scenes × glacier polygons → one fronts layer and a status table (``calfin:
-detect_fronts_batch`` and ``python -m calfin_qgis.core batch``).
+detect_fronts_batch`` and ``calfin batch``).
 
 Every scene is paired with every glacier polygon its footprint overlaps (from the grid
 alone, no pixels read); filters on date, sensor and cloud cover skip scenes by their

@@ -1,1 +1,1 @@
-"""The shell commands (``python -m calfin_qgis.core``): detect, batch, terminus."""
+"""The shell command ``calfin`` (``python -m calfin_qgis.core``): detect, batch, terminus."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 
 from ..detect.options import EXTRACTION, INFERENCE, OPTIONS, Option
 from ..detect.segmentation import DetectOptions
@@ -38,6 +39,8 @@ def _help(option: Option) -> str:
         notes.append(
             f"at least {option.minimum:g}" if high is None else f"{option.minimum:g}-{high:g}"
         )
+    if option.kind is bool:
+        notes.append(f"{option.parameter} off")
     unset = option.choices and option.default == option.none_value  # the help says what then
     if option.kind is not bool and option.default not in (None, "") and not unset:
         notes.append(
@@ -46,7 +49,7 @@ def _help(option: Option) -> str:
     return option.help + (f" ({', '.join(notes)})" if notes else "")
 
 
-def add_option(parser: argparse.ArgumentParser, option: Option) -> None:
+def add_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup, option: Option) -> None:
     """The shell argument of ``option``: its flag, type, range, default and help."""
     if option.kind is bool:
         parser.add_argument(
@@ -72,15 +75,22 @@ def add_option(parser: argparse.ArgumentParser, option: Option) -> None:
 
 def add_detection(parser: argparse.ArgumentParser) -> None:
     """Band, flow, inference and extraction settings: those of every job."""
+    group = parser.add_argument_group(
+        "detection settings",
+        "the same as the Processing parameters named in capitals (--min-length MIN_LENGTH)",
+    )
     for option in DETECTION:
-        add_option(parser, option)
-    parser.add_argument("--model", help="ONNX model instead of the bundled one")
+        add_option(group, option)
+    group.add_argument("--model", help="ONNX model instead of the bundled one")
 
 
-def detection_options(args: argparse.Namespace, **fields) -> DetectOptions:
-    """The settings of ``add_detection`` (plus ``fields``: clip, glacier id) as options."""
-    values = {o.field: o.field_value(getattr(args, o.field)) for o in DETECTION}
-    del values["device"]  # the job's, not the options'
+def detection_options(
+    args: argparse.Namespace, options: Iterable[Option] = DETECTION, **fields
+) -> DetectOptions:
+    """The values of the table ``options`` (``add_detection``'s) in ``args``, plus
+    ``fields`` (clip, glacier id), as ``DetectOptions``."""
+    values = {o.field: o.field_value(getattr(args, o.field)) for o in options}
+    values.pop("device", None)  # the job's, not the options'
     return DetectOptions(**values, **fields)
 
 

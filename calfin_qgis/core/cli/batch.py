@@ -1,4 +1,4 @@
-"""``python -m calfin_qgis.core batch``: many scenes × glacier polygons into one layer,
+"""``calfin batch``: many scenes × glacier polygons into one layer,
 the same core run (``batch.run_batch``) as ``calfin:detect_fronts_batch``."""
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ def add_parser(sub) -> None:
     batch = sub.add_parser(
         "batch",
         help="scenes × glacier polygons → one fronts GeoPackage + status table (resumable)",
+        description="Every scene (files, and folders searched recursively for plain rasters "
+        "and Landsat / Sentinel-2 products) × every glacier polygon its footprint overlaps → "
+        "the fronts in one GeoPackage with a status table, one row per scene × glacier. Each "
+        "job is committed as it finishes: run the same command again to resume.",
     )
     batch.add_argument(
         "inputs", nargs="+", help="scene files and/or folders (searched recursively)"
@@ -54,16 +58,23 @@ def add_parser(sub) -> None:
     batch.add_argument("--flow-field", help="field of --clip with each glacier's flow direction")
     batch.add_argument("--start-date", type=_date, help="first acquisition date (YYYY-MM-DD)")
     batch.add_argument("--end-date", type=_date, help="last acquisition date (YYYY-MM-DD)")
-    batch.add_argument("--sensors", type=parse_sensors, default=frozenset(), help="e.g. LC08,LE07")
     batch.add_argument(
-        "--max-cloud", type=number(float, 0, 100), help="most scene cloud cover (%%)"
+        "--sensors",
+        type=parse_sensors,
+        default=frozenset(),
+        help="only scenes of these sensors, e.g. LC08,LE07 (default all)",
     )
-    batch.add_argument("--out-crs", help="CRS of the fronts (default: the polygons' CRS)")
+    batch.add_argument(
+        "--max-cloud", type=number(float, 0, 100), help="skip scenes more cloudy than this (%%)"
+    )
+    batch.add_argument(
+        "--out-crs", help="CRS of the fronts, e.g. EPSG:3413 (default the polygons' CRS)"
+    )
     batch.add_argument(
         "--workers",
         type=number(int, 1),
         default=cpu_count(),
-        help="worker processes, each with its share of the cores (default: one per core; 1: "
+        help="worker processes, each with its share of the cores (default one per core; 1: "
         "in this process); with --scheduler local, the cluster's",
     )
     batch.add_argument(

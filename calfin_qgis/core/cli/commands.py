@@ -1,7 +1,6 @@
-"""Command line: ``python -m calfin_qgis.core detect scene.tif fronts.gpkg`` for one scene,
-``python -m calfin_qgis.core batch FOLDER --clip glaciers.gpkg --output fronts.gpkg`` for many.
-
-The same pipeline as the Processing algorithms, for scripts and for machines without QGIS.
+"""The shell command ``calfin`` (also ``python -m calfin_qgis.core``): ``detect`` for one
+scene, ``batch`` for many scenes × glaciers, ``terminus`` for the change over time. The same
+core calls as the Processing algorithms, for scripts and for machines without QGIS.
 """
 
 from __future__ import annotations
@@ -15,16 +14,35 @@ from ..detect.options import OPTIONS
 from ..detect.segmentation import write_probabilities
 from ..errors import Cancelled, InputError
 from ..geo import rasters, vectors
-from . import batch, terminus
+from . import batch, export, terminus
 from .args import ProgressPrinter, add_detection, add_option, detection_options
 
+DESCRIPTION = """\
+Calving fronts in Landsat and Sentinel-2 scenes with the CALFIN network (Cheng et al.,
+The Cryosphere, 2021), without QGIS: the same pipeline as the calfin Processing algorithms.
+'%(prog)s COMMAND --help' lists a command's settings."""
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m calfin_qgis.core", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+EXAMPLES = """examples:
+  %(prog)s detect scene.tif fronts.gpkg --flow up
+  %(prog)s batch downloads/ --clip glaciers.gpkg --output fronts.gpkg --status status.csv
+  %(prog)s terminus fronts.gpkg --box boxes.gpkg --output positions.csv --report change.html
+
+'calfin' and 'python -m calfin_qgis.core' are the same command."""
+
+
+def _parser(prog: str = "calfin") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
     detect = sub.add_parser(
         "detect",
         help="scene → calving fronts (.gpkg or .geojson)",
+        description="One scene → its calving fronts as lines in the scene's CRS (.gpkg or "
+        ".geojson), with the product's id, date, sensor and cloud cover when it has them.",
     )
     detect.add_argument(
         "scene",
@@ -34,11 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     detect.add_argument("output", help="fronts file (.gpkg or .geojson)")
     detect.add_argument("--clip", help="search-area polygon file (any CRS; reprojected)")
     add_option(detect, OPTIONS["glacier_id"])
-    add_detection(detect)
     detect.add_argument("--probabilities", help="also write the probability GeoTIFF here")
     detect.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    add_detection(detect)
     batch.add_parser(sub)
     terminus.add_parser(sub)
+    export.add_parser(sub)
     return parser
 
 
@@ -90,8 +109,9 @@ def detect(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "calfin") -> int:
+    """The ``calfin`` console script; returns the exit status."""
+    args = _parser(prog).parse_args(argv)
     try:
         return getattr(args, "handler", detect)(args)
     except (InputError, Cancelled) as err:

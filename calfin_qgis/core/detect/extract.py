@@ -27,6 +27,10 @@ class Front:
     pixels: np.ndarray
     confidence: float
     length_m: float
+    flow_azimuth: float | None = None
+    """Ice-flow direction across the front (ice → ocean), degrees clockwise from the map's
+    grid north; None where no ice probability told the sides apart. Set by
+    ``orient_ice_left``, which also turns the line so that the ice lies on its left."""
 
 
 def pixel_to_map(
@@ -227,6 +231,12 @@ def side_contrast(pixels: np.ndarray, ice: np.ndarray, offset: float = 4.0) -> f
     (along its local normal), in absolute value: near 1 for a calving front with ice on one
     side and ocean on the other, near 0 for a trace inside the mélange or along rock.
     """
+    return abs(signed_contrast(pixels, ice, offset))
+
+
+def signed_contrast(pixels: np.ndarray, ice: np.ndarray, offset: float = 4.0) -> float:
+    """``side_contrast`` with its sign: positive when the ice lies on the side of the normal
+    (-dcol, drow) of the (row, col) path, the right-hand side in (col, row) axes."""
     if len(pixels) < 3:
         return 0.0
     tangent = np.gradient(pixels.astype(np.float64), axis=0)
@@ -236,4 +246,24 @@ def side_contrast(pixels: np.ndarray, ice: np.ndarray, offset: float = 4.0) -> f
     ahead = np.clip(np.rint(pixels + offset * normal), 0, limits).astype(np.intp)
     behind = np.clip(np.rint(pixels - offset * normal), 0, limits).astype(np.intp)
     values = np.nan_to_num(ice[ahead[:, 0], ahead[:, 1]] - ice[behind[:, 0], behind[:, 1]])
-    return abs(float(values.mean()))
+    return float(values.mean())
+
+
+def orient_ice_left(front: Front, ice: np.ndarray, geotransform: tuple[float, ...]) -> Front:
+    """``front`` turned so that, walking along its line on the map, the ice lies on the left,
+    with its ``flow_azimuth`` (ice → ocean, normal to the line's chord): the evidence that
+    terminus change uses to tell a centreline's or a box's upstream end. A front with no
+    ice contrast is returned as it is, without azimuth."""
+    contrast = signed_contrast(front.pixels, ice)
+    if contrast == 0:
+        return front
+    g = geotransform
+    # (col, row) -> map flips handedness where the determinant is negative (north-up grids)
+    ice_on_left = (contrast > 0) == (g[1] * g[5] - g[2] * g[4] < 0)
+    line, pixels = front.line, front.pixels
+    if not ice_on_left:
+        line, pixels = line.reverse(), pixels[::-1]
+    (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
+    dx, dy = x1 - x0, y1 - y0
+    azimuth = float(np.degrees(np.arctan2(dy, -dx)) % 360) if dx or dy else None
+    return Front(line, pixels, front.confidence, front.length_m, azimuth)

@@ -130,7 +130,7 @@ INFERENCE = (
         bool,
         True,
         "Also predict mirrored tiles and average (more accurate, 2x slower)",
-        "skip the mirrored pass (2x faster, less accurate)",
+        "skip the mirrored pass: 2x faster, less accurate",
         advanced=True,
     ),
     Option(

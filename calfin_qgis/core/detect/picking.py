@@ -12,7 +12,14 @@ from ..errors import InputError
 from ..geo import polygons, rasters
 from ..timing import StageTimer
 from . import sanity
-from .extract import Front, extract_fronts, front_regions, fronts_in_mask, side_contrast
+from .extract import (
+    Front,
+    extract_fronts,
+    front_regions,
+    fronts_in_mask,
+    orient_ice_left,
+    side_contrast,
+)
 from .segmentation import DetectOptions, SegmentResult, resolve_clip
 
 EXTRACT_WHOLE_LIMIT = 16_000_000
@@ -21,7 +28,8 @@ EXTRACT_WHOLE_LIMIT = 16_000_000
 
 
 def extract(result: SegmentResult, options: DetectOptions, timer: StageTimer) -> list[Front]:
-    """The fronts of a segmentation: every piece, then ``select_fronts``."""
+    """The fronts of a segmentation: every piece, then ``select_fronts``; with the ice
+    probability, each turned with the ice on its left and given its ``flow_azimuth``."""
     edge = result.probs[0]
     with timer.stage("extract"):
         if edge.size > EXTRACT_WHOLE_LIMIT:
@@ -39,7 +47,10 @@ def extract(result: SegmentResult, options: DetectOptions, timer: StageTimer) ->
                 simplify_px=options.simplify_px,
             )
         ice = result.probs[1] if len(result.probs) > 1 else None
-        return select_fronts(pieces, ice, options)
+        kept = select_fronts(pieces, ice, options)
+        if ice is None:
+            return kept
+        return [orient_ice_left(front, ice, result.geotransform) for front in kept]
 
 
 def select_fronts(pieces: list[Front], ice: np.ndarray | None, options: DetectOptions):

@@ -304,6 +304,7 @@ def front_records(
             "sensor": metadata.sensor,
             "path_row": metadata.path_row,
             "cloud_cover": metadata.cloud_cover,
+            "flow_azimuth": None if front.flow_azimuth is None else round(front.flow_azimuth, 1),
         }
         for front in fronts
     ]

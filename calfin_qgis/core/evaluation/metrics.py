@@ -95,6 +95,10 @@ class ImageScore:
     found: bool
     pixel_size_m: float | None
     distances_px: np.ndarray = field(repr=False)
+    mask_iou: float = float("nan")
+    """IoU of the ice masks where the fronts close a glacier polygon (``masks``), else NaN."""
+    bias_m: float | None = None
+    """Our front's mean signed distance from the reference's: + ahead, - behind (``masks``)."""
 
 
 def _mean_median(distances: np.ndarray) -> tuple[float, float]:
@@ -137,6 +141,8 @@ class Summary:
     mean_m: float | None
     median_m: float | None
     line_iou: float
+    mask_iou: float = float("nan")
+    """Mean of the images' mask IoU, over those that have one."""
 
 
 def summarize(scores: Sequence[ImageScore]) -> Summary:
@@ -151,6 +157,8 @@ def summarize(scores: Sequence[ImageScore]) -> Summary:
         )
     ious = np.array([s.line_iou for s in found], dtype=np.float64)
     ious = ious[~np.isnan(ious)]
+    masks = np.array([s.mask_iou for s in found], dtype=np.float64)
+    masks = masks[~np.isnan(masks)]
     return Summary(
         n_images=len(scores),
         n_no_front=len(scores) - len(found),
@@ -159,4 +167,5 @@ def summarize(scores: Sequence[ImageScore]) -> Summary:
         mean_m=mean_m,
         median_m=median_m,
         line_iou=float(ious.mean()) if ious.size else float("nan"),
+        mask_iou=float(masks.mean()) if masks.size else float("nan"),
     )

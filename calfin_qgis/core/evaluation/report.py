@@ -168,10 +168,12 @@ def write_report(
     find_scene: Callable[[str], str | Path | None] = lambda image_id: None,
     crs_wkt: str = "",
     notes: Sequence[str] = (),
+    series: str = "",
 ) -> None:
     """Write the report to ``path`` (atomically; an existing file is replaced, as the
     caller's file dialog asked). ``find_scene`` gives an image id's scene raster (for the
-    thumbnails under its fronts) or None."""
+    thumbnails under its fronts) or None. ``series``: the section comparing a series with a
+    database (``series.series_html``)."""
     ordered = worst_first(scores)
     figures, found = [], 0
     for s in ordered:
@@ -203,9 +205,10 @@ def write_report(
 <h2>Pooled figures</h2>
 <p>Distance: for every pixel of each line, the distance to the nearest pixel of the other,
 pooled both ways over all images with a detected front (Cheng et al. 2021); line IoU with a
-3 px tolerance.</p>
-<table><tr>{SUMMARY_HEAD}<th>line IoU</th></tr>
-<tr>{_summary_rows(summary)}<td>{fmt(summary.line_iou)}</td></tr></table>
+3 px tolerance; mask IoU of the ice masks where a glacier polygon closes the fronts.</p>
+<table><tr>{SUMMARY_HEAD}<th>line IoU</th><th>mask IoU</th></tr>
+<tr>{_summary_rows(summary)}<td>{fmt(summary.line_iou)}</td><td>{fmt(summary.mask_iou)}</td>
+</tr></table>{series}
 <h2>Error histogram</h2>{histogram_svg(pooled, pixel_m)}
 <h2>Errors by glacier, sensor, season and SLC state</h2>
 <p>From the image ids; Landsat 7 scenes after 31 May 2003 are SLC-off (striped).</p>

@@ -7,7 +7,8 @@ count as "no front" rather than being dropped.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import shapely
@@ -35,8 +36,11 @@ def evaluate(
     reference: Mapping[str, Sequence],
     pixel_size: float,
     metres_per_unit: float | None = 1.0,
+    mask_scorer: Callable[[str, list, list], object] | None = None,
 ) -> tuple[list[ImageScore], Summary, list[str]]:
     """Score every reference image id; ``detected`` may lack ids (no front found).
+    ``mask_scorer(key, detected lines, reference lines)`` gives a pair's ``masks.MaskScore``
+    (or None), for the mask IoU and the bias.
 
     Returns the scores, their summary and notes for the user: what was left out and why
     (detections without a reference, references without a line, fronts too far apart).
@@ -80,12 +84,14 @@ def evaluate(
                 "pixel size, and whether one id holds fronts of several glaciers."
             )
             continue
-        scores.append(
-            score_image(
-                image_id,
-                rasterize_lines(preds, shape, gt),
-                rasterize_lines(refs, shape, gt),
-                pixel_size * metres_per_unit if metres_per_unit else None,
-            )
+        score = score_image(
+            image_id,
+            rasterize_lines(preds, shape, gt),
+            rasterize_lines(refs, shape, gt),
+            pixel_size * metres_per_unit if metres_per_unit else None,
         )
+        masked = mask_scorer(image_id, preds, refs) if mask_scorer and preds else None
+        if masked is not None:
+            score = dataclasses.replace(score, mask_iou=masked.mask_iou, bias_m=masked.bias_m)
+        scores.append(score)
     return scores, summarize(scores), notes

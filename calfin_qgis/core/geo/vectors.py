@@ -40,14 +40,15 @@ def write_fronts(
     crs_wkt: str,
     layer_name: str = "fronts",
     overwrite: bool = False,
+    geometry_type: int = ogr.wkbLineString,
 ) -> None:
     """Write line ``records`` (dicts with a ``geometry``, shapely or WKB, and ``fields``)
-    atomically."""
+    atomically (another ``geometry_type`` for other features)."""
     check_vector_name(path)
     with atomic_output(path, overwrite) as tmp:
         ds = ogr.GetDriverByName(_DRIVERS[Path(path).suffix.lower()]).CreateDataSource(tmp)
         srs = osr.SpatialReference(wkt=crs_wkt) if crs_wkt else None
-        layer = create_layer(ds, layer_name, fields, srs, ogr.wkbLineString)
+        layer = create_layer(ds, layer_name, fields, srs, geometry_type)
         for record in records:
             add_feature(layer, fields, record)
         ds = None

@@ -1,241 +1,74 @@
-"""Terminus change over time: dated fronts → positions in a box and along a centreline.
+"""Terminus change over time: dated fronts → positions by every method that the given
+geometry allows, change and rate.
 
 One entry point, ``terminus_change``, for the Processing algorithm and the CLI. Fronts of
 one glacier on one date are one position (their union). Every glacier × date gets a row;
-a front that cannot be measured keeps its row with the reason in ``warning``. The change
-since the first date and the rate to the previous date are those of the box position where
-the glacier has a box, else of the centreline position. Positions grow downstream: a
-retreat is a negative change.
+a front that cannot be measured keeps its row with the reason in ``warning``. A front that
+stops short of a box's sides is closed to them first (``geometry.close_front``). The change
+since the first date and the rate to the previous date are those of ``method`` where it was
+computed for the glacier, else of the first computed in ``METHODS`` order (with a note).
+Positions grow downstream: a retreat is a negative change.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-import shapely
-from osgeo import osr
+from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge, unary_union
 
 from ..errors import InputError
-from ..geo.reproject import defined
-from ..schema import QUAL_AUTO, QUAL_MANUAL, QUAL_MANUAL_EDITED, REJECTED
-from .geometry import Box, Measure, centreline_position, drawn_backwards
-
-osr.UseExceptions()
-
-DEFAULT_QUAL_FLAGS = (QUAL_MANUAL, QUAL_MANUAL_EDITED, QUAL_AUTO)
-"""Reviewed or hand-drawn fronts and automatic high-confidence ones (rejected: never)."""
-
-EVERY_GLACIER = None
-"""Key of a box or centreline given without a glacier id: it serves the one glacier."""
-
-DAYS_PER_YEAR = 365.25
-
-TABLE_FIELDS: tuple[tuple[str, str], ...] = (
-    ("glacier_id", "str"),
-    ("date", "date"),
-    ("image_id", "str"),
-    ("qual_flag", "int"),
-    ("n_fronts", "int"),
-    ("box_position_m", "float"),
-    ("centreline_position_m", "float"),
-    ("change_m", "float"),
-    ("rate_m_per_yr", "float"),
-    ("warning", "str"),
+from . import auto_geometry, direction
+from .geometry import Box, Measure, centreline_position, close_front, entry_edge
+from .inputs import (
+    DEFAULT_QUAL_FLAGS,
+    EVERY_GLACIER,
+    METHODS,
+    Front,
+    Layer,
+    check_method,
+    metric_crs,
+    reproject,
+    reproject_front,
+    select,
 )
-CUT_FIELDS: tuple[tuple[str, str], ...] = (
-    ("glacier_id", "str"),
-    ("date", "date"),
-    ("box_position_m", "float"),
-)
-
-
-@dataclass(frozen=True)
-class Front:
-    """One front feature as read from a layer (geometry in that layer's CRS)."""
-
-    glacier_id: str
-    date: datetime.date | None
-    image_id: str
-    qual_flag: int | None
-    geometry: BaseGeometry
-    status: str = ""
-
-
-@dataclass(frozen=True)
-class Layer:
-    """Geometries of a layer keyed by glacier id (fronts: a list), with the layer's CRS."""
-
-    items: Mapping | Sequence
-    crs_wkt: str
-    name: str
+from .methods import curvilinear_box, extrapolated_centreline_position, multi_centreline
+from .table import Result, Row, add_change, rounded
 
 
 @dataclass
-class Row:
-    glacier_id: str
-    date: datetime.date | None
-    image_id: str
-    qual_flag: int | None
-    n_fronts: int
-    box_position_m: float | None = None
-    centreline_position_m: float | None = None
-    change_m: float | None = None
-    rate_m_per_yr: float | None = None
-    warning: str = ""
-    cut: BaseGeometry | None = None
+class Reference:
+    """What one glacier is measured with (map units), and what every row should know."""
 
-    def record(self) -> dict:
-        return {name: getattr(self, name) for name, _ in TABLE_FIELDS}
+    box: Box | None = None
+    curvilinear: Box | None = None
+    centreline: LineString | None = None
+    width: float | None = None
+    """Across the multi-centreline's lines: BOX_WIDTH, the automatic width or the box's."""
+    warnings: list[str] = field(default_factory=list)
 
+    @property
+    def frame(self) -> Box | None:
+        """The box that fronts are closed in and clipped to: the drawn one, else the
+        curvilinear one."""
+        return self.box or self.curvilinear
 
-@dataclass
-class Result:
-    rows: list[Row]
-    crs_wkt: str
-    notes: list[str] = field(default_factory=list)
-    """What the user should know: fronts left out by flag or review, reversed centrelines."""
-    methods: dict[str, str] = field(default_factory=dict)
-    """Glacier id → the position its change is computed from ("box" or "centreline")."""
-
-
-def parse_flags(text: str) -> tuple[int, ...]:
-    """ "0,3,10" → (0, 3, 10); the CLI's and the algorithm's QUAL_FLAGS."""
-    try:
-        flags = tuple(int(part) for part in text.replace(";", ",").split(",") if part.strip())
-    except ValueError:
-        raise InputError(
-            f"QUAL_FLAGS '{text}' is not a list of numbers. Give flags such as 0,3,10."
-        ) from None
-    if not flags:
-        raise InputError("QUAL_FLAGS is empty. Give the flags of the fronts to use, e.g. 0,3,10.")
-    return flags
+    def computed(self) -> tuple[str, ...]:
+        has = {
+            "box": self.box is not None,
+            "curvilinear_box": self.curvilinear is not None,
+            "centreline": self.centreline is not None,
+            "extrapolated_centreline": self.centreline is not None,
+            "multi_centreline": self.centreline is not None and bool(self.width),
+        }
+        return tuple(m for m in METHODS if has[m])
 
 
-def parse_date(value) -> datetime.date | None:
-    """A date from a date, a datetime or an ISO text (2001-07-07, 2001/07/07); else None."""
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value).strip()[:10].replace("/", "-"))
-    except ValueError:
-        return None
-
-
-def check_front_fields(names: Sequence[str], glacier_field: str, layer: str) -> None:
-    """The fronts layer needs a date and a glacier id field; the errors say which to choose."""
-    if "date" not in names:
-        raise InputError(
-            f"{layer} has no 'date' field, so its fronts cannot be put in time. Use a fronts "
-            "layer written by calfin (detect_fronts or the review dock), or add a date field "
-            "with each front's acquisition date."
-        )
-    if glacier_field not in names:
-        raise InputError(
-            f"{layer} has no field '{glacier_field}'. Choose the field that names each front's "
-            f"glacier (GLACIER_FIELD), or add one; fields: {', '.join(names)}."
-        )
-
-
-def by_glacier(
-    items: Sequence[tuple[str | None, BaseGeometry]], kind: str, layer: str, field_name: str
-) -> dict:
-    """Glacier id → one geometry (``kind``: box or centreline). A lone feature without a glacier
-    id serves every glacier; several need an id each."""
-    if not items:
-        raise InputError(f"{layer} holds no {kind}. Draw one per glacier.")
-    if len(items) == 1 and items[0][0] is None:
-        return {EVERY_GLACIER: items[0][1]}
-    out: dict = {}
-    for glacier, geometry in items:
-        if glacier is None:
-            raise InputError(
-                f"{layer} holds {len(items)} features, not all with a glacier id in a field "
-                f"'{field_name}'. Add or fill that field (GLACIER_FIELD, --glacier-field) so that "
-                f"each front finds its glacier's {kind}, or keep a single {kind}."
-            )
-        if glacier in out:
-            raise InputError(
-                f"{layer} holds more than one {kind} for glacier '{glacier}'. Keep one {kind} "
-                "per glacier (merge or delete the others)."
-            )
-        out[glacier] = geometry
-    return out
-
-
-def metric_crs(*layers: Layer | None) -> tuple[str, float]:
-    """The first projected CRS among the layers (WKT) and its metres per unit."""
-    for layer in layers:
-        if layer is None:
-            continue
-        if not defined(layer.crs_wkt):
-            raise InputError(
-                f"{layer.name} has no CRS (pixel coordinates, as the fronts of a scene without "
-                "georeference), so it cannot be placed with the other layers. Detect the "
-                "fronts on georeferenced scenes; if a layer only lost its CRS, set it (Layer "
-                "Properties > Source, or ogr2ogr -a_srs)."
-            )
-    for layer in layers:
-        srs = osr.SpatialReference(wkt=layer.crs_wkt) if layer else None
-        if srs is not None and srs.IsProjected():
-            return layer.crs_wkt, srs.GetLinearUnits()
-    raise InputError(
-        "None of the layers is in a projected CRS, so distances cannot be measured in metres. "
-        "Reproject the fronts to a projected CRS in metres (e.g. EPSG:3413 for Greenland)."
-    )
-
-
-def _transformer(source_wkt: str, target_wkt: str):
-    """A shapely.transform function from one CRS into another, or None when they agree."""
-    source, target = (osr.SpatialReference(wkt=w) for w in (source_wkt, target_wkt))
-    for srs in (source, target):
-        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    if source.IsSame(target):
-        return None
-    transform = osr.CoordinateTransformation(source, target)
-    return lambda xy: np.asarray(transform.TransformPoints(xy.tolist()))[:, :2].reshape(xy.shape)
-
-
-def reproject(geometry: BaseGeometry, source_wkt: str, target_wkt: str) -> BaseGeometry:
-    function = _transformer(source_wkt, target_wkt)
-    return geometry if function is None else shapely.transform(geometry, function)
-
-
-def _select(fronts: Sequence[Front], flags: Sequence[int], notes: list[str]) -> list[Front]:
-    """Fronts to measure: never a rejected one; only the given flags (all without flags)."""
-    rejected = [f for f in fronts if f.status == REJECTED]
-    kept = [f for f in fronts if f.status != REJECTED]
-    if rejected:
-        notes.append(f"{len(rejected)} rejected front(s) left out (review status 'rejected').")
-    if all(f.qual_flag is None for f in kept):
-        if kept:
-            notes.append("The fronts carry no qual_flag: all of them are used.")
-        return kept
-    used = [f for f in kept if f.qual_flag in flags]
-    others = Counter(f.qual_flag for f in kept if f.qual_flag not in flags)
-    if others:
-        counts = ", ".join(f"{flag}: {n}" for flag, n in sorted(others.items(), key=str))
-        notes.append(
-            f"{sum(others.values())} front(s) left out by QUAL_FLAGS "
-            f"{','.join(map(str, flags))} (qual_flag {counts})."
-        )
-    if kept and not used:
-        raise InputError(
-            f"None of the {len(kept)} fronts has a qual_flag in {','.join(map(str, flags))} "
-            f"(found {', '.join(map(str, sorted(others, key=str)))}). Add those flags to "
-            "QUAL_FLAGS (--qual-flags) to use them."
-        )
-    return used
-
-
-def _line(geometry: BaseGeometry, name: str) -> BaseGeometry:
+def _line(geometry: BaseGeometry, name: str) -> LineString:
     merged = linemerge(geometry) if geometry.geom_type == "MultiLineString" else geometry
     if merged.geom_type != "LineString":
         raise InputError(
@@ -259,29 +92,7 @@ def _row(glacier: str, date, members: Sequence[Front]) -> Row:
     return Row(glacier, date, "; ".join(ids), max(flags) if flags else None, len(members))
 
 
-def _add_change(rows: Sequence[Row], key: str) -> None:
-    """change_m since the first measured date and rate_m_per_yr to the previous one."""
-    measured = [r for r in rows if r.date is not None and getattr(r, key) is not None]
-    for i, row in enumerate(measured):
-        row.change_m = getattr(row, key) - getattr(measured[0], key)
-        if i:
-            previous = measured[i - 1]
-            years = (row.date - previous.date).days / DAYS_PER_YEAR
-            row.rate_m_per_yr = (getattr(row, key) - getattr(previous, key)) / years
-
-
-def _warn(row: Row, text: str) -> None:
-    row.warning = f"{row.warning}; {text}" if row.warning else text
-
-
-def _metres(row: Row, measure: Measure, metres_per_unit: float) -> float | None:
-    """The measured position in metres; its warning, if any, goes into the row."""
-    if measure.warning:
-        _warn(row, measure.warning)
-    return None if measure.position is None else measure.position * metres_per_unit
-
-
-def _references(layer: Layer | None, crs_wkt: str, glaciers: Sequence[str]):
+def _references(layer: Layer | None, crs_wkt: str, glaciers: Sequence[str]) -> Callable:
     """glacier id → the layer's geometry for it (reprojected) or None."""
     if layer is None:
         return lambda glacier: None
@@ -299,83 +110,216 @@ def terminus_change(
     boxes: Layer | None = None,
     centrelines: Layer | None = None,
     qual_flags: Sequence[int] = DEFAULT_QUAL_FLAGS,
+    method: str = "box",
+    box_width: float | None = None,
+    glaciers: Layer | None = None,
 ) -> Result:
     """Positions of every glacier × date of ``fronts`` (a Layer of ``Front``s).
 
-    ``boxes`` and ``centrelines`` map glacier id (or ``EVERY_GLACIER``) to a polygon / line.
-    All are reprojected into the first projected CRS among fronts, boxes and centrelines.
+    ``boxes``, ``centrelines`` and ``glaciers`` (polygons, for the automatic centreline and
+    box of a glacier that has neither) map glacier id (or ``EVERY_GLACIER``) to a geometry.
+    ``box_width`` (metres) builds a curvilinear box along each centreline. All are
+    reprojected into the first projected CRS among fronts, boxes, centrelines, glaciers.
     """
-    if boxes is None and centrelines is None:
+    method = check_method(method)
+    if boxes is None and centrelines is None and glaciers is None:
         raise InputError(
             "Give a box layer (BOX, --box), a centreline layer (CENTRELINE, --centreline) or "
-            "both: the position of a front is measured in a box or along a centreline."
+            "glacier polygons (GLACIERS, --glaciers): the position of a front is measured in "
+            "a box or along a centreline, drawn or built from the glacier's polygon."
         )
+    if box_width is not None and box_width <= 0:
+        raise InputError(f"BOX_WIDTH {box_width:g} m is not a width. Give metres > 0, or none.")
     if not fronts.items:
         raise InputError(f"{fronts.name} holds no fronts. Choose a layer of dated fronts.")
-    crs_wkt, metres = metric_crs(fronts, boxes, centrelines)
+    crs_wkt, metres = metric_crs(fronts, boxes, centrelines, glaciers)
     notes: list[str] = []
     used = [
-        Front(f.glacier_id, f.date, f.image_id, f.qual_flag, g, f.status)
-        for f in _select(fronts.items, qual_flags, notes)
-        for g in [reproject(f.geometry, fronts.crs_wkt, crs_wkt)]
+        reproject_front(f, fronts.crs_wkt, crs_wkt) for f in select(fronts.items, qual_flags, notes)
     ]
-    glaciers = sorted({f.glacier_id for f in used})
-    box_of = _references(boxes, crs_wkt, glaciers)
-    line_of = _references(centrelines, crs_wkt, glaciers)
+    names = sorted({f.glacier_id for f in used})
+    lookups = [_references(layer, crs_wkt, names) for layer in (boxes, centrelines, glaciers)]
     groups = _group(used)
-    rows: list[Row] = []
-    methods: dict[str, str] = {}
-    for glacier in glaciers:
+    result = Result([], crs_wkt, notes)
+    width = None if box_width is None else box_width / metres
+    for glacier in names:
         keys = sorted(
             (k for k in groups if k[0] == glacier),
             key=lambda k: (k[1] is None, k[1] or datetime.date.min, k[2] or 0),
         )
-        glacier_rows = [_row(glacier, k[1], groups[k]) for k in keys]
-        rows.extend(glacier_rows)
+        rows = [_row(glacier, k[1], groups[k]) for k in keys]
+        result.rows.extend(rows)
         unions = [unary_union([f.geometry for f in groups[k]]) for k in keys]
-        method = _measure(glacier_rows, unions, box_of(glacier), line_of(glacier), metres, notes)
-        if method:
-            methods[glacier] = method
-    return Result(rows, crs_wkt, notes, methods)
+        evidence = direction.flows([(f.geometry, f.flow_azimuth) for k in keys for f in groups[k]])
+        given = [lookup(glacier) for lookup in lookups]
+        reference = _reference(glacier, *given, width, unions, evidence, metres, result)
+        _measure(rows, unions, reference, metres, result)
+        _choose(rows, reference, method, result)
+    return result
+
+
+NEEDS = {
+    "box": "a BOX",
+    "curvilinear_box": "a centreline and BOX_WIDTH",
+    "centreline": "a centreline",
+    "extrapolated_centreline": "a centreline",
+    "multi_centreline": "a centreline and a width (BOX_WIDTH or a BOX)",
+}
+
+
+def _record(result: Result, glacier: str, kind: str, origin: str, geometry, width, note=""):
+    """A GEOMETRY feature: a centreline, or a box's outline (a layer of lines, to edit)."""
+    line = geometry.exterior if hasattr(geometry, "exterior") else geometry
+    result.geometry.append(
+        {
+            "glacier_id": glacier,
+            "kind": kind,
+            "origin": origin,
+            "width_m": None if width is None else rounded(width),
+            "note": note,
+            "geometry": LineString(line.coords),
+        }
+    )
+
+
+def _reference(
+    glacier: str,
+    box: BaseGeometry | None,
+    line: BaseGeometry | None,
+    polygon: BaseGeometry | None,
+    width: float | None,
+    fronts: Sequence[BaseGeometry],
+    evidence: Sequence[direction.Flow],
+    metres: float,
+    result: Result,
+) -> Reference | None:
+    """The glacier's boxes and centreline: as drawn (the centreline turned round only on the
+    fronts' evidence), or built from its polygon; None when it has nothing to be measured in."""
+    reference, origin = Reference(width=width), "drawn"
+    if box is None and line is None:
+        if polygon is None:
+            return None
+        auto = auto_geometry.from_polygon(polygon, fronts, evidence)
+        if isinstance(auto, str):
+            reference.warnings.append(f"no automatic centreline: {auto}")
+            result.notes.append(f"Glacier '{glacier}': {auto}.")
+            return reference
+        line, origin = auto.centreline, "automatic"
+        reference.width = width or auto.width
+    if line is not None:
+        line, text = direction.orient_centreline(_line(line, glacier), evidence)
+        reference.centreline = line
+        if text:
+            reference.warnings.append(text)
+            result.notes.append(f"Glacier '{glacier}': {text}.")
+        _record(result, glacier, "centreline", origin, line, None, text)
+    if box is not None:
+        try:
+            if line is not None:
+                reference.box = Box(box, entry_edge(box, line))
+            else:
+                index, text = direction.box_upstream_edge(Box(box).polygon, evidence)
+                reference.box = Box(box, index)
+                if text:
+                    reference.warnings.append(text)
+                    result.notes.append(f"Glacier '{glacier}': {text}.")
+        except ValueError as err:
+            raise InputError(f"The box of glacier '{glacier}': {err}. Keep one polygon.") from None
+        reference.width = reference.width or reference.box.width
+        _record(
+            result, glacier, "box", "drawn", reference.box.polygon, reference.box.width * metres
+        )
+    curvilinear_width = width or (reference.width if origin == "automatic" else None)
+    if line is not None and curvilinear_width:
+        try:
+            reference.curvilinear = curvilinear_box(line, curvilinear_width)
+        except ValueError as err:
+            raise InputError(f"The curvilinear box of glacier '{glacier}': {err}.") from None
+        polygon = reference.curvilinear.polygon
+        _record(result, glacier, "curvilinear_box", origin, polygon, curvilinear_width * metres)
+    return reference
+
+
+def _metres(row: Row, measure: Measure, metres: float, label: str = "") -> float | None:
+    """The measured position in metres; its warning, if any, goes into the row."""
+    if measure.warning:
+        row.warn(f"{label}: {measure.warning}" if label else measure.warning)
+    return None if measure.position is None else measure.position * metres
 
 
 def _measure(
     rows: Sequence[Row],
     fronts: Sequence[BaseGeometry],
-    box: BaseGeometry | None,
-    line: BaseGeometry | None,
-    metres_per_unit: float,
-    notes: list[str],
-) -> str | None:
-    """Fill one glacier's ``rows`` (by date) from its ``fronts``; returns the method used for
-    the change ("box" or "centreline"), None when the glacier has neither."""
+    reference: Reference | None,
+    metres: float,
+    result: Result,
+) -> None:
+    """Fill one glacier's ``rows`` (by date) from its ``fronts`` by every method it has."""
     glacier = rows[0].glacier_id
     for row in rows:
         if row.date is None:
-            _warn(row, "no date: left out of the time series")
-    if box is None and line is None:
-        for row in rows:
-            _warn(row, f"no box or centreline for glacier '{glacier}': left out")
-        return None
-    if line is not None:
-        line = _line(line, glacier)
-        if drawn_backwards(line, unary_union(fronts)):
-            line = line.reverse()
-            text = "centreline reversed: its start lay much nearer the fronts than its end"
-            notes.append(f"Glacier '{glacier}': {text} (draw it upstream → ocean).")
-            for row in rows:
-                _warn(row, text)
-    try:
-        frame = Box(box, line) if box is not None else None
-    except ValueError as err:
-        raise InputError(f"The box of glacier '{glacier}': {err}. Keep one polygon.") from None
+            row.warn("no date: left out of the time series")
+        for text in reference.warnings if reference else ():
+            row.warn(text)
+        if reference is None:
+            row.warn(f"no box, centreline or glacier polygon for glacier '{glacier}': left out")
+    if reference is None or not reference.computed():
+        return
     for row, front in zip(rows, fronts, strict=True):
-        if frame is not None:
-            measure = frame.measure(front)
-            row.box_position_m, row.cut = _metres(row, measure, metres_per_unit), measure.cut
-        if line is not None:
-            measure = centreline_position(line, front)
-            row.centreline_position_m = _metres(row, measure, metres_per_unit)
-    method = "box" if frame else "centreline"
-    _add_change(rows, f"{method}_position_m")
-    return method
+        closed = _boxes(row, front, reference, metres)
+        line = reference.centreline
+        if line is None:
+            continue
+        row.centreline_position_m = _metres(row, centreline_position(line, closed), metres)
+        measure = extrapolated_centreline_position(line, closed, reference.frame)
+        row.extrapolated_centreline_position_m = _metres(
+            row, measure, metres, "extrapolated centreline"
+        )
+        if reference.width:
+            measure, profile = multi_centreline(line, reference.width, closed)
+            row.multi_centreline_position_m = _metres(row, measure, metres, "multi-centreline")
+            result.profiles += [
+                {
+                    "glacier_id": glacier,
+                    "date": row.date,
+                    "offset_m": rounded(offset * metres),
+                    "position_m": None if position is None else rounded(position * metres),
+                }
+                for offset, position in profile
+            ]
+
+
+def _boxes(row: Row, front: BaseGeometry, reference: Reference, metres: float) -> BaseGeometry:
+    """Box and curvilinear box positions of the front closed to each box's sides; returns
+    the front closed in ``reference.frame`` (what the centreline methods measure)."""
+    closed = front
+    for name, box in (("box", reference.box), ("curvilinear box", reference.curvilinear)):
+        if box is None:
+            continue
+        shut, added = close_front(box, front)
+        if added:
+            row.warn(f"front extended {added * metres:.0f} m to the {name}'s sides")
+        measure = box.measure(shut)
+        key = name.replace(" ", "_")
+        value = _metres(row, measure, metres, "" if name == "box" else name)
+        setattr(row, f"{key}_position_m", value)
+        if box is reference.frame:
+            closed, row.extended_m = shut, added * metres
+            row.cut, row.cut_box = measure.cut, key
+    return closed
+
+
+def _choose(rows: Sequence[Row], reference: Reference | None, method: str, result: Result):
+    """Change and rate of the glacier's rows from ``method``, or the first one computed."""
+    computed = reference.computed() if reference else ()
+    if not computed:
+        return
+    glacier = rows[0].glacier_id
+    chosen = method if method in computed else computed[0]
+    if chosen != method:
+        result.notes.append(
+            f"Glacier '{glacier}': change and rate from {chosen} (METHOD {method} needs "
+            f"{NEEDS[method]})."
+        )
+    result.computed[glacier], result.methods[glacier] = computed, chosen
+    add_change(rows, f"{chosen}_position_m")

@@ -1,5 +1,7 @@
-"""Files of the terminus-change CLI: fronts, boxes and centrelines read with OGR, the table
-written as CSV. (The Processing algorithm reads QGIS layers instead, into the same types.)"""
+"""Files of the terminus-change CLI: fronts, boxes, centrelines and glacier polygons read with
+OGR; the tables written as CSV, the geometry used as a GeoPackage. (The Processing algorithm
+reads QGIS layers instead, into the same types, and writes a CSV table with ``write_table``
+too, so both write the same file.)"""
 
 from __future__ import annotations
 
@@ -13,9 +15,12 @@ from osgeo import ogr
 from shapely import wkb
 from shapely.geometry import LineString
 
+from ..databases.read import Fronts, read_fronts_any
+from ..databases.schemas import OURS
 from ..errors import InputError
-from ..geo import rasters
-from .change import TABLE_FIELDS, Front, Layer, Row, by_glacier, check_front_fields, parse_date
+from ..geo import rasters, vectors
+from .inputs import Front, Layer, by_glacier, check_front_fields, parse_date
+from .table import CUT_FIELDS, GEOMETRY_FIELDS, PROFILE_FIELDS, TABLE_FIELDS, Row, rounded
 
 ogr.UseExceptions()
 
@@ -55,29 +60,38 @@ def _value(feature, names: Sequence[str], name: str):
     return feature.GetField(name)
 
 
-def read_fronts(path: str | os.PathLike, glacier_field: str = "glacier_id") -> Layer:
-    """The fronts of a layer with a date and a glacier id field (as calfin writes them)."""
-    ds, layer, names = _open(path, "fronts")
-    check_front_fields(names, glacier_field, Path(path).name)
-    fronts = []
-    for feature in layer:
-        flag = _value(feature, names, "qual_flag")
-        fronts.append(
-            Front(
-                glacier_id=str(_value(feature, names, glacier_field) or ""),
-                date=parse_date(_value(feature, names, "date")),
-                image_id=str(_value(feature, names, "image_id") or ""),
-                qual_flag=None if flag is None else int(flag),
-                geometry=_geometry(feature),
-                status=str(_value(feature, names, "status") or ""),
-            )
+def fronts_layer(fronts: Fronts, glacier_field: str = "glacier_id") -> Layer:
+    """A fronts layer in any layout (``core.databases``) as the terminus fronts: ours need a
+    date and a glacier id field; a database's carry both under their own names."""
+    if fronts.schema == OURS:
+        check_front_fields(fronts.field_names, glacier_field, fronts.name)
+    items = [
+        Front(
+            glacier_id=r["glacier_id"],
+            date=parse_date(r["date"]),
+            image_id=r["image_id"],
+            qual_flag=r["qual_flag"],
+            geometry=r["geometry"],
+            status=r["status"],
+            flow_azimuth=r.get("flow_azimuth"),
         )
-    crs = _crs(layer)
-    return Layer(fronts, crs, Path(path).name)
+        for r in fronts.records
+    ]
+    return Layer(items, fronts.crs_wkt, fronts.name)
+
+
+def read_fronts(
+    path: str | os.PathLike, glacier_field: str = "glacier_id", glacier_map=None
+) -> tuple[Layer, list[str]]:
+    """The fronts of a file, ours (with a date and a glacier id field) or a database's, and
+    what the reading has to say (``core.databases``)."""
+    fronts = read_fronts_any(path, glacier_map, glacier_field=glacier_field)
+    return fronts_layer(fronts, glacier_field), fronts.notes
 
 
 def read_references(path: str | os.PathLike, glacier_field: str, kind: str) -> Layer:
-    """Boxes or centrelines (``kind``) by glacier id; one feature without an id serves all."""
+    """Boxes, centrelines or glacier polygons (``kind``) by glacier id; one feature without an
+    id serves all."""
     ds, layer, names = _open(path, f"{kind} features")
     items = []
     for feature in layer:
@@ -103,13 +117,54 @@ def check_table_name(path: str | os.PathLike) -> None:
         raise InputError(f"{Path(path).name}: the table is written as CSV. Name it .csv.")
 
 
-def write_table(path: str | os.PathLike, rows: Sequence[Row], overwrite: bool = False) -> None:
-    """The positions table as CSV (one row per glacier × date), atomically."""
+def write_records(
+    path: str | os.PathLike,
+    records: Sequence[dict],
+    fields: Sequence[tuple[str, str]],
+    overwrite: bool = False,
+) -> None:
+    """Records as CSV (ISO dates, unquoted numbers, lengths to the millimetre), atomically."""
     check_table_name(path)
-    names = [name for name, _ in TABLE_FIELDS]
-    with rasters.atomic_output(path, overwrite) as tmp, open(tmp, "w", newline="") as handle:
-        writer = csv.writer(handle)
+    names = [name for name, _ in fields]
+    with (
+        rasters.atomic_output(path, overwrite) as tmp,
+        open(tmp, "w", newline="", encoding="utf-8") as handle,
+    ):
+        writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(names)
-        for row in rows:
-            record = row.record()
-            writer.writerow([_csv_value(record[name]) for name in names])
+        for record in records:
+            writer.writerow([_csv_value(rounded(record.get(name))) for name in names])
+
+
+def write_table(path: str | os.PathLike, rows: Sequence[Row], overwrite: bool = False) -> None:
+    """The positions table as CSV (one row per glacier × date)."""
+    write_records(path, [row.record() for row in rows], TABLE_FIELDS, overwrite)
+
+
+def write_profiles(path: str | os.PathLike, records: Sequence[dict], overwrite: bool = False):
+    """The multi-centreline profiles as CSV (one row per glacier × date × line)."""
+    write_records(path, records, PROFILE_FIELDS, overwrite)
+
+
+def write_geometry(
+    path: str | os.PathLike, records: Sequence[dict], crs_wkt: str, overwrite: bool = False
+) -> None:
+    """The boxes (outlines) and centrelines used, as a layer of lines (GeoPackage...)."""
+    vectors.write_fronts(
+        path, records, GEOMETRY_FIELDS, crs_wkt, layer_name="geometry", overwrite=overwrite
+    )
+
+
+def write_cuts(
+    path: str | os.PathLike, records: Sequence[dict], crs_wkt: str, overwrite: bool = False
+) -> None:
+    """The measured box parts (``Result.cut_records``) as a polygon layer (GeoPackage...)."""
+    vectors.write_fronts(
+        path,
+        records,
+        CUT_FIELDS,
+        crs_wkt,
+        layer_name="box_cuts",
+        overwrite=overwrite,
+        geometry_type=ogr.wkbMultiPolygon,
+    )

@@ -1,6 +1,9 @@
-"""A self-contained HTML report of terminus change: one time-series plot and summary per glacier.
+"""A self-contained HTML report of terminus change: the glacier × year coverage grid, then per
+glacier a summary and one time-series plot of every computed method.
 
-Inline SVG (``svg`` helpers, as the evaluation report), so it opens in any browser.
+Inline SVG (``svg`` helpers, as the evaluation report), so it opens in any browser. The page
+is built from small pieces (``_glacier_section``: summary, plot, legend, table), each of
+one glacier's rows.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from itertools import pairwise
 from ..geo import rasters
 from ..schema import QUAL_AUTO, QUAL_AUTO_LOW_CONFIDENCE, QUAL_MANUAL, QUAL_MANUAL_EDITED
 from ..svg import fmt, nice_ticks, polyline, svg, text
-from .change import Result, Row
+from .coverage import coverage_html
+from .table import SHORT_INTERVAL_DAYS, Result, Row
 
 QUAL_STYLE = {
     QUAL_MANUAL: ("#08306b", "0 manual"),
@@ -24,13 +28,29 @@ QUAL_STYLE = {
 }
 OTHER_STYLE = ("#969696", "other / none")
 
-METHODS = """<p><b>Box position</b> (rectilinear box, Moon &amp; Joughin 2008, JGR 113,
-F02022; curvilinear box, Lea 2018, ESurf 6, 551–561): the area of the box between its
-upstream edge and the front, divided by the box's mean width. <b>Centreline position</b>:
-the distance along the centreline, from its upstream start, to its first crossing with the
-front. Positions grow downstream: a retreat is a negative change. Change and rate use the
-box position where the glacier has a box, else the centreline position; the rate is to the
-previous measured date. Several fronts on one date are one position (their union).</p>"""
+METHOD_STYLE = {
+    "box_position_m": ("#000000", "box"),
+    "curvilinear_box_position_m": ("#1b9e77", "curvilinear box"),
+    "centreline_position_m": ("#7570b3", "centreline"),
+    "extrapolated_centreline_position_m": ("#d95f02", "extrapolated centreline"),
+    "multi_centreline_position_m": ("#e7298a", "multi-centreline"),
+}
+UNUSUAL = "#e31a1c"
+
+METHODS = f"""<p>Positions grow downstream from the upstream end of the box or centreline: a
+retreat is a negative change. <b>Box</b> (rectilinear box, Moon &amp; Joughin 2008, JGR 113,
+F02022): the area of the box between its upstream edge and the front, divided by the box's
+mean width. <b>Curvilinear box</b> (Lea 2018, ESurf 6, 551–561): the same in a box of
+BOX_WIDTH built along the centreline, so a bending fjord is measured along its axis.
+<b>Centreline</b> (Lea, Mair &amp; Rea 2014, J. Glaciol. 60): the distance along the
+centreline to its first crossing with the front. <b>Extrapolated centreline</b> (Lea 2018):
+the mean, over points along the front, of the centreline distance interpolated to each
+point by inverse distance weighting. <b>Multi-centreline</b> (Lea 2018): the mean over
+lines parallel to the centreline across the box. A front that stops short of a box's sides
+is closed to them first (extended_m). Change and rate use the chosen method (bold line);
+the rate is to the previous measured date, and one over less than {SHORT_INTERVAL_DAYS}
+days beyond the glacier's usual range is ringed in red. Several fronts on one date are one
+position (their union).</p>"""
 
 
 @dataclass(frozen=True)
@@ -88,17 +108,22 @@ def date_ticks(start: datetime.date, end: datetime.date) -> list[tuple[float, st
     return ticks
 
 
-def series_svg(rows: Sequence[Row], key: str, width: int = 680, height: int = 300) -> str:
-    """Position against date, points coloured by qual_flag, joined in date order."""
-    points = measured(rows, key)
+def series_svg(
+    rows: Sequence[Row], keys: Sequence[str], chosen: str, width: int = 680, height: int = 300
+) -> str:
+    """Position against date of each method in ``keys``, joined in date order; the
+    ``chosen`` one's points coloured by qual_flag, its unusual rates ringed."""
+    series = {key: measured(rows, key) for key in keys}
+    points = [row for key in keys for row in series[key]]
     if not points:
         return "<p>No front could be measured: nothing to plot.</p>"
     left, right, top, bottom = 70, 15, 15, 45
-    xticks = date_ticks(points[0].date, points[-1].date)
-    values = [getattr(r, key) for r in points]
+    dates = [r.date for r in points]
+    xticks = date_ticks(min(dates), max(dates))
+    values = [getattr(r, key) for key in keys for r in series[key]]
     yticks = nice_ticks(min(values), max(values), 5)
-    x0 = min(xticks[0][0], _decimal_year(points[0].date))
-    x1 = max(xticks[-1][0], _decimal_year(points[-1].date))
+    x0 = min(xticks[0][0], _decimal_year(min(dates)))
+    x1 = max(xticks[-1][0], _decimal_year(max(dates)))
     x1 = x1 if x1 > x0 else x0 + 1
 
     def sx(year: float) -> float:
@@ -107,6 +132,18 @@ def series_svg(rows: Sequence[Row], key: str, width: int = 680, height: int = 30
     def sy(value: float) -> float:
         return top + (yticks[-1] - value) / (yticks[-1] - yticks[0]) * (height - top - bottom)
 
+    body = _axes(xticks, yticks, sx, sy, (left, right, top, bottom), width, height)
+    for key in sorted(keys, key=lambda k: k == chosen):  # the chosen one on top
+        xy = [(sx(_decimal_year(r.date)), sy(getattr(r, key))) for r in series[key]]
+        colour, _ = METHOD_STYLE[key]
+        body.append(polyline(xy, colour, 2.5 if key == chosen else 1))
+        for (x, y), row in zip(xy, series[key], strict=True):
+            body.append(_marker(x, y, row, key, key == chosen))
+    return svg(width, height, "".join(body))
+
+
+def _axes(xticks, yticks, sx, sy, margins, width: int, height: int) -> list[str]:
+    left, right, top, bottom = margins
     body = [
         polyline(
             [(left, top), (left, height - bottom), (width - right, height - bottom)], "#000", 1
@@ -119,33 +156,49 @@ def series_svg(rows: Sequence[Row], key: str, width: int = 680, height: int = 30
         body.append(polyline([(left, sy(value)), (width - right, sy(value))], "#ddd", 1))
         body.append(text(left - 5, sy(value) + 4, f"{value:g}", anchor="end"))
     body.append(text((left + width - right) / 2, height - 8, "date", anchor="middle"))
+    middle = (top + height - bottom) / 2
     body.append(
-        text(
-            14,
-            (top + height - bottom) / 2,
-            "position (m)",
-            anchor="middle",
-            transform=f"rotate(-90 14 {(top + height - bottom) / 2:.1f})",
-        )
+        text(14, middle, "position (m)", anchor="middle", transform=f"rotate(-90 14 {middle:.1f})")
     )
-    xy = [(sx(_decimal_year(r.date)), sy(getattr(r, key))) for r in points]
-    body.append(polyline(xy, "#888", 1))
-    for (x, y), row in zip(xy, points, strict=True):
-        colour, name = QUAL_STYLE.get(row.qual_flag, OTHER_STYLE)
-        tip = html.escape(f"{row.date} {getattr(row, key):.0f} m, qual_flag {row.qual_flag}")
-        body.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}" stroke="#000" '
-            f'stroke-width="0.5"><title>{tip}</title></circle>'
+    return body
+
+
+def _marker(x: float, y: float, row: Row, key: str, chosen: bool) -> str:
+    """A point: the chosen method's coloured by qual_flag (ringed where its rate is
+    unusual), the others small dots in their method's colour."""
+    value = getattr(row, key)
+    tip = f"{row.date} {METHOD_STYLE[key][1]} {value:.0f} m, qual_flag {row.qual_flag}"
+    if not chosen:
+        colour = METHOD_STYLE[key][0]
+        return (
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="{colour}">'
+            f"<title>{html.escape(tip)}</title></circle>"
         )
-    return svg(width, height, "".join(body))
+    colour, _ = QUAL_STYLE.get(row.qual_flag, OTHER_STYLE)
+    ring = ""
+    if row.unusual_rate:
+        tip += f", rate {row.rate_m_per_yr:.0f} m/yr beyond the usual range"
+        ring = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="8" fill="none" stroke="{UNUSUAL}"/>'
+    return ring + (
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}" stroke="#000" '
+        f'stroke-width="0.5"><title>{html.escape(tip)}</title></circle>'
+    )
 
 
-def _legend(rows: Sequence[Row]) -> str:
+def _legend(rows: Sequence[Row], keys: Sequence[str], chosen: str) -> str:
     flags = sorted({r.qual_flag for r in rows}, key=lambda f: (f is None, f or 0))
     items = (QUAL_STYLE.get(flag, OTHER_STYLE) for flag in flags)
-    return " ".join(
+    flags_html = " ".join(
         f'<span style="color:{colour}">●</span> {html.escape(name)}' for colour, name in items
     )
+    methods = " ".join(
+        f'<span style="color:{METHOD_STYLE[k][0]}">━</span> '
+        + (f"<b>{METHOD_STYLE[k][1]}</b>" if k == chosen else METHOD_STYLE[k][1])
+        for k in keys
+    )
+    unusual = any(r.unusual_rate for r in rows)
+    ring = f' <span style="color:{UNUSUAL}">○</span> unusual short-interval rate' if unusual else ""
+    return f"{methods}<br>qual_flag: {flags_html}{ring}"
 
 
 def _summary_html(summary: Summary | None, key: str) -> str:
@@ -170,8 +223,26 @@ def _cell(value) -> str:
     return "–" if value is None or value == "" else html.escape(str(value))
 
 
-def _rows_html(rows: Sequence[Row]) -> str:
-    columns = ("date", "image_id", "qual_flag", "box_position_m", "centreline_position_m")
+def _methods_html(rows: Sequence[Row], keys: Sequence[str]) -> str:
+    """Total change and mean rate by every computed method, side by side."""
+    cells = []
+    for key in keys:
+        summary = summarize(rows, key)
+        total = fmt(summary.total_m, " m") if summary else "–"
+        rate = fmt(summary.rate_m_per_yr, " m/yr") if summary else "–"
+        count = len(measured(rows, key))
+        cells.append(
+            f"<tr><td>{METHOD_STYLE[key][1]}</td><td>{count}</td><td>{total}</td>"
+            f"<td>{rate}</td></tr>"
+        )
+    return (
+        "<table><tr><th>method</th><th>dates measured</th><th>total change</th>"
+        f"<th>mean annual rate</th></tr>{''.join(cells)}</table>"
+    )
+
+
+def _rows_html(rows: Sequence[Row], keys: Sequence[str]) -> str:
+    columns = ("date", "image_id", "qual_flag", *keys, "extended_m")
     columns += ("change_m", "rate_m_per_yr", "warning")
     head = "".join(f"<th>{name}</th>" for name in columns)
     body = "".join(
@@ -181,26 +252,33 @@ def _rows_html(rows: Sequence[Row]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _glacier_section(glacier: str, rows: Sequence[Row], keys: Sequence[str], chosen: str):
+    return (
+        f"<h2>{html.escape(glacier or '(no glacier id)')}</h2>"
+        f"{_summary_html(summarize(rows, chosen), chosen)}{_methods_html(rows, keys)}"
+        f"{series_svg(rows, keys, chosen)}<p>{_legend(rows, keys, chosen)}</p>"
+        f"{_rows_html(rows, keys)}"
+    )
+
+
 def write_terminus_report(path: str, result: Result, overwrite: bool = False) -> None:
     """The report of ``result`` (every glacier), written atomically."""
     sections = []
     for glacier, method in result.methods.items():
         rows = [r for r in result.rows if r.glacier_id == glacier]
-        key = f"{method}_position_m"
-        sections.append(
-            f"<h2>{html.escape(glacier or '(no glacier id)')}</h2>"
-            f"{_summary_html(summarize(rows, key), key)}{series_svg(rows, key)}"
-            f"<p>{_legend(rows)}</p>{_rows_html(rows)}"
-        )
+        keys = [f"{m}_position_m" for m in result.computed.get(glacier, (method,))]
+        sections.append(_glacier_section(glacier, rows, keys, f"{method}_position_m"))
     unmeasured = sorted({r.glacier_id for r in result.rows} - set(result.methods))
     if unmeasured:
         sections.append(
-            f"<p>Not measured (no box or centreline): {html.escape(', '.join(unmeasured))}</p>"
+            "<p>Not measured (no box, centreline or usable glacier polygon): "
+            f"{html.escape(', '.join(unmeasured))}</p>"
         )
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in result.notes)
     page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Terminus change</title>
 <style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:2px 8px;text-align:right}}
-</style></head><body><h1>Terminus change</h1>{METHODS}<ul>{notes}</ul>
+table.coverage td{{min-width:1.6em;text-align:center}}th.year{{font-size:10px}}
+</style></head><body><h1>Terminus change</h1>{coverage_html(result.rows)}{METHODS}<ul>{notes}</ul>
 {"".join(sections)}</body></html>"""
     with rasters.atomic_output(path, overwrite) as tmp, open(tmp, "w", encoding="utf-8") as handle:
         handle.write(page)

@@ -1,0 +1,49 @@
+"""QGIS layers of fronts in any database layout, and glacier map layers, as the core's
+values (``core.databases``): the same reading as ``read_fronts_any`` gives a file."""
+
+from __future__ import annotations
+
+from qgis.core import QgsFeatureRequest
+from qgis.PyQt.QtCore import QVariant
+
+from .layers import plain
+
+
+def _shape(feature):
+    from shapely import force_2d, wkb
+
+    if not feature.hasGeometry() or feature.geometry().isEmpty():
+        return None
+    return force_2d(wkb.loads(bytes(feature.geometry().asWkb())))
+
+
+def source_fronts(
+    source, context=None, crs=None, glacier_map=None, id_field=None, glacier_field=None
+):
+    """A feature source's fronts (``core.databases.read.Fronts``), in ``crs`` when given."""
+    from ..core.databases.read import fronts_from_rows
+
+    request = QgsFeatureRequest()
+    target = source.sourceCrs()
+    if crs is not None and context is not None:
+        request.setDestinationCrs(crs, context.transformContext())
+        target = crs
+    names = source.fields().names()
+    rows = (({n: plain(f[n]) for n in names}, _shape(f)) for f in source.getFeatures(request))
+    name = f"Layer '{source.sourceName()}'"
+    return fronts_from_rows(names, rows, target.toWkt(), name, glacier_map, id_field, glacier_field)
+
+
+def source_glacier_map(source):
+    """A GLACIER_MAP layer as ``core.databases.glaciers.GlacierMap`` (None without one)."""
+    if source is None:
+        return None
+    from ..core.databases.glaciers import map_fields, map_from_rows
+
+    fields = source.fields()
+    integer = (QVariant.Int, QVariant.LongLong, QVariant.UInt, QVariant.ULongLong)
+    kinds = {f.name(): "int" if f.type() in integer else "" for f in fields}
+    name = f"GLACIER_MAP '{source.sourceName()}'"
+    number, glacier = map_fields(fields.names(), kinds, name)
+    rows = ((plain(f[number]), plain(f[glacier])) for f in source.getFeatures())
+    return map_from_rows(rows, name)
