@@ -69,7 +69,7 @@ def check_cluster(client, address: str) -> None:
     if wrong:
         raise InputError(
             f"The Dask cluster at {address} cannot run calfin jobs: {'; '.join(wrong)}. "
-            "Install calfin_qgis and the same package versions on the scheduler and every "
-            "worker, or start both with PYTHONPATH=<calfin checkout> (README: Thousands of "
-            "scenes)."
+            "Install calfin_qgis (pip install -e <calfin checkout>) and the same package "
+            "versions on the scheduler and every worker, or start both with "
+            "PYTHONPATH=<calfin checkout> (README: Thousands of scenes)."
         )
