@@ -304,17 +304,20 @@ def _run(
     )
     finished = fronts = 0
     progress(0.0)
-    executor.log = say
-    for job, outcome in executor.map(detect, pending, cancelled):
-        row = outcome_row(job, outcome)
-        records = outcome.records if isinstance(outcome, JobResult) else []
-        out.add([row], records)
-        statuses[row["status"].split(":")[0]] += 1
-        fronts += len(records)
-        finished += 1
-        progress(finished / max(len(pending), 1))
-        say("warning" if isinstance(outcome, Failed) else "info", job_line(row))
-        export.update()
+    executor.log = say  # for this run only: the log may be a QGIS feedback's
+    try:
+        for job, outcome in executor.map(detect, pending, cancelled):
+            row = outcome_row(job, outcome)
+            records = outcome.records if isinstance(outcome, JobResult) else []
+            out.add([row], records)
+            statuses[row["status"].split(":")[0]] += 1
+            fronts += len(records)
+            finished += 1
+            progress(finished / max(len(pending), 1))
+            say("warning" if isinstance(outcome, Failed) else "info", job_line(row))
+            export.update()
+    finally:
+        del executor.log  # back to the class's silent default
     export.update(force=True)
     return Summary(len(pending), statuses, finished < len(pending), fronts)
 
