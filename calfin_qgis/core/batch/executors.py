@@ -341,6 +341,8 @@ class DaskCluster(Executor):
                 "Start one there (dask scheduler, then dask worker on each machine), check "
                 "the address and port, or use 'local' for a cluster on this machine."
             ) from err
+        if self.cluster is not None:
+            return  # a LocalCluster runs this very Python: it has what the jobs import
         try:
             check_cluster(self.client, scheduler)
         except BaseException:
