@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -122,6 +123,13 @@ def check_file_destinations(*destinations: str, geotiff: bool = False) -> None:
     from ..core.errors import InputError
     from ..core.geo import rasters
 
+    paths = [os.path.abspath(path) for path in filter(None, map(file_path, destinations))]
+    twice = sorted({path for path in paths if paths.count(path) > 1})
+    if twice:
+        raise QgsProcessingException(
+            f"Two outputs are the same file ({', '.join(twice)}): one would replace the "
+            "other. Give each output its own file name."
+        )
     for path in filter(None, map(file_path, destinations)):
         try:
             if geotiff:
@@ -189,14 +197,18 @@ def shapely_geometry(feature):
 
 
 def glacier_features(source, id_field: str, flow_field: str | None):
-    """(glacier id, flow, polygon WKB) of a feature source, for ``core.glaciers``."""
+    """(glacier id, flow, polygon WKB, label) of a feature source, for ``core.glaciers``
+    (NULL id or geometry as None, as the shell reads them)."""
     for feature in source.getFeatures():
         geometry = feature.geometry()
-        if geometry.isEmpty():
-            continue
+        glacier_id = plain(feature[id_field])
         flow = plain(feature[flow_field]) if flow_field else None
-        flow = None if flow in (None, "") else str(flow)
-        yield str(feature[id_field]), flow, bytes(geometry.asWkb())
+        yield (
+            None if glacier_id is None else str(glacier_id),
+            None if flow in (None, "") else str(flow),
+            None if geometry.isEmpty() else bytes(geometry.asWkb()),
+            f"Feature {feature.id()}",
+        )
 
 
 def unquote_csv(path: str) -> None:

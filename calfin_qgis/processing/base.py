@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import traceback
 from pathlib import Path
 
 from qgis.core import QgsApplication, QgsProcessingAlgorithm, QgsProcessingException
@@ -151,6 +152,11 @@ class CalfinAlgorithm(QgsProcessingAlgorithm):
             raise failure("Cancelled: no output was written.") from err
         except QgsProcessingException as err:
             raise failure(str(err)) from err
+        except Exception as err:  # noqa: BLE001 - a bug: its traceback, once
+            raise failure(
+                "Unexpected error (please report it with this text):\n"
+                + "".join(traceback.format_exception(err)).rstrip()
+            ) from err
         feedback.pushInfo(f"{self.displayName()} finished in {time.perf_counter() - start:.1f} s")
         return results
 

@@ -164,7 +164,7 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
             feedback.pushInfo(f"Jobs run on {executor.description}")
             summary = run_batch(
                 [self.parameterAsFile(parameters, "FOLDER", context)],
-                self.glaciers(parameters, context, source),
+                self.glaciers(parameters, context, source, feedback),
                 source.sourceCrs().toWkt(),
                 output,
                 self.template(parameters, context),
@@ -176,10 +176,10 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
                 screen=self.parameterAsBoolean(parameters, "SCREEN", context),
             )
         feedback.pushInfo(f"{output}: {summary.text}")
-        if summary.cancelled:
-            feedback.pushWarning(
-                "Cancelled: the finished jobs are in OUTPUT; run again with the same OUTPUT "
-                "to resume."
+        if summary.cancelled:  # an error, so that qgis_process and scripts see it unfinished
+            raise QgsProcessingException(
+                f"Cancelled ({summary.text}): the finished jobs are in {output}; run again "
+                "with the same OUTPUT to resume."
             )
         details = QgsProcessingContext.LayerDetails("Calving fronts", context.project(), "OUTPUT")
         context.addLayerToLoadOnCompletion(f"{output}|layername={FRONTS_LAYER}", details)
@@ -193,7 +193,7 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
             "SUSPECTS": summary.suspects or 0,
         }
 
-    def glaciers(self, parameters, context, source) -> list:
+    def glaciers(self, parameters, context, source, feedback) -> list:
         """CLIP's polygons as ``core.glaciers.Glacier`` values."""
         from ..core.batch.glaciers import check_fields, group_glaciers
 
@@ -203,7 +203,8 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
         if not source.sourceCrs().isValid():
             raise QgsProcessingException(f"CLIP: {name} has no CRS. Assign the polygons' CRS.")
         check_fields(name, source.fields().names(), id_field, flow_field)
-        return group_glaciers(glacier_features(source, id_field, flow_field), name)
+        features = glacier_features(source, id_field, flow_field)
+        return group_glaciers(features, name, feedback.pushWarning)
 
     def template(self, parameters, context):
         """The settings every job shares, as a ``core.jobs.DetectJob`` without a scene."""

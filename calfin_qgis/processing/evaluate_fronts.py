@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from qgis.core import (
+    QgsCoordinateReferenceSystem,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
@@ -50,6 +51,23 @@ def image_key(value) -> str | None:
     if isinstance(value, QVariant) and value.isNull():
         return None
     return id_key(value)
+
+
+def layers_crs(detected, reference) -> QgsCoordinateReferenceSystem:
+    """The CRS both layers are compared in: the reference's, or none (invalid) when both
+    are in pixel coordinates (no CRS, or a GeoPackage's 'Undefined geographic SRS', which
+    QGIS reads as degrees); one in pixels and one on the map cannot be compared."""
+    from ..core.geo.reproject import defined
+
+    pixels = [not defined(s.sourceCrs().toWkt()) for s in (detected, reference)]
+    if pixels[0] != pixels[1]:
+        inside, outside = (detected, reference) if pixels[0] else (reference, detected)
+        raise QgsProcessingException(
+            f"'{inside.sourceName()}' is in pixel coordinates (no CRS) and "
+            f"'{outside.sourceName()}' in {outside.sourceCrs().authid() or 'a map CRS'}: "
+            "they cannot be compared. Give two layers in pixel coordinates, or two with a CRS."
+        )
+    return QgsCoordinateReferenceSystem() if pixels[0] else reference.sourceCrs()
 
 
 class EvaluateFrontsAlgorithm(CalfinAlgorithm):
@@ -171,14 +189,15 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, description))
 
     def _pixel_size(self, parameters, context, crs, metres: float) -> tuple[float, str]:
-        """The grid's pixel size in the reference CRS's units, and where it came from."""
+        """The grid's pixel size in the reference CRS's units, and where it came from;
+        layers in pixel coordinates are counted in pixels, whatever PIXEL_SIZE says."""
+        if not crs.isValid():
+            return 1.0, "the layers have no CRS: pixel coordinates"
         if parameters.get("PIXEL_SIZE") not in (None, ""):
             return self.parameterAsDouble(parameters, "PIXEL_SIZE", context), "PIXEL_SIZE"
         scene = self.parameterAsRasterLayer(parameters, "SCENE", context)
         if scene is not None:
             return self._scene_pixel_size(scene, crs, metres)
-        if not crs.isValid():
-            return 1.0, "the layers have no CRS: pixel coordinates"
         return TRAIN_PIXEL_SIZE_M / metres, (
             "the model's grid: neither PIXEL_SIZE nor SCENE given; give one for errors in "
             "your scenes' pixels"
@@ -207,8 +226,9 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
 
         report = self.parameterAsFileOutput(parameters, "REPORT", context)
         check_file_destinations(report, destination(parameters, "OUTPUT"))
+        detected_src = self.parameterAsSource(parameters, "INPUT", context)
         reference_src = self.parameterAsSource(parameters, "REFERENCE", context)
-        crs = reference_src.sourceCrs()
+        crs = layers_crs(detected_src, reference_src)
         if crs.isGeographic():
             raise QgsProcessingException(
                 "The reference layer is in a geographic CRS (degrees). Reproject both layers "
@@ -220,6 +240,11 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         feedback.pushInfo(
             f"Reference in the {reference_fronts.schema} layout; paired: {pairs.counts()}"
         )
+        if not crs.isValid() and parameters.get("PIXEL_SIZE") not in (None, ""):
+            feedback.pushWarning(
+                "PIXEL_SIZE is left out: the layers are in pixel coordinates, so the errors "
+                "are counted in those pixels (a size in metres needs layers with a CRS)."
+            )
         pixel_size, pixel_source = self._pixel_size(parameters, context, crs, metres)
         units = QgsUnitTypes.toAbbreviatedString(crs.mapUnits()) if crs.isValid() else "px"
         feedback.pushInfo(f"Pixel size {pixel_size:g} {units} ({pixel_source})")

@@ -96,7 +96,8 @@ def test_a_reference_from_label_rasters_scores_the_frontlearning_scenes(tmp_path
     assert out["NO_FRONT"] == 0 and out["MEAN_PX"] < 5.0  # the real model on real scenes
     text = Path(out["REPORT"]).read_text()
     assert text.count("data:image/png;base64,") == 3 and "3 of 3 found" in text
-    assert "1 px (PIXEL_SIZE)" in text and "none (pixel coordinates)" in text
+    assert "1 px (the layers have no CRS: pixel coordinates)" in text
+    assert "none (pixel coordinates)" in text
     table = re.search(r'<table class="sortable">.*?</table>', text).group(0)
     means = [float(v) for v in re.findall(r'<td data-v="([0-9.]+)">', table)]
     assert len(means) == 3 and means == sorted(means, reverse=True)  # worst first

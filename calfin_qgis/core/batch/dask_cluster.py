@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..network.model import THREADS_ENV
+from .cluster_check import check_cluster
 from .executor_base import (
     POLL_SECONDS,
     Executor,
@@ -93,6 +94,13 @@ class DaskCluster(Executor):
                 "Start one there (dask scheduler, then dask worker on each machine), check "
                 "the address and port, or use 'local' for a cluster on this machine."
             ) from err
+        if self.cluster is not None:
+            return  # a LocalCluster runs this very Python: it has what the jobs import
+        try:
+            check_cluster(self.client, scheduler)
+        except BaseException:
+            self.close()
+            raise
 
     def close(self, stop_running: bool = False) -> None:
         client, self.client = getattr(self, "client", None), None

@@ -68,6 +68,9 @@ class Executor:
     on exit."""
 
     description = ""
+    log: Callable[[str, str], None] = staticmethod(lambda kind, text: None)
+    """Receives ("info" | "warning", text): what the executor does besides the jobs (a
+    retry after a worker died); the batch sets its log here."""
 
     def __enter__(self) -> Executor:
         return self

@@ -29,6 +29,8 @@ import importlib
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from typing import Any
 
 from ..errors import InputError
@@ -57,10 +59,24 @@ DIED_TWICE = (
 
 
 def _init_worker(threads: int) -> None:
-    """Worker start: onnxruntime gets this worker's share of the cores, and Ctrl-C in the
-    terminal is left to the parent (which stops the workers), not turned into failed jobs."""
+    """Worker start: onnxruntime gets this worker's share of the cores, Ctrl-C in the
+    terminal is left to the parent (which stops the workers), not turned into failed jobs,
+    and the worker ends when its parent does (``_end_with_parent``)."""
     os.environ.setdefault(THREADS_ENV, str(threads))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _end_with_parent(parent: int) -> None:
+    """A parent killed (kill -9, a scheduler's time limit) cannot stop its workers: each
+    watches for it to go (it is then adopted by another process) and exits, so no idle
+    worker holds its memory, nor the resource tracker, which ends when they do."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
+PARENT_POLL_SECONDS = 0.5
 
 
 def _import(module: str) -> None:
@@ -161,6 +177,11 @@ class LocalProcesses(Executor):
             if broken:
                 suspects.extend(job for job, _ in running.values())  # lost with the pool
                 running.clear()
+                self.log(
+                    "warning",
+                    f"A worker process died; its {len(suspects)} job(s) in flight are run "
+                    "again, one at a time, to find the one that killed it.",
+                )
                 pool = self._fresh_pool()
         if cancelled():
             self.close(stop_running=True)

@@ -11,6 +11,7 @@ from osgeo import ogr
 
 from ..errors import InputError
 from ..geo import polygons
+from ..geo.polygons import Warn
 
 
 @dataclass(frozen=True)
@@ -23,16 +24,34 @@ class Glacier:
     batch's FLOW."""
 
 
-def group_glaciers(features: Iterable[tuple[str, str | None, bytes]], name: str) -> list[Glacier]:
-    """(glacier id, flow, polygon WKB) features as glaciers: features sharing an id are one
-    glacier (their union); lines or points are refused (``polygons.search_area``)."""
+GlacierFeature = tuple[str | None, str | None, bytes | None, str]
+"""(glacier id or None, flow or None, polygon WKB or None, the feature's label for messages)."""
+
+
+def group_glaciers(
+    features: Iterable[GlacierFeature], name: str, warn: Warn = lambda text: None
+) -> list[Glacier]:
+    """Glacier features as glaciers: features sharing an id are one glacier (their union).
+    A feature without an id is refused, naming it; one without a geometry is left out with
+    a warning; an invalid polygon is repaired with one (``polygons.repaired``); lines or
+    points are refused (``polygons.search_area``)."""
     from shapely import wkb
     from shapely.ops import unary_union
 
     parts: dict[str, list] = {}
     flows: dict[str, str | None] = {}
-    for glacier_id, flow, geometry in features:
-        parts.setdefault(glacier_id, []).append(wkb.loads(geometry))
+    for glacier_id, flow, geometry, label in features:
+        if glacier_id is None or not glacier_id.strip():
+            raise InputError(
+                f"{label} of {name} has no glacier id (empty or NULL). Fill in its id, or "
+                "delete the feature."
+            )
+        shape = wkb.loads(geometry) if geometry else None
+        if shape is None or shape.is_empty:
+            warn(f"{label} of {name} (glacier {glacier_id}) has no geometry: left out.")
+            continue
+        shape = polygons.repaired(shape, f"{label} of {name} (glacier {glacier_id})", warn)
+        parts.setdefault(glacier_id, []).append(shape)
         flows[glacier_id] = flows.get(glacier_id) or (flow or None)
     if not parts:
         raise InputError(f"{name} holds no polygon. Choose the glacier polygon layer.")
@@ -52,9 +71,13 @@ def check_fields(name: str, fields: list[str], *wanted: str | None) -> None:
 
 
 def read_glaciers(
-    path: str, id_field: str = "glacier_id", flow_field: str | None = None
+    path: str,
+    id_field: str = "glacier_id",
+    flow_field: str | None = None,
+    warn: Warn = lambda text: None,
 ) -> tuple[list[Glacier], str]:
-    """The glaciers of a vector file's first layer, and its CRS (WKT)."""
+    """The glaciers of a vector file's first layer, and its CRS (WKT); ``warn`` receives
+    what ``group_glaciers`` repairs or leaves out."""
     name = Path(path).name
     try:
         ds = ogr.Open(str(path))
@@ -71,9 +94,13 @@ def read_glaciers(
     def features():
         for feature in layer:
             geometry = feature.GetGeometryRef()
-            if geometry is not None and not geometry.IsEmpty():
-                flow = feature[flow_field] if flow_field else None
-                flow = None if flow in (None, "") else str(flow)
-                yield str(feature[id_field]), flow, bytes(geometry.ExportToWkb())
+            flow = feature[flow_field] if flow_field else None
+            glacier_id = feature[id_field]
+            yield (
+                None if glacier_id is None else str(glacier_id),
+                None if flow in (None, "") else str(flow),
+                bytes(geometry.ExportToWkb()) if geometry is not None else None,
+                f"Feature {feature.GetFID()}",
+            )
 
-    return group_glaciers(features(), name), srs.ExportToWkt()
+    return group_glaciers(features(), name, warn), srs.ExportToWkt()

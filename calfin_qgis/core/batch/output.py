@@ -7,9 +7,11 @@ skip what is done (resume). The status table can be exported as CSV.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from osgeo import ogr
@@ -54,23 +56,32 @@ class BatchOutput:
 
     def add(self, rows: list[dict], records: list[dict]) -> None:
         """Commit status rows and fronts in one transaction (one job, or one scene's
-        skipped pairs), replacing earlier rows of the same scene × glacier (a failure or
-        a skip that is now redone)."""
+        skipped pairs), replacing earlier rows and fronts of the same scene × glacier (a
+        failure or a skip that is now redone): one (image_id, glacier_id) is never held twice."""
         self.ds.StartTransaction()
         try:
             for row in rows:
-                self.status.SetAttributeFilter(_key_filter(row["image_id"], row["glacier_id"]))
-                old = [feature.GetFID() for feature in self.status]
-                self.status.SetAttributeFilter(None)
-                for fid in old:
-                    self.status.DeleteFeature(fid)
+                key = _key_filter(row["image_id"], row["glacier_id"])
+                for layer in (self.status, self.fronts):
+                    layer.SetAttributeFilter(key)
+                    old = [feature.GetFID() for feature in layer]
+                    layer.SetAttributeFilter(None)
+                    for fid in old:
+                        layer.DeleteFeature(fid)
                 vectors.add_feature(self.status, schema.STATUS_FIELDS, row)
             for record in records:
                 vectors.add_feature(self.fronts, schema.FRONT_FIELDS, record)
         except BaseException:
-            self.ds.RollbackTransaction()
+            with contextlib.suppress(RuntimeError):  # a full disk may fail this too
+                self.ds.RollbackTransaction()
             raise
         self.ds.CommitTransaction()
+
+    def status_rows(self) -> Iterator[dict]:
+        """The status table, in the order written (earlier runs' rows too)."""
+        self.status.ResetReading()
+        for feature in self.status:
+            yield {name: feature[name] for name, _ in schema.STATUS_FIELDS}
 
     def close(self) -> None:
         self.ds = self.fronts = self.status = None
@@ -99,6 +110,11 @@ def _open(path: str, crs_wkt: str):
         f"'{STATUS_LAYER}'). Choose a new file name, or the output of an earlier batch run "
         "to resume it."
     )
+    if not os.access(path, os.W_OK):
+        raise InputError(
+            f"{path} is read-only, so the batch cannot add to it. Make it writable (or copy "
+            "it to a writable folder and give that copy) and run again to resume it."
+        )
     try:
         ds = ogr.Open(path, 1)
     except RuntimeError as err:
@@ -149,8 +165,8 @@ def read_status(path: str | os.PathLike) -> Iterator[dict]:
         yield {name: feature[name] for name, _ in schema.STATUS_FIELDS}
 
 
-def write_status_csv(output: str | os.PathLike, path: str | os.PathLike) -> None:
-    """The status table of the ``output`` GeoPackage as CSV, written atomically."""
+def write_status_csv(rows: Iterable[dict], path: str | os.PathLike) -> None:
+    """Status rows as CSV, written atomically (a kill leaves the previous copy whole)."""
     check_status_csv(path)
     with (
         rasters.atomic_output(path, overwrite=True) as tmp,
@@ -158,4 +174,21 @@ def write_status_csv(output: str | os.PathLike, path: str | os.PathLike) -> None
     ):
         writer = csv.DictWriter(file, status_header())
         writer.writeheader()
-        writer.writerows(read_status(output))
+        writer.writerows(rows)
+
+
+class StatusExport:
+    """The status CSV kept up to date as the run goes, so that a killed run leaves one:
+    rewritten whole (atomically) at most every ``interval`` seconds, and at least ten times
+    as long as the last rewrite took (a table of 100,000 rows is not rewritten per job)."""
+
+    def __init__(self, out: BatchOutput, path: str | None, interval: float = 5.0) -> None:
+        self.out, self.path, self.interval = out, path, interval
+        self.next = 0.0
+
+    def update(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.path and (force or now >= self.next):
+            write_status_csv(self.out.status_rows(), self.path)
+            took = time.monotonic() - now
+            self.next = time.monotonic() + max(self.interval, 10 * took)

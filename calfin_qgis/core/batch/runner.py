@@ -12,8 +12,10 @@ a rerun with the same output resumes.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
+import errno
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -29,7 +31,8 @@ from ..network.infer import IsCancelled, Progress
 from ..products import sources
 from .executor_base import Executor, Failed, InProcess, never
 from .glaciers import Glacier
-from .output import BatchOutput, write_status_csv
+from .lock import output_lock
+from .output import BatchOutput, StatusExport, check_status_csv
 
 
 @dataclass(frozen=True)
@@ -149,20 +152,33 @@ def plan(
     filters: Filters,
     template: DetectJob,
     done: set[tuple[str, str]],
+    say: Log = lambda kind, text: None,
 ) -> Iterator[tuple[list[dict], list[BatchJob]]]:
     """Per scene: status rows of the pairs it skips (or fails before any job) and a job for
     every glacier its footprint overlaps; pairs in ``done`` are left out. Each scene is
     resolved here once (metadata, then its band only when a pair needs it), and its jobs
-    carry that (``DetectJob.source``)."""
+    carry that (``DetectJob.source``). A product found twice (a tar and its extracted
+    folder, a .SAFE and its zip: one image id) is planned once, from its first readable
+    copy, and ``say`` names the copy left out."""
     from shapely import wkb
 
     shapes = [wkb.loads(glacier.wkb) for glacier in glaciers]
+    copies: dict[str, str] = {}  # image id → the source planned for it
     for source in scene_paths:
         try:
             product = sources.identify(source)
             metadata, failure = product.metadata, None
         except InputError as err:  # a damaged product's metadata file
             metadata, failure = sources.name_metadata(source), f"failed: {err}"
+        else:
+            if metadata.image_id in copies:
+                say(
+                    "warning",
+                    f"{source} is another copy of {metadata.image_id}, already planned from "
+                    f"{copies[metadata.image_id]}: left out (each product is detected once).",
+                )
+                continue
+            copies[metadata.image_id] = source
         pending = [
             (glacier, shape)
             for glacier, shape in zip(glaciers, shapes, strict=True)
@@ -237,22 +253,64 @@ def run_batch(
     say = log or (lambda kind, text: None)
     template = dataclasses.replace(template, out_crs_wkt=template.out_crs_wkt or glaciers_crs)
     scene_paths = checked_inputs(inputs, output, status_csv)
-    out = BatchOutput(output, template.out_crs_wkt)
+    with disk_full_says(output), output_lock(output):
+        out = BatchOutput(output, template.out_crs_wkt)
+        try:
+            summary = _run(
+                scene_paths,
+                glaciers,
+                glaciers_crs,
+                out,
+                template,
+                status_csv,
+                filters,
+                progress,
+                cancelled,
+                say,
+                executor or InProcess(),
+            )
+        finally:
+            out.close()
+        if screen and not summary.cancelled:
+            summary.suspects = screen_output(output, glaciers, glaciers_crs, say)
+    return summary
+
+
+def _run(
+    scene_paths,
+    glaciers,
+    glaciers_crs,
+    out,
+    template,
+    status_csv,
+    filters,
+    progress,
+    cancelled,
+    say,
+    executor,
+) -> Summary:
+    """``run_batch`` once its output is open (and locked)."""
     statuses: Counter = Counter()
+    export = StatusExport(out, status_csv)
+    pending: list[BatchJob] = []
+    done = out.done()
+    for rows, jobs in plan(scene_paths, glaciers, glaciers_crs, filters, template, done, say):
+        out.add(rows, [])
+        statuses.update(row["status"].split(":")[0] for row in rows)
+        for row in rows:
+            if row["status"].startswith("failed"):
+                say("warning", job_line(row))
+        pending += jobs
+    export.update(force=True)
+    say(
+        "info",
+        f"{len(scene_paths)} scene(s) × {len(glaciers)} glacier(s): {len(pending)} job(s) to run",
+    )
+    finished = fronts = 0
+    progress(0.0)
+    executor.log = say  # for this run only: the log may be a QGIS feedback's
     try:
-        pending: list[BatchJob] = []
-        for rows, jobs in plan(scene_paths, glaciers, glaciers_crs, filters, template, out.done()):
-            out.add(rows, [])
-            statuses.update(row["status"].split(":")[0] for row in rows)
-            pending += jobs
-        say(
-            "info",
-            f"{len(scene_paths)} scene(s) "
-            f"× {len(glaciers)} glacier(s): {len(pending)} job(s) to run",
-        )
-        finished = fronts = 0
-        progress(0.0)
-        for job, outcome in (executor or InProcess()).map(detect, pending, cancelled):
+        for job, outcome in executor.map(detect, pending, cancelled):
             row = outcome_row(job, outcome)
             records = outcome.records if isinstance(outcome, JobResult) else []
             out.add([row], records)
@@ -261,14 +319,32 @@ def run_batch(
             finished += 1
             progress(finished / max(len(pending), 1))
             say("warning" if isinstance(outcome, Failed) else "info", job_line(row))
-        summary = Summary(len(pending), statuses, finished < len(pending), fronts)
+            export.update()
     finally:
-        out.close()
-    if status_csv:
-        write_status_csv(output, status_csv)
-    if screen and not summary.cancelled:
-        summary.suspects = screen_output(output, glaciers, glaciers_crs, say)
-    return summary
+        del executor.log  # back to the class's silent default
+    export.update(force=True)
+    return Summary(len(pending), statuses, finished < len(pending), fronts)
+
+
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+@contextlib.contextmanager
+def disk_full_says(output: str) -> Iterator[None]:
+    """A full disk (SQLite's 'database or disk is full', ENOSPC on the status CSV) as one
+    line that says what is kept and how to go on."""
+    try:
+        yield
+    except (OSError, RuntimeError) as err:
+        full = getattr(err, "errno", None) in DISK_FULL or any(
+            words in str(err) for words in ("disk is full", "No space left")
+        )
+        if not full:
+            raise
+        raise InputError(
+            f"The disk is full ({err}). Every job finished so far is kept in {output}: free "
+            "some space, then run the same command again to resume."
+        ) from err
 
 
 def screen_output(output: str, glaciers: list[Glacier], glaciers_crs: str, say: Log) -> int | None:
@@ -307,8 +383,6 @@ def checked_inputs(inputs: Iterable[str], output: str, status_csv: str | None) -
         ):
             raise InputError(f"{source} is an input scene: choose other output files.")
     if status_csv:
-        from .output import check_status_csv
-
         check_status_csv(status_csv)
     return scene_paths
 

@@ -91,21 +91,30 @@ def add_parser(sub) -> None:
     batch.set_defaults(handler=batch_command)
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""Ctrl-C, and what a cluster scheduler sends when a job reaches its time limit."""
+
+
 class StopBetweenJobs:
-    """Ctrl-C stops after the job in flight is dropped, and keeps what is written; a
-    second Ctrl-C stops at once."""
+    """Ctrl-C or SIGTERM stops after the jobs in flight are dropped (the workers with them),
+    and keeps what is written; a second one stops at once."""
 
     def __init__(self) -> None:
-        self.asked = False
+        self.signal: int | None = None
 
-    def __call__(self, *_) -> None:
-        if self.asked:
+    def __call__(self, number: int, _frame=None) -> None:
+        if self.signal is not None:
             raise KeyboardInterrupt
-        self.asked = True
-        print("stopping (Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
+        self.signal = number
+        again = "Ctrl-C" if number == signal.SIGINT else signal.Signals(number).name
+        print(
+            f"stopping on {signal.Signals(number).name} ({again} again to stop at once)",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def cancelled(self) -> bool:
-        return self.asked
+        return self.signal is not None
 
 
 def batch_command(args: argparse.Namespace) -> int:
@@ -120,9 +129,9 @@ def batch_command(args: argparse.Namespace) -> int:
         device=args.device,
     )
     filters = Filters(args.start_date, args.end_date, args.sensors, args.max_cloud)
-    glaciers = read_glaciers(args.clip, args.glacier_field, args.flow_field)
+    glaciers = read_glaciers(args.clip, args.glacier_field, args.flow_field, warn=_warn)
     stop = StopBetweenJobs()
-    previous = signal.signal(signal.SIGINT, stop)
+    previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
     try:
         # Opened first: a cluster that does not answer stops the run before any output exists.
         with open_executor(args.workers, args.scheduler) as executor:
@@ -140,11 +149,16 @@ def batch_command(args: argparse.Namespace) -> int:
                 screen=not args.no_screen,
             )
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     print(f"{args.output}: {summary.text}")
     if summary.suspects is not None:
         print(f"{summary.suspects} front(s) screened (field 'screen'): review those first")
     if summary.cancelled:
         print(f"cancelled: {RESUME}", file=sys.stderr)
-        return 130
+        return 128 + (stop.signal or signal.SIGINT)  # 130 Ctrl-C, 143 SIGTERM
     return 0
+
+
+def _warn(text: str) -> None:
+    print(f"warning: {text}", file=sys.stderr, flush=True)

@@ -6,6 +6,7 @@ calfin:terminus_change).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ..databases.glaciers import read_glacier_map
@@ -92,6 +93,13 @@ def _check_outputs(args: argparse.Namespace) -> None:
         vectors.check_vector_name(path)
     inputs = [p for p in (args.fronts, args.box, args.centreline, args.glaciers) if p]
     outputs = (args.output, args.report, args.profiles, args.geometry, args.box_cuts)
+    paths = [os.path.abspath(path) for path in outputs if path]
+    twice = sorted({path for path in paths if paths.count(path) > 1})
+    if twice:
+        raise InputError(
+            f"Two outputs are the same file ({', '.join(twice)}): one would replace the "
+            "other. Give each output its own file name."
+        )
     for path in filter(None, outputs):
         rasters.check_destination(path, args.overwrite)
         if any(rasters.same_file(path, given) for given in inputs):

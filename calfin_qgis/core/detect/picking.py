@@ -156,7 +156,8 @@ def extract_from_raster(
     timer = timer or StageTimer()
     path, band = scene.path, scene.band
     check_edge_band(scene)
-    geometry = resolve_clip(options, scene)
+    clip_notes: list[str] = []
+    geometry = resolve_clip(options, scene, clip_notes.append)
     window = (
         polygons.polygon_window(geometry, scene, 0) if geometry is not None else scene.full_window
     )
@@ -188,7 +189,7 @@ def extract_from_raster(
         mask,
         0.0,
         timer,
-        warnings=[doubt] if doubt else [],
+        warnings=clip_notes + ([doubt] if doubt else []),
         suspect=bool(doubt),
     )
     return result, extract(result, options, timer)

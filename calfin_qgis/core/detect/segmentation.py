@@ -106,19 +106,20 @@ class SegmentResult:
         return self.window.geotransform(self.scene.geotransform)
 
 
-def resolve_clip(options: DetectOptions, scene: rasters.Scene):
-    """The clip polygon as a shapely geometry in the scene's CRS (reprojected if needed)."""
+def resolve_clip(options: DetectOptions, scene: rasters.Scene, warn: polygons.Warn):
+    """The clip polygon as a shapely geometry in the scene's CRS (reprojected if needed;
+    an invalid one repaired, with a warning)."""
     clip = options.clip
     if clip is None or clip == "":
         return None
     if isinstance(clip, str | os.PathLike):
-        return polygons.read_polygons(clip, scene.crs_wkt)
+        return polygons.read_polygons(clip, scene.crs_wkt, warn)
     if isinstance(clip, bytes):
         from shapely import wkb
 
         transform = reproject.transformation(options.clip_crs_wkt, scene.crs_wkt)
         clip = wkb.loads(reproject.transformed(clip, transform))
-    return polygons.search_area(clip)
+    return polygons.search_area(polygons.repaired(clip, "The clip polygon", warn))
 
 
 def window_limits(
@@ -167,7 +168,8 @@ def segment(
     doubts = sanity.input_warnings(scene)
     if options.resample:
         scene = model_grid(scene, model.info.pixel_size_m)
-    geometry = resolve_clip(options, scene)
+    warnings: list[str] = []
+    geometry = resolve_clip(options, scene, warnings.append)
     tile = options.tile or model.info.tile_size
     window = (
         polygons.polygon_window(geometry, scene, margin=tile // 2)
@@ -192,7 +194,7 @@ def segment(
     if cancelled():
         raise Cancelled("cancelled by the user")
     probs, spread = probs[:-1], probs[-1]
-    warnings = [warning]
+    warnings.append(warning)
     if flow is not None and not auto_flow and small and len(probs) > 1:
         warnings.append(flow_warning(flow, probs))
     mask = None if geometry is None else polygons.polygon_mask(geometry, window, scene.geotransform)

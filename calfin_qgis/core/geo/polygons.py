@@ -4,6 +4,7 @@ turned into the scene window to process and a mask on its grid."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +14,12 @@ from ..errors import InputError
 from . import reproject
 from .rasters import GeoTransform, Scene, Window
 
+Warn = Callable[[str], None]
 
-def read_polygons(path: str | os.PathLike, target_crs_wkt: str):
-    """Union of the polygons of a vector file, reprojected into ``target_crs_wkt``."""
+
+def read_polygons(path: str | os.PathLike, target_crs_wkt: str, warn: Warn = lambda text: None):
+    """Union of the polygons of a vector file, reprojected into ``target_crs_wkt``; an
+    invalid polygon is repaired (``repaired``) with a warning."""
     from shapely import wkb
     from shapely.ops import unary_union
 
@@ -35,12 +39,38 @@ def read_polygons(path: str | os.PathLike, target_crs_wkt: str):
     source_srs = layer.GetSpatialRef()
     source_wkt = source_srs.ExportToWkt() if source_srs is not None else ""
     transform = reproject.transformation(source_wkt, target_crs_wkt)
-    parts = []
+    parts, name = [], Path(path).name
     for feature in layer:
         geom = feature.GetGeometryRef()
         if geom is not None:
-            parts.append(wkb.loads(reproject.transformed(geom.ExportToWkb(), transform)))
-    return search_area(unary_union(parts), Path(path).name)  # also says when there is none
+            part = wkb.loads(reproject.transformed(geom.ExportToWkb(), transform))
+            parts.append(repaired(part, f"Feature {feature.GetFID()} of {name}", warn))
+    return search_area(unary_union(parts), name)  # also says when there is none
+
+
+def repaired(geometry, label: str, warn: Warn):
+    """``geometry``, or when it is not valid (self-intersecting, a bow tie) its repair by
+    ``shapely.make_valid`` with a warning naming ``label``: a union of invalid polygons
+    fails in GEOS. A polygon whose repair holds no area is refused, naming ``label``."""
+    import shapely
+    from shapely.validation import explain_validity
+
+    if geometry.is_empty or geometry.is_valid:
+        return geometry
+    why = explain_validity(geometry)
+    fixed = shapely.make_valid(geometry)
+    areas = [part for part in shapely.get_parts(fixed) if part.geom_type.endswith("Polygon")]
+    fixed = shapely.unary_union(areas) if areas else None
+    if fixed is None or fixed.is_empty or fixed.area == 0:
+        raise InputError(
+            f"{label} is not a valid polygon ({why}) and holds no area once repaired. "
+            "Redraw it (QGIS: Vector > Geometry Tools > Check Validity shows where)."
+        )
+    warn(
+        f"{label} is not a valid polygon ({why}): repaired with make_valid; check it "
+        "(QGIS: Vector > Geometry Tools > Check Validity)."
+    )
+    return fixed
 
 
 def search_area(geometry, name: str = "The clip layer"):

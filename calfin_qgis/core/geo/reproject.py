@@ -38,3 +38,15 @@ def same_crs(a_wkt: str, b_wkt: str) -> bool:
     if not a_wkt or not b_wkt:
         return a_wkt == b_wkt
     return bool(spatial_reference(a_wkt).IsSame(spatial_reference(b_wkt)))
+
+
+UNDEFINED_SRS = ("Undefined geographic SRS", "Undefined Cartesian SRS")
+"""What GDAL and QGIS read back from a GeoPackage layer written without a CRS (srs_id 0 and
+-1): a 'geographic' CRS in degrees whose coordinates are in fact pixels."""
+
+
+def defined(crs_wkt: str) -> str:
+    """``crs_wkt``, or '' when it names no CRS (empty, or a GeoPackage's undefined SRS)."""
+    if not crs_wkt:
+        return ""
+    return "" if osr.SpatialReference(wkt=crs_wkt).GetName() in UNDEFINED_SRS else crs_wkt

@@ -110,6 +110,11 @@ def _read_text(path: str) -> str:
     if handle is None:
         raise InputError(f"Cannot read {path}. Check that the product is complete.")
     try:
+        if found.size == 0:
+            raise InputError(
+                f"{PurePosixPath(path).name} is empty (0 bytes): the product is damaged or "
+                "incomplete. Download it again."
+            )
         return gdal.VSIFReadL(1, found.size, handle).decode("utf-8", errors="replace")
     finally:
         gdal.VSIFCloseL(handle)

@@ -280,7 +280,12 @@ def find_sources(folder: str) -> Iterator[str]:
     if not os.path.isdir(folder):
         raise InputError(f"{folder} is not a folder. Give the folder that holds the scenes.")
     found: list[str] = []
-    for root, dirs, files in os.walk(folder):
+    seen: set[str] = set()  # folders walked, by real path: a link loop is walked once
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        if os.path.realpath(root) in seen:
+            dirs[:] = []
+            continue
+        seen.add(os.path.realpath(root))
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for safe in [d for d in dirs if d.upper().endswith(".SAFE")]:
             found.append(os.path.join(root, safe))

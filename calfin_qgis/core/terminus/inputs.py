@@ -14,6 +14,7 @@ from osgeo import osr
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import InputError
+from ..geo.reproject import defined
 from ..schema import QUAL_AUTO, QUAL_MANUAL, QUAL_MANUAL_EDITED, REJECTED
 
 osr.UseExceptions()
@@ -130,10 +131,12 @@ def metric_crs(*layers: Layer | None) -> tuple[str, float]:
     for layer in layers:
         if layer is None:
             continue
-        if not layer.crs_wkt:
+        if not defined(layer.crs_wkt):
             raise InputError(
-                f"{layer.name} has no CRS. Set it (Layer Properties > Source, or "
-                "ogr2ogr -a_srs) so that it can be placed with the other layers."
+                f"{layer.name} has no CRS (pixel coordinates, as the fronts of a scene without "
+                "georeference), so it cannot be placed with the other layers. Detect the "
+                "fronts on georeferenced scenes; if a layer only lost its CRS, set it (Layer "
+                "Properties > Source, or ogr2ogr -a_srs)."
             )
     for layer in layers:
         srs = osr.SpatialReference(wkt=layer.crs_wkt) if layer else None
