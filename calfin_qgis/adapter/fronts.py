@@ -18,9 +18,16 @@ def _shape(feature):
 
 
 def source_fronts(
-    source, context=None, crs=None, glacier_map=None, id_field=None, glacier_field=None
+    source,
+    context=None,
+    crs=None,
+    glacier_map=None,
+    id_field=None,
+    glacier_field=None,
+    features=None,
 ):
-    """A feature source's fronts (``core.databases.read.Fronts``), in ``crs`` when given."""
+    """A feature source's fronts (``core.databases.read.Fronts``), in ``crs`` when given;
+    from ``features`` (the source's, already read, in their order) instead when given."""
     from ..core.databases.read import fronts_from_rows
 
     request = QgsFeatureRequest()
@@ -29,7 +36,9 @@ def source_fronts(
         request.setDestinationCrs(crs, context.transformContext())
         target = crs
     names = source.fields().names()
-    rows = (({n: plain(f[n]) for n in names}, _shape(f)) for f in source.getFeatures(request))
+    if features is None:
+        features = source.getFeatures(request)
+    rows = (({n: plain(f[n]) for n in names}, _shape(f)) for f in features)
     name = f"Layer '{source.sourceName()}'"
     return fronts_from_rows(names, rows, target.toWkt(), name, glacier_map, id_field, glacier_field)
 

@@ -12,6 +12,7 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
+from ..adapter.fronts import source_fronts
 from ..adapter.layers import plain, shapely_geometry
 from .base import CalfinAlgorithm, feedback_log, progress_callbacks
 
@@ -28,7 +29,9 @@ class FineTuneModelAlgorithm(CalfinAlgorithm):
         "FRONTS: fronts with an image_id field. The review dock's accepted, edited and "
         "redrawn fronts are used (or qual_flag 0 / 3); a layer with neither status nor "
         "qual_flag (hand-drawn fronts) is used whole. Their scenes are found by image_id in "
-        "SCENES (plain rasters, band files, products), as the batch and the dock find them.",
+        "SCENES (plain rasters, band files, products), as the batch and the dock find them. "
+        "A CALFIN level-1 layer is taken as it is: its manual fronts (QualFlag 0 or 3), "
+        "their scenes found by ImageID; TermPicks names no scenes, so it cannot be used.",
         "Training pairs are made as the shipped model's were (40 m grid, the scene turned so "
         "that the ice flows up: the ice side comes from the base model's ice probability "
         "along your front), with the plugin's replay scenes of three Greenland glaciers mixed "
@@ -79,6 +82,7 @@ class FineTuneModelAlgorithm(CalfinAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("TUNED_PX", "Fine-tuned on held-out fronts (px)"))
 
     def compute(self, parameters, context, feedback) -> dict:
+        from ..core.databases.schemas import database_schema
         from ..core.errors import InputError
         from ..core.finetune import fronts
         from ..core.finetune.card import report_lines
@@ -88,11 +92,14 @@ class FineTuneModelAlgorithm(CalfinAlgorithm):
         if source is None:
             raise InputError("FRONTS: give a layer of trusted fronts.")
         names = source.fields().names()
-        features = (
-            ({name: plain(f[name]) for name in names}, shapely_geometry(f))
-            for f in source.getFeatures()
-        )
-        grouped = fronts.group_fronts(features, names, source.sourceName())
+        if database_schema(names):
+            grouped = fronts.database_scenes(source_fronts(source))
+        else:
+            features = (
+                ({name: plain(f[name]) for name in names}, shapely_geometry(f))
+                for f in source.getFeatures()
+            )
+            grouped = fronts.group_fronts(features, names, source.sourceName())
         crs = source.sourceCrs()
         progress, cancelled = progress_callbacks(feedback)
         result = fine_tune(

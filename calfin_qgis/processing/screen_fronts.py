@@ -15,6 +15,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
+from ..adapter.fronts import source_fronts
 from ..adapter.layers import plain, shapely_geometry
 from ..core.screening.rules import RULES
 from .base import CalfinAlgorithm
@@ -40,6 +41,8 @@ class ScreenFrontsAlgorithm(CalfinAlgorithm):
         "they depart by more than it; fronts without it are compared with their glacier's "
         "spread alone. All layers are measured in the first projected CRS among them; the "
         "input layer is never modified.",
+        "INPUT may also be a front database's layer (CALFIN level-1, TermPicks, AutoTerm), "
+        "recognised by its fields: OUTPUT keeps its fields, plus screen.",
     )
     _band_help = False
 
@@ -75,11 +78,19 @@ class ScreenFrontsAlgorithm(CalfinAlgorithm):
 
     @staticmethod
     def _fronts(source, field: str):
+        """The source's fronts as screening reads them, its features (for the copy) and
+        what the reading has to say: ours by our fields, a database's by its own."""
+        from ..core.databases.schemas import database_schema
+        from ..core.screening.files import database_fronts
         from ..core.screening.series import ScreenFront
         from ..core.terminus.inputs import Layer, check_front_fields, parse_date
 
         name = f"Layer '{source.sourceName()}'"
         names = source.fields().names()
+        if database_schema(names):
+            features = list(source.getFeatures())
+            fronts = source_fronts(source, glacier_field=field, features=features)
+            return database_fronts(fronts), features, fronts.notes
         check_front_fields(names, field, name)
 
         def get(feature, key):
@@ -104,14 +115,16 @@ class ScreenFrontsAlgorithm(CalfinAlgorithm):
                     screen=str(get(feature, SCREEN) or ""),
                 )
             )
-        return Layer(fronts, source.sourceCrs().toWkt(), name), features
+        return Layer(fronts, source.sourceCrs().toWkt(), name), features, []
 
     def compute(self, parameters, context, feedback) -> dict:
         from ..core.screening.series import screen_fronts
 
         source = self.parameterAsSource(parameters, "INPUT", context)
         field = self.parameterAsString(parameters, "GLACIER_FIELD", context) or "glacier_id"
-        fronts, features = self._fronts(source, field)
+        fronts, features, notes = self._fronts(source, field)
+        for note in notes:
+            feedback.pushWarning(note)
         references = {
             name: TerminusChangeAlgorithm._references(
                 self.parameterAsSource(parameters, name, context), field, kind

@@ -11,7 +11,7 @@ fields plus ``src_qual_flag`` (the flag as read), ``date_known`` (day, month or 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -206,16 +206,15 @@ def read_fronts_any(
     defn = layer.GetLayerDefn()
     names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
     srs = layer.GetSpatialRef()
-
-    def rows():
-        for feature in layer:
-            geometry = feature.GetGeometryRef()
-            shape = wkb.loads(bytes(geometry.ExportToWkb())) if geometry is not None else None
-            yield (
-                {n: feature.GetField(n) for n in names},
-                shapely.force_2d(shape) if shape else None,
-            )
-
     name = Path(file).name
     crs = srs.ExportToWkt() if srs else ""
-    return fronts_from_rows(names, rows(), crs, name, glacier_map, id_field, glacier_field)
+    rows = ogr_rows(layer, names)
+    return fronts_from_rows(names, rows, crs, name, glacier_map, id_field, glacier_field)
+
+
+def ogr_rows(layer, names: list[str]) -> Iterator[tuple[dict, object]]:
+    """An OGR layer's (attributes, 2D shapely geometry or None) rows, in feature order."""
+    for feature in layer:
+        geometry = feature.GetGeometryRef()
+        shape = wkb.loads(bytes(geometry.ExportToWkb())) if geometry is not None else None
+        yield {n: feature.GetField(n) for n in names}, shapely.force_2d(shape) if shape else None

@@ -134,6 +134,14 @@ def _layout(names: Sequence[str], fields: dict[str, str]) -> str | None:
     return AUTOTERM if find_field(names, "Error") else TERMPICKS
 
 
+def database_schema(names: Sequence[str]) -> str | None:
+    """A database's layout (CALFIN, TermPicks, AutoTerm) when a layer with fields ``names``
+    follows one; None for ours or none known (whose readers give their own errors)."""
+    fields = {key: f for key, wanted in ALIASES.items() if (f := find_field(names, *wanted))}
+    schema = _layout(names, fields)
+    return None if schema == OURS else schema
+
+
 def recognise(names: Sequence[str], layer: str, id_field: str | None = None) -> Match:
     """The layout of a layer with fields ``names``; ``id_field`` (a chosen image id field)
     is taken as the image id, and makes a layer of no known layout ours. Raises, naming the

@@ -2,8 +2,9 @@
 
 Trusted: the review dock's accepted, edited and redrawn fronts, or fronts flagged manual
 (qual_flag 0) or manually edited (3); a layer with neither a status nor a qual_flag field
-(hand-drawn fronts, a community database) is trusted whole. Rejected and unreviewed
-automatic picks are left out.
+(hand-drawn fronts) is trusted whole. Rejected and unreviewed automatic picks are left out.
+A front database's layer (CALFIN level-1 with ImageID; ``core.databases``) gives its manual
+fronts: qual_flag 0 (or 3) after its flags are mapped to ours (``databases.flags``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from osgeo import ogr
 from shapely import wkb
 
 from .. import schema
+from ..databases.read import Fronts, read_fronts_any
+from ..databases.schemas import database_schema
 from ..errors import InputError
 from ..products import sources
 from ..products.naming import scene_date, scene_id
@@ -80,6 +83,26 @@ def group_fronts(features, names: list[str], layer_name: str) -> dict[str, Scene
     return by_scene
 
 
+def database_scenes(fronts: Fronts) -> dict[str, SceneFronts]:
+    """A database layer's manual fronts by image id; a layout without image ids (TermPicks)
+    is refused, since a front's scene is found by its image id."""
+    if not any(record["image_id"] for record in fronts.records):
+        raise InputError(
+            f"{fronts.name} ({fronts.schema} layout) gives no image id for its fronts, so "
+            "their scenes cannot be found: fine-tuning needs each front's scene. Give CALFIN "
+            "level-1 fronts (ImageID), or add an image_id field naming each front's scene."
+        )
+    manual = [record for record in fronts.records if record["qual_flag"] in MANUAL_FLAGS]
+    if not manual:
+        raise InputError(
+            f"{fronts.name}: none of its {len(fronts.records)} front(s) is flagged manual "
+            "(QualFlag 0 or 3); fine-tuning learns only from manual fronts. Give a layer "
+            "with manual fronts."
+        )
+    rows = ((record, record["geometry"]) for record in manual)
+    return group_fronts(rows, ["image_id", "qual_flag"], fronts.name)
+
+
 def read_fronts(path: str | os.PathLike) -> tuple[dict[str, SceneFronts], str]:
     """Trusted fronts by image_id, and the layer's CRS (WKT, '' when it has none)."""
     if not Path(path).exists():
@@ -93,6 +116,9 @@ def read_fronts(path: str | os.PathLike) -> tuple[dict[str, SceneFronts], str]:
     layer = ds.GetLayer(0)
     definition = layer.GetLayerDefn()
     names = [definition.GetFieldDefn(i).GetName() for i in range(definition.GetFieldCount())]
+    if database_schema(names):
+        fronts = read_fronts_any(path)
+        return database_scenes(fronts), fronts.crs_wkt
 
     def features():
         for feature in layer:

@@ -1,6 +1,7 @@
 """Screening files with OGR (the CLI and the batch; the algorithm reads QGIS layers into
 the same ``ScreenFront`` values): a screened copy of a fronts file, or the batch's own
-output screened where it lies."""
+output screened where it lies. A front database's layer (CALFIN, TermPicks, AutoTerm) is
+read by ``core.databases`` and its copy keeps the database's fields, plus ``screen``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from osgeo import gdal, ogr
 from shapely import wkb
 from shapely.geometry import LineString
 
+from ..databases.read import Fronts, fronts_from_rows, ogr_rows
+from ..databases.schemas import database_schema
 from ..errors import InputError
 from ..geo import rasters, vectors
 from ..terminus.inputs import Layer, check_front_fields, parse_date
@@ -46,9 +49,36 @@ def _open(path: str | os.PathLike, update: bool = False):
     return ds
 
 
-def read_layer(layer, name: str, glacier_field: str) -> tuple[Layer, list[int]]:
-    """An OGR layer's fronts as a Layer of ``ScreenFront`` and their feature ids."""
+def database_fronts(fronts: Fronts) -> Layer:
+    """A database layer's fronts (``core.databases``: CALFIN, TermPicks, AutoTerm) as a Layer
+    of ``ScreenFront``, in the layer's order."""
+    items = [
+        ScreenFront(
+            glacier_id=r["glacier_id"],
+            date=r["date"],
+            image_id=r["image_id"],
+            geometry=r["geometry"],
+            sensor=r["sensor"],
+            uncertainty_m=r["uncertainty_m"],
+            status=r["status"],
+            screen=r["screen"],
+        )
+        for r in fronts.records
+    ]
+    return Layer(items, fronts.crs_wkt, fronts.name)
+
+
+def read_layer(layer, name: str, glacier_field: str) -> tuple[Layer, list[int], list[str]]:
+    """An OGR layer's fronts as a Layer of ``ScreenFront``, their feature ids and what the
+    reading has to say: ours by our fields, a database's by its own (``core.databases``)."""
     names = [field.GetName() for field in layer.schema]
+    if database_schema(names):
+        srs = layer.GetSpatialRef()
+        crs = srs.ExportToWkt() if srs else ""
+        rows = ogr_rows(layer, names)
+        fronts = fronts_from_rows(names, rows, crs, name, glacier_field=glacier_field)
+        fids = [feature.GetFID() for feature in layer]
+        return database_fronts(fronts), fids, fronts.notes
     check_front_fields(names, glacier_field, name)
 
     def get(feature, field):
@@ -76,7 +106,7 @@ def read_layer(layer, name: str, glacier_field: str) -> tuple[Layer, list[int]]:
         )
         fids.append(feature.GetFID())
     srs = layer.GetSpatialRef()
-    return Layer(fronts, srs.ExportToWkt() if srs else "", name), fids
+    return Layer(fronts, srs.ExportToWkt() if srs else "", name), fids, []
 
 
 def write_screens(ds, layer, fids: list[int], screened: Screened) -> None:
@@ -120,8 +150,9 @@ def screen_file(
     rasters.check_destination(output, overwrite)
     source = _open(path)
     layer = _fronts_layer(source, path)
-    fronts, _ = read_layer(layer, Path(path).name, glacier_field)
+    fronts, _, notes = read_layer(layer, Path(path).name, glacier_field)
     screened = screen_fronts(fronts, boxes, centrelines, areas)
+    screened.notes[:0] = notes
     with rasters.atomic_output(output, overwrite) as tmp:
         driver = vectors.driver_name(output)
         gdal.VectorTranslate(tmp, str(path), format=driver, layers=[layer.GetName()])
@@ -138,10 +169,11 @@ def screen_in_place(
     """Screen a batch output's fronts where they lie (the batch's own file, its last step)."""
     ds = _open(path, update=True)
     layer = _fronts_layer(ds, path)
-    fronts, fids = read_layer(layer, Path(path).name, glacier_field)
+    fronts, fids, notes = read_layer(layer, Path(path).name, glacier_field)
     if not fronts.items:
         return Screened([], ["No fronts to screen."])
     screened = screen_fronts(fronts, areas=areas)
+    screened.notes[:0] = notes
     write_screens(ds, layer, fids, screened)
     ds = None
     return screened
