@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from typing import Any
 
 from ..errors import InputError
@@ -85,6 +86,8 @@ class DaskCluster(Executor):
             address = scheduler
             self.description = f"the Dask scheduler at {scheduler}"
         try:
+            if self.cluster is None:
+                _reachable(scheduler, timeout)
             # the default client, which distributed.wait() uses
             self.client = distributed.Client(address, timeout=timeout)
         except (OSError, TimeoutError) as err:
@@ -157,3 +160,19 @@ class DaskCluster(Executor):
                 f"Dask: {err}"
             )
         return Failed(error_reason(err))
+
+
+def _reachable(scheduler: str, timeout: float) -> None:
+    """Raise OSError when nothing listens at a ``tcp://host:port`` scheduler address.
+
+    A Client that cannot connect leaves its event-loop thread running for the life of the
+    process (in QGIS: for the session, and a crash at exit), so a scheduler that does not
+    answer is found before a Client is made. Other protocols are left to the Client."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    protocol, location = parse_address(scheduler)
+    if protocol != "tcp":
+        return
+    host, port = parse_host_port(location)
+    with socket.create_connection((host, port), timeout=timeout):
+        pass
