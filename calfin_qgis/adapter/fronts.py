@@ -6,7 +6,7 @@ from __future__ import annotations
 from qgis.core import QgsFeatureRequest
 from qgis.PyQt.QtCore import QVariant
 
-from .layers import plain
+from .layers import plain, shapely_geometry
 
 
 def _shape(feature):
@@ -56,3 +56,22 @@ def source_glacier_map(source):
     number, glacier = map_fields(fields.names(), kinds, name)
     rows = ((plain(f[number]), plain(f[glacier])) for f in source.getFeatures())
     return map_from_rows(rows, name)
+
+
+def source_references(source, field: str, kind: str):
+    """A layer of boxes, centrelines or polygons (``source``, or None) as the core's
+    ``terminus.inputs.Layer``: each geometry under its ``field`` glacier id (a layer with no
+    such field: one geometry for every glacier). ``kind`` names it in messages."""
+    from ..core.terminus.inputs import Layer, by_glacier
+
+    if source is None:
+        return None
+    name = f"{kind.capitalize()} layer '{source.sourceName()}'"
+    has_id = field in source.fields().names()
+    items = [
+        (plain(f[field]) if has_id else None, shapely_geometry(f))
+        for f in source.getFeatures()
+        if f.hasGeometry()
+    ]
+    items = [(None if g is None else str(g), geometry) for g, geometry in items]
+    return Layer(by_glacier(items, kind, name, field), source.sourceCrs().toWkt(), name)

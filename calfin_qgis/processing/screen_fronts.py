@@ -15,11 +15,10 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ..adapter.fronts import source_fronts
+from ..adapter.fronts import source_fronts, source_references
 from ..adapter.layers import plain, shapely_geometry
 from ..core.screening.rules import RULES
 from .base import CalfinAlgorithm
-from .terminus_change import TerminusChangeAlgorithm
 
 SCREEN = "screen"
 
@@ -126,9 +125,7 @@ class ScreenFrontsAlgorithm(CalfinAlgorithm):
         for note in notes:
             feedback.pushWarning(note)
         references = {
-            name: TerminusChangeAlgorithm._references(
-                self.parameterAsSource(parameters, name, context), field, kind
-            )
+            name: source_references(self.parameterAsSource(parameters, name, context), field, kind)
             for name, kind in (("BOX", "box"), ("CENTRELINE", "centreline"), ("CLIP", "polygon"))
         }
         screened = screen_fronts(

@@ -15,15 +15,13 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..adapter.fronts import source_fronts, source_glacier_map
+from ..adapter.fronts import source_fronts, source_glacier_map, source_references
 from ..adapter.layers import (
     add_records,
     check_file_destinations,
     destination,
     file_path,
     make_fields,
-    plain,
-    shapely_geometry,
 )
 from ..core.schema import QUAL_AUTO, QUAL_MANUAL, QUAL_MANUAL_EDITED
 from ..core.terminus.inputs import METHODS
@@ -164,22 +162,6 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
         fronts = source_fronts(source, glacier_map=glacier_map, glacier_field=field)
         return fronts_layer(fronts, field), fronts.notes
 
-    @staticmethod
-    def _references(source, field: str, kind: str):
-        from ..core.terminus.inputs import Layer, by_glacier
-
-        if source is None:
-            return None
-        name = f"{kind.capitalize()} layer '{source.sourceName()}'"
-        has_id = field in source.fields().names()
-        items = [
-            (plain(f[field]) if has_id else None, shapely_geometry(f))
-            for f in source.getFeatures()
-            if f.hasGeometry()
-        ]
-        items = [(None if g is None else str(g), geometry) for g, geometry in items]
-        return Layer(by_glacier(items, kind, name, field), source.sourceCrs().toWkt(), name)
-
     def _run(self, parameters, context):
         from ..core.terminus.change import terminus_change
         from ..core.terminus.inputs import parse_flags
@@ -187,7 +169,7 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
         field = self.parameterAsString(parameters, "GLACIER_FIELD", context) or "glacier_id"
 
         def references(name, kind):
-            return self._references(self.parameterAsSource(parameters, name, context), field, kind)
+            return source_references(self.parameterAsSource(parameters, name, context), field, kind)
 
         glacier_map = source_glacier_map(self.parameterAsSource(parameters, "GLACIER_MAP", context))
         fronts, notes = self._fronts(
