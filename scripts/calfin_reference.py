@@ -14,6 +14,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from headless_qgis import calfin_processing
 from shapely.geometry import Point
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,52 +59,38 @@ def strip_our_ids(path: Path) -> None:
 
 
 def main() -> int:
-    from qgis.core import QgsApplication
-
-    app = QgsApplication([], False)
-    app.initQgis()
-    sys.path.append(str(Path(QgsApplication.pkgDataPath()) / "python" / "plugins"))
-    import processing
-    from processing.core.Processing import Processing
-
-    Processing.initialize()
-    import calfin_qgis
-
-    plugin = calfin_qgis.classFactory(None)
-    plugin.initProcessing()
-    OUT.mkdir(parents=True, exist_ok=True)
-    references = calfin_references()
-    for path in references.values():
-        strip_our_ids(path)
-    detected = processing.run(
-        "calfin:detect_fronts",
-        {"INPUT": str(SCENE), "GLACIER_ID": "jakobshavn_isbrae", "OUTPUT": str(OUT / "f.gpkg")},
-    )["OUTPUT"]
-    runs = {
-        "lines": {"GLACIERS": str(LOEBEL), "FLOW": "up"},
-        "closed": {"GLACIERS": str(FJORD)},
-    }
-    head = ("mean m", 9), ("median m", 10), ("line IoU", 10), ("mask IoU", 10), ("bias m", 9)
-    print(f"{'reference':<10}" + "".join(f"{text:>{width}}" for text, width in head))
-    for name, extra in runs.items():
-        result = processing.run(
-            "calfin:evaluate_fronts",
-            {
-                "INPUT": detected,
-                "REFERENCE": str(references[name]),
-                "PIXEL_SIZE": 30.0,
-                "OUTPUT": str(OUT / f"metrics_{name}.csv"),
-                "REPORT": str(OUT / f"report_{name}.html"),
-                **extra,
-            },
-        )
-        print(
-            f"{name:<10}{result['MEAN_M']:>9.1f}{result['MEDIAN_M']:>10.1f}"
-            f"{result['LINE_IOU']:>10.3f}{result['MASK_IOU']:>10.4f}{result['BIAS_M']:>9.1f}"
-        )
-    print(f"Tables and reports: {OUT}")
-    plugin.unload()
-    app.exitQgis()
+    with calfin_processing() as processing:
+        OUT.mkdir(parents=True, exist_ok=True)
+        references = calfin_references()
+        for path in references.values():
+            strip_our_ids(path)
+        detected = processing.run(
+            "calfin:detect_fronts",
+            {"INPUT": str(SCENE), "GLACIER_ID": "jakobshavn_isbrae", "OUTPUT": str(OUT / "f.gpkg")},
+        )["OUTPUT"]
+        runs = {
+            "lines": {"GLACIERS": str(LOEBEL), "FLOW": "up"},
+            "closed": {"GLACIERS": str(FJORD)},
+        }
+        head = ("mean m", 9), ("median m", 10), ("line IoU", 10), ("mask IoU", 10), ("bias m", 9)
+        print(f"{'reference':<10}" + "".join(f"{text:>{width}}" for text, width in head))
+        for name, extra in runs.items():
+            result = processing.run(
+                "calfin:evaluate_fronts",
+                {
+                    "INPUT": detected,
+                    "REFERENCE": str(references[name]),
+                    "PIXEL_SIZE": 30.0,
+                    "OUTPUT": str(OUT / f"metrics_{name}.csv"),
+                    "REPORT": str(OUT / f"report_{name}.html"),
+                    **extra,
+                },
+            )
+            print(
+                f"{name:<10}{result['MEAN_M']:>9.1f}{result['MEDIAN_M']:>10.1f}"
+                f"{result['LINE_IOU']:>10.3f}{result['MASK_IOU']:>10.4f}{result['BIAS_M']:>9.1f}"
+            )
+        print(f"Tables and reports: {OUT}")
     return 0
 
 

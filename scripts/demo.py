@@ -16,6 +16,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from headless_qgis import calfin_processing
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 OUT = ROOT / "demo_output"
@@ -121,52 +123,38 @@ def _m(text: str) -> str:
 
 
 def main() -> int:
-    from qgis.core import QgsApplication
-
-    app = QgsApplication([], False)
-    app.initQgis()
-    sys.path.append(str(Path(QgsApplication.pkgDataPath()) / "python" / "plugins"))
-    import processing
-    from processing.core.Processing import Processing
-
-    Processing.initialize()
-    import calfin_qgis
-
-    plugin = calfin_qgis.classFactory(None)
-    plugin.initProcessing()
-    OUT.mkdir(exist_ok=True)
-    fronts = OUT / "fronts.gpkg"
-    detected = processing.run(
-        "calfin:detect_fronts",
-        {
-            "INPUT": str(SCENE),
-            "GLACIER_ID": "jakobshavn_isbrae",
-            "OUTPUT": str(fronts),
-            "PROBABILITIES": str(OUT / "probabilities.tif"),
-        },
-    )
-    report = processing.run(
-        "calfin:evaluate_fronts",
-        {
-            "INPUT": detected["OUTPUT"],
-            "REFERENCE": str(REFERENCE),
-            "PIXEL_SIZE": 40.0,
-            "SCENES": str(DATA),  # the report draws the fronts over their scene
-            "OUTPUT": str(OUT / "metrics.csv"),
-            "REPORT": str(OUT / "report.html"),
-        },
-    )
-    print(f"Fronts layer:        {detected['OUTPUT']}")
-    print(f"Probability raster:  {detected['PROBABILITIES']}")
-    print(f"Evaluation report:   {report['REPORT']}")
-    print(
-        f"Error against the manual front: mean {report['MEAN_PX']:.2f} px, "
-        f"median {report['MEDIAN_PX']:.2f} px (40 m pixels). This scene was among the shipped "
-        "model's training scenes; held-out figures are in model/MODEL_CARD.md."
-    )
-    time_series(processing)
-    plugin.unload()
-    app.exitQgis()
+    with calfin_processing() as processing:
+        OUT.mkdir(exist_ok=True)
+        fronts = OUT / "fronts.gpkg"
+        detected = processing.run(
+            "calfin:detect_fronts",
+            {
+                "INPUT": str(SCENE),
+                "GLACIER_ID": "jakobshavn_isbrae",
+                "OUTPUT": str(fronts),
+                "PROBABILITIES": str(OUT / "probabilities.tif"),
+            },
+        )
+        report = processing.run(
+            "calfin:evaluate_fronts",
+            {
+                "INPUT": detected["OUTPUT"],
+                "REFERENCE": str(REFERENCE),
+                "PIXEL_SIZE": 40.0,
+                "SCENES": str(DATA),  # the report draws the fronts over their scene
+                "OUTPUT": str(OUT / "metrics.csv"),
+                "REPORT": str(OUT / "report.html"),
+            },
+        )
+        print(f"Fronts layer:        {detected['OUTPUT']}")
+        print(f"Probability raster:  {detected['PROBABILITIES']}")
+        print(f"Evaluation report:   {report['REPORT']}")
+        print(
+            f"Error against the manual front: mean {report['MEAN_PX']:.2f} px, "
+            f"median {report['MEDIAN_PX']:.2f} px (40 m pixels). This scene was among the shipped "
+            "model's training scenes; held-out figures are in model/MODEL_CARD.md."
+        )
+        time_series(processing)
     return 0
 
 
