@@ -13,7 +13,7 @@ from ..detect.jobs import DetectJob, run, write_probabilities
 from ..detect.options import OPTIONS
 from ..errors import Cancelled, InputError
 from ..geo import rasters, vectors
-from . import batch, export, finetune, screen, terminus
+from . import batch, export, finetune, screen, suggest, terminus
 from .args import ProgressPrinter, add_detection, add_option, detection_options
 
 DESCRIPTION = """\
@@ -59,6 +59,7 @@ def _parser(prog: str = "calfin") -> argparse.ArgumentParser:
     screen.add_parser(sub)
     export.add_parser(sub)
     finetune.add_parser(sub)
+    suggest.add_parser(sub)
     return parser
 
 
