@@ -15,6 +15,7 @@ EXPECTED = {
     "export_fronts",
     "screen_fronts",
     "fine_tune_model",
+    "suggest_corrections",
 }
 SCENE_BAND = {"preprocess", "segment", "detect_fronts", "detect_fronts_batch"}
 """The algorithms whose user picks a scene band."""

@@ -22,6 +22,7 @@ def algorithm_classes() -> list[type]:
     from .preprocess import PreprocessAlgorithm
     from .screen_fronts import ScreenFrontsAlgorithm
     from .segment import SegmentAlgorithm
+    from .suggest_corrections import SuggestCorrectionsAlgorithm
     from .terminus_change import TerminusChangeAlgorithm
 
     return [
@@ -35,6 +36,7 @@ def algorithm_classes() -> list[type]:
         ExportFrontsAlgorithm,
         ScreenFrontsAlgorithm,
         FineTuneModelAlgorithm,
+        SuggestCorrectionsAlgorithm,
     ]
 
 

@@ -1,0 +1,93 @@
+"""calfin:suggest_corrections — a batch output → the scenes a labeller should correct
+before fine-tuning (``core.finetune.suggest``)."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsProcessing,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QDate, QVariant
+
+from .base import CalfinAlgorithm
+
+COLUMNS = (
+    ("glacier_id", QVariant.String),
+    ("date", QVariant.Date),
+    ("image_id", QVariant.String),
+    ("reason", QVariant.String),
+    ("source", QVariant.String),
+)
+
+
+class SuggestCorrectionsAlgorithm(CalfinAlgorithm):
+    _name = "suggest_corrections"
+    _display_name = "Suggest scenes to correct (before fine-tuning)"
+    _band_help = False
+    _help = (
+        "Fine-tuning learns from the scenes you correct, so correct the ones the model gets "
+        "wrong, across the whole record. INPUT is the GeoPackage a batch wrote "
+        "(detect_fronts_batch: fronts, screened, and the status table). Per glacier, its "
+        "scenes are split by date into COUNT spans, and each span gives its most suspect "
+        "scene: one where no front was found first, then a screened front, then the front "
+        "with the largest uncertainty_m. Scenes a labeller already decided on (screen = "
+        "reviewed) are not suggested again.",
+        "OUTPUT is a table (glacier_id, date, image_id, reason, source: the scene's path). "
+        "Draw or fix those fronts in the review dock, then give the reviewed fronts to "
+        "fine_tune_model. Measured on held-out Jakobshavn (README, 'Teach it your glacier'): "
+        "the five scenes suggested this way taught the model winter scenes that five easy "
+        "summer scenes did not.",
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+        self.addParameter(
+            QgsProcessingParameterFile(
+                "INPUT", "Batch output (GeoPackage)", fileFilter="GeoPackage (*.gpkg)"
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "COUNT", "Scenes per glacier", QgsProcessingParameterNumber.Integer, 5, False, 1
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString("GLACIER", "Only this glacier_id", optional=True)
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                "OUTPUT", "Scenes to correct", QgsProcessing.TypeVector
+            )
+        )
+
+    def compute(self, parameters, context, feedback) -> dict:
+        from ..core.finetune.suggest import suggest
+
+        chosen, notes = suggest(
+            self.parameterAsFile(parameters, "INPUT", context),
+            self.parameterAsInt(parameters, "COUNT", context),
+            self.parameterAsString(parameters, "GLACIER", context) or None,
+        )
+        for note in notes:
+            feedback.pushWarning(note)
+        fields = QgsFields()
+        for name, kind in COLUMNS:
+            fields.append(QgsField(name, kind))
+        sink, dest = self.parameterAsSink(
+            parameters, "OUTPUT", context, fields, QgsWkbTypes.NoGeometry
+        )
+        for s in chosen:
+            feature = QgsFeature(fields)
+            date = QDate(s.date.year, s.date.month, s.date.day)
+            feature.setAttributes([s.glacier_id, date, s.image_id, s.reason, s.source])
+            sink.addFeature(feature, QgsFeatureSink.FastInsert)
+            feedback.pushInfo(f"{s.glacier_id} {s.date} {s.image_id}: {s.reason}")
+        feedback.pushInfo(f"{len(chosen)} scene(s) to correct")
+        return {"OUTPUT": dest}
