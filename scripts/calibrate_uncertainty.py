@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from evaluate import read_grey, to_vsimem  # noqa: E402
+from evaluate import TRAIN, read_grey, to_vsimem  # noqa: E402
 
 from calfin_qgis.core.detect.picking import extract  # noqa: E402
 from calfin_qgis.core.detect.segmentation import DetectOptions, SegmentResult, segment  # noqa: E402
@@ -50,7 +50,6 @@ from calfin_qgis.core.products.naming import scene_id  # noqa: E402
 from calfin_qgis.core.timing import StageTimer  # noqa: E402
 
 TWIN = ROOT / "model" / "validation" / "calfin_unet_val_jakobshavn.onnx"
-DATA = ROOT.parent.parent / "shared" / "data" / "frontlearning" / "train"
 MIN_ERROR_PX = 0.25
 """Errors are fitted in logarithm: a front drawn exactly on the manual one counts as this."""
 BINS_PX = (0.0, 2.0, 4.0, 8.0, 16.0, np.inf)
@@ -189,7 +188,7 @@ def date_of(scene: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--data", type=Path, default=TRAIN)
     parser.add_argument("--model", type=Path, default=TWIN)
     parser.add_argument("--views", type=int, nargs="+", choices=VIEWS, default=[2])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/calfin_calibration"))

@@ -31,6 +31,9 @@ from scipy.ndimage import zoom
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+TRAIN = ROOT.parent / "shared" / "data" / "frontlearning" / "train"
+"""FrontLearning's labelled scenes (``../shared/data``, beside the checkout), the default of
+the scripts that measure on them."""
 
 from calfin_qgis.core.cli.args import add_option, detection_options  # noqa: E402
 from calfin_qgis.core.detect.options import OPTIONS  # noqa: E402
