@@ -107,13 +107,7 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
                 "CLIP", "Glacier polygons (one per glacier)", [QgsProcessing.TypeVectorPolygon]
             )
         )
-        # Optional so that a missing GLACIER_FIELD means glacier_id (QGIS 3.22 does not fall
-        # back to a field parameter's default when it checks the values).
-        self.addParameter(
-            QgsProcessingParameterField(
-                "GLACIER_FIELD", "Glacier id field", "glacier_id", "CLIP", optional=True
-            )
-        )
+        params.add_glacier_field(self, "CLIP")
         self.addParameter(
             QgsProcessingParameterField(
                 "FLOW_FIELD", "Flow direction field (optional)", None, "CLIP", optional=True
@@ -209,7 +203,7 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
         """CLIP's polygons as ``core.glaciers.Glacier`` values."""
         from ..core.batch.glaciers import check_fields, group_glaciers
 
-        id_field = self.parameterAsString(parameters, "GLACIER_FIELD", context) or "glacier_id"
+        id_field = params.glacier_field(self, parameters, context)
         flow_field = self.parameterAsString(parameters, "FLOW_FIELD", context) or None
         name = source.sourceName()
         if not source.sourceCrs().isValid():
