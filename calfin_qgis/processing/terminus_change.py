@@ -124,6 +124,10 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
                 "KEEP_SCREENED", "Measure the fronts screening marked too", False
             )
         )
+        self._add_outputs()
+
+    def _add_outputs(self) -> None:
+        """The positions table, the report, and the optional layers of what was measured."""
         self.addParameter(
             QgsProcessingParameterFeatureSink(
                 "OUTPUT", "Terminus positions", QgsProcessing.TypeVector
