@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from calfin_qgis.core.batch import executors  # noqa: E402
-from calfin_qgis.core.batch.runner import BatchJob, detect  # noqa: E402
+from calfin_qgis.core.batch.planning import BatchJob  # noqa: E402
+from calfin_qgis.core.batch.runner import detect  # noqa: E402
 from calfin_qgis.core.detect.jobs import DetectJob  # noqa: E402
 from calfin_qgis.core.products import sources  # noqa: E402
 

@@ -9,14 +9,6 @@ from qgis.PyQt.QtCore import QVariant
 from .layers import plain, shapely_geometry
 
 
-def _shape(feature):
-    from shapely import force_2d, wkb
-
-    if not feature.hasGeometry() or feature.geometry().isEmpty():
-        return None
-    return force_2d(wkb.loads(bytes(feature.geometry().asWkb())))
-
-
 def source_fronts(
     source,
     context=None,
@@ -38,7 +30,7 @@ def source_fronts(
     names = source.fields().names()
     if features is None:
         features = source.getFeatures(request)
-    rows = (({n: plain(f[n]) for n in names}, _shape(f)) for f in features)
+    rows = (({n: plain(f[n]) for n in names}, shapely_geometry(f, as_row=True)) for f in features)
     name = f"Layer '{source.sourceName()}'"
     return fronts_from_rows(names, rows, target.toWkt(), name, glacier_map, id_field, glacier_field)
 

@@ -186,14 +186,16 @@ def plain(value):
     return value
 
 
-def shapely_geometry(feature):
-    """A feature's geometry as shapely (an empty line when it has none)."""
-    from shapely import wkb
+def shapely_geometry(feature, as_row: bool = False):
+    """A feature's geometry as shapely (an empty line when it has none). ``as_row``: as the
+    database readers take a row's (``core.databases.read``): 2-D, None when it has none."""
+    from shapely import force_2d, wkb
     from shapely.geometry import LineString
 
     if not feature.hasGeometry() or feature.geometry().isEmpty():
-        return LineString()
-    return wkb.loads(bytes(feature.geometry().asWkb()))
+        return None if as_row else LineString()
+    shape = wkb.loads(bytes(feature.geometry().asWkb()))
+    return force_2d(shape) if as_row else shape
 
 
 def glacier_features(source, id_field: str, flow_field: str | None):

@@ -78,7 +78,15 @@ class InstallDialog(QDialog):
         layout.addWidget(self.summary)
 
         self._add_runtime_choice(layout)
+        self._add_fine_tuning(layout)
+        self._add_progress(layout)
+        self._add_buttons(layout)
+        self.resize(680, 460)
+        self._update_summary()
+        self._update_command()
 
+    def _add_fine_tuning(self, layout: QVBoxLayout) -> None:
+        """The optional PyTorch and onnx, offered while they are missing."""
         self.fine_tuning = QCheckBox(
             "Also install PyTorch (CPU build, about 200 MB) and onnx, for fine-tuning the "
             "model on your fronts (optional)",
@@ -89,6 +97,8 @@ class InstallDialog(QDialog):
         self.fine_tuning.toggled.connect(self._update_command)
         layout.addWidget(self.fine_tuning)
 
+    def _add_progress(self, layout: QVBoxLayout) -> None:
+        """The pip command to run, pip's output as it comes and the outcome."""
         self.command_label = QLabel(self)
         self.command_label.setWordWrap(True)
         self.command_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -106,6 +116,7 @@ class InstallDialog(QDialog):
         self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(self.status)
 
+    def _add_buttons(self, layout: QVBoxLayout) -> None:
         self.buttons = QDialogButtonBox(self)
         self.install_button = QPushButton("Install", self)
         self.install_button.setObjectName("calfinInstall")
@@ -116,9 +127,6 @@ class InstallDialog(QDialog):
         self.install_button.clicked.connect(self.install)
         self.close_button.clicked.connect(self._close_or_cancel)
         layout.addWidget(self.buttons)
-        self.resize(680, 460)
-        self._update_summary()
-        self._update_command()
 
     def _add_runtime_choice(self, layout: QVBoxLayout) -> None:
         """CPU or GPU onnxruntime (GPU preselected where an NVIDIA driver is found); shown

@@ -77,6 +77,26 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+        self._add_scenes_and_glaciers()
+        self._add_filters()
+        self._add_run_settings()
+        params.add_inference(self)
+        add_extraction(self)
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                "OUTPUT",
+                "Calving fronts (GeoPackage; an existing batch output is resumed)",
+                "GeoPackage (*.gpkg)",
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink("STATUS", "Status table", QgsProcessing.TypeVector)
+        )
+        for name, description in BATCH_COUNTS:
+            self.addOutput(QgsProcessingOutputNumber(name, description))
+
+    def _add_scenes_and_glaciers(self) -> None:
+        """The scenes folder, the glacier polygons with their id and flow fields, the band."""
         self.addParameter(
             QgsProcessingParameterFile(
                 "FOLDER", "Folder of scenes", behavior=QgsProcessingParameterFile.Folder
@@ -87,19 +107,16 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
                 "CLIP", "Glacier polygons (one per glacier)", [QgsProcessing.TypeVectorPolygon]
             )
         )
-        # Optional so that a missing GLACIER_FIELD means glacier_id (QGIS 3.22 does not fall
-        # back to a field parameter's default when it checks the values).
-        self.addParameter(
-            QgsProcessingParameterField(
-                "GLACIER_FIELD", "Glacier id field", "glacier_id", "CLIP", optional=True
-            )
-        )
+        params.add_glacier_field(self, "CLIP")
         self.addParameter(
             QgsProcessingParameterField(
                 "FLOW_FIELD", "Flow direction field (optional)", None, "CLIP", optional=True
             )
         )
         params.add_options(self, [OPTIONS["band"]])
+
+    def _add_filters(self) -> None:
+        """Which scenes are left out by their metadata: dates, sensors, cloud cover."""
         for name, label in (("START_DATE", "From date"), ("END_DATE", "To date")):
             self.addParameter(
                 QgsProcessingParameterString(name, f"{label} (YYYY-MM-DD)", optional=True)
@@ -118,6 +135,9 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
                 100,
             )
         )
+
+    def _add_run_settings(self) -> None:
+        """The fronts' CRS, the worker processes and the closing screening."""
         self.addParameter(
             QgsProcessingParameterCrs(
                 "OUT_CRS", "CRS of the fronts (default: the polygons')", optional=True
@@ -138,20 +158,6 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
                 "SCREEN", "Screen the fronts at the end (field screen)", True
             )
         )
-        params.add_inference(self)
-        add_extraction(self)
-        self.addParameter(
-            QgsProcessingParameterFileDestination(
-                "OUTPUT",
-                "Calving fronts (GeoPackage; an existing batch output is resumed)",
-                "GeoPackage (*.gpkg)",
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink("STATUS", "Status table", QgsProcessing.TypeVector)
-        )
-        for name, description in BATCH_COUNTS:
-            self.addOutput(QgsProcessingOutputNumber(name, description))
 
     def compute(self, parameters, context, feedback) -> dict:
         from ..core.batch.output import FRONTS_LAYER
@@ -197,7 +203,7 @@ class DetectFrontsBatchAlgorithm(CalfinAlgorithm):
         """CLIP's polygons as ``core.glaciers.Glacier`` values."""
         from ..core.batch.glaciers import check_fields, group_glaciers
 
-        id_field = self.parameterAsString(parameters, "GLACIER_FIELD", context) or "glacier_id"
+        id_field = params.glacier_field(self, parameters, context)
         flow_field = self.parameterAsString(parameters, "FLOW_FIELD", context) or None
         name = source.sourceName()
         if not source.sourceCrs().isValid():

@@ -70,6 +70,20 @@ def layers_crs(detected, reference) -> QgsCoordinateReferenceSystem:
     return QgsCoordinateReferenceSystem() if pixels[0] else reference.sourceCrs()
 
 
+NUMBER_OUTPUTS = (
+    ("MEAN_PX", "Pooled mean distance (pixels)"),
+    ("MEDIAN_PX", "Pooled median distance (pixels)"),
+    ("NO_FRONT", "Images without a detected front"),
+    ("IMAGES", "Images compared"),
+    ("MEAN_M", "Pooled mean distance (metres)"),
+    ("MEDIAN_M", "Pooled median distance (metres)"),
+    ("LINE_IOU", "Mean line IoU"),
+    ("MASK_IOU", "Mean ice mask IoU"),
+    ("BIAS_M", "Mean bias, metres (+ ours ahead)"),
+)
+"""The pooled figures in the results (`qgis_process run --json`, the modeler)."""
+
+
 class EvaluateFrontsAlgorithm(CalfinAlgorithm):
     _name = "evaluate_fronts"
     _display_name = "Evaluate calving fronts"
@@ -117,6 +131,13 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
     _band_help = False
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
+        self._add_fronts()
+        add_database_parameters(self)
+        self._add_grid()
+        self._add_outputs()
+
+    def _add_fronts(self) -> None:
+        """The detected and reference layers and the image id fields that pair them."""
         lines = [QgsProcessing.TypeVectorLine]
         self.addParameter(QgsProcessingParameterFeatureSource("INPUT", "Detected fronts", lines))
         self.addParameter(
@@ -140,7 +161,9 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
                 optional=True,
             )
         )
-        add_database_parameters(self)
+
+    def _add_grid(self) -> None:
+        """What gives the pixel size errors are counted in, and the scenes of the plots."""
         self.addParameter(
             QgsProcessingParameterNumber(
                 "PIXEL_SIZE",
@@ -165,6 +188,8 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
                 optional=True,
             )
         )
+
+    def _add_outputs(self) -> None:
         self.addParameter(
             QgsProcessingParameterFeatureSink(
                 "OUTPUT", "Per-image metrics", QgsProcessing.TypeVector
@@ -175,17 +200,7 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
                 "REPORT", "HTML report", "HTML files (*.html)", optional=True
             )
         )
-        for name, description in (
-            ("MEAN_PX", "Pooled mean distance (pixels)"),
-            ("MEDIAN_PX", "Pooled median distance (pixels)"),
-            ("NO_FRONT", "Images without a detected front"),
-            ("IMAGES", "Images compared"),
-            ("MEAN_M", "Pooled mean distance (metres)"),
-            ("MEDIAN_M", "Pooled median distance (metres)"),
-            ("LINE_IOU", "Mean line IoU"),
-            ("MASK_IOU", "Mean ice mask IoU"),
-            ("BIAS_M", "Mean bias, metres (+ ours ahead)"),
-        ):
+        for name, description in NUMBER_OUTPUTS:
             self.addOutput(QgsProcessingOutputNumber(name, description))
 
     def _pixel_size(self, parameters, context, crs, metres: float) -> tuple[float, str]:
@@ -220,34 +235,19 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         return size, f"from SCENE {scene.name()}"
 
     def compute(self, parameters, context, feedback) -> dict:
-        from ..core.evaluation.report import write_report
-        from ..core.evaluation.scoring import evaluate, table_rows
-        from ..core.evaluation.series import mean_bias, series_html, series_rows
+        from ..core.evaluation.scoring import evaluate
+        from ..core.evaluation.series import mean_bias, series_rows
 
         report = self.parameterAsFileOutput(parameters, "REPORT", context)
         check_file_destinations(report, destination(parameters, "OUTPUT"))
-        detected_src = self.parameterAsSource(parameters, "INPUT", context)
-        reference_src = self.parameterAsSource(parameters, "REFERENCE", context)
-        crs = layers_crs(detected_src, reference_src)
-        if crs.isGeographic():
-            raise QgsProcessingException(
-                "The reference layer is in a geographic CRS (degrees). Reproject both layers "
-                "to a projected CRS in metres (e.g. EPSG:3413 for Greenland) first."
-            )
+        crs = self._crs(parameters, context)
         metres = metres_per_unit(crs)
         fronts, reference_fronts, pairs = read_inputs(self, parameters, context, crs)
         detected, reference = pairs.detected, pairs.reference
         feedback.pushInfo(
             f"Reference in the {reference_fronts.schema} layout; paired: {pairs.counts()}"
         )
-        if not crs.isValid() and parameters.get("PIXEL_SIZE") not in (None, ""):
-            feedback.pushWarning(
-                "PIXEL_SIZE is left out: the layers are in pixel coordinates, so the errors "
-                "are counted in those pixels (a size in metres needs layers with a CRS)."
-            )
-        pixel_size, pixel_source = self._pixel_size(parameters, context, crs, metres)
-        units = QgsUnitTypes.toAbbreviatedString(crs.mapUnits()) if crs.isValid() else "px"
-        feedback.pushInfo(f"Pixel size {pixel_size:g} {units} ({pixel_source})")
+        pixel_size, pixel_source = self._grid(parameters, context, feedback, crs, metres)
         polygons = glacier_polygons(self, parameters, crs, context)
         direction = flow(self, parameters, context)
         close_reference(pairs, polygons, pixel_size)
@@ -262,6 +262,52 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         for note in notes:
             feedback.pushWarning(note)
         rows = series_rows(scores, pairs.glacier_date, pairs.how)
+        dest = self._write_table(parameters, context, scores, pairs)
+        feedback.pushInfo(
+            f"{summary.n_images} images, {summary.n_no_front} without a front; pooled mean "
+            f"{summary.mean_px:.2f} px, median {summary.median_px:.2f} px, line IoU "
+            f"{summary.line_iou:.3f}, mask IoU {summary.mask_iou:.3f}"
+        )
+        bias = mean_bias(rows)
+        if bias is not None:
+            feedback.pushInfo(f"Mean bias {bias:.1f} m ({'ahead' if bias > 0 else 'behind'})")
+        results = {"OUTPUT": dest, **pooled_results(summary, bias)}
+        if report:
+            info, scenes = report_inputs(self, parameters, context, crs, pixel_size, pixel_source)
+            paired = f"{info.id_fields}; {reference_fronts.schema} layout, {pairs.counts()}"
+            info = dataclasses.replace(info, id_fields=paired)
+            self._write_report(report, scores, summary, pairs, info, scenes, crs, notes, rows)
+            results["REPORT"] = report
+        return results
+
+    def _crs(self, parameters, context) -> QgsCoordinateReferenceSystem:
+        """The CRS the layers are compared in (``layers_crs``), refused in degrees."""
+        detected = self.parameterAsSource(parameters, "INPUT", context)
+        reference = self.parameterAsSource(parameters, "REFERENCE", context)
+        crs = layers_crs(detected, reference)
+        if crs.isGeographic():
+            raise QgsProcessingException(
+                "The reference layer is in a geographic CRS (degrees). Reproject both layers "
+                "to a projected CRS in metres (e.g. EPSG:3413 for Greenland) first."
+            )
+        return crs
+
+    def _grid(self, parameters, context, feedback, crs, metres: float) -> tuple[float, str]:
+        """``_pixel_size``, said in the log (with a warning when PIXEL_SIZE is left out)."""
+        if not crs.isValid() and parameters.get("PIXEL_SIZE") not in (None, ""):
+            feedback.pushWarning(
+                "PIXEL_SIZE is left out: the layers are in pixel coordinates, so the errors "
+                "are counted in those pixels (a size in metres needs layers with a CRS)."
+            )
+        pixel_size, pixel_source = self._pixel_size(parameters, context, crs, metres)
+        units = QgsUnitTypes.toAbbreviatedString(crs.mapUnits()) if crs.isValid() else "px"
+        feedback.pushInfo(f"Pixel size {pixel_size:g} {units} ({pixel_source})")
+        return pixel_size, pixel_source
+
+    def _write_table(self, parameters, context, scores, pairs) -> str:
+        """The per-image table into the OUTPUT sink; returns its destination."""
+        from ..core.evaluation.scoring import table_rows
+
         fields = make_fields(schema.EVALUATION_FIELDS)
         sink, dest = self.parameterAsSink(
             parameters, "OUTPUT", context, fields, QgsWkbTypes.NoGeometry
@@ -271,41 +317,37 @@ class EvaluateFrontsAlgorithm(CalfinAlgorithm):
         del sink  # closed, so that a CSV can be rewritten
         if file_path(dest).lower().endswith(".csv"):
             unquote_csv(file_path(dest))
-        feedback.pushInfo(
-            f"{summary.n_images} images, {summary.n_no_front} without a front; pooled mean "
-            f"{summary.mean_px:.2f} px, median {summary.median_px:.2f} px, line IoU "
-            f"{summary.line_iou:.3f}, mask IoU {summary.mask_iou:.3f}"
+        return dest
+
+    @staticmethod
+    def _write_report(report, scores, summary, pairs, info, scenes, crs, notes, rows) -> None:
+        from ..core.evaluation.report import write_report
+        from ..core.evaluation.series import series_html
+
+        write_report(
+            report,
+            scores,
+            summary,
+            pairs.detected,
+            pairs.reference,
+            info,
+            scenes,
+            crs.toWkt(),
+            notes,
+            series_html(rows),
         )
-        bias = mean_bias(rows)
-        if bias is not None:
-            feedback.pushInfo(f"Mean bias {bias:.1f} m ({'ahead' if bias > 0 else 'behind'})")
-        results = {
-            "OUTPUT": dest,
-            "MEAN_PX": summary.mean_px,
-            "MEDIAN_PX": summary.median_px,
-            "NO_FRONT": summary.n_no_front,
-            "IMAGES": summary.n_images,
-            "MEAN_M": summary.mean_m,
-            "MEDIAN_M": summary.median_m,
-            "LINE_IOU": summary.line_iou,
-            "MASK_IOU": summary.mask_iou,
-            "BIAS_M": bias,
-        }
-        if report:
-            info, scenes = report_inputs(self, parameters, context, crs, pixel_size, pixel_source)
-            paired = f"{info.id_fields}; {reference_fronts.schema} layout, {pairs.counts()}"
-            info = dataclasses.replace(info, id_fields=paired)
-            write_report(
-                report,
-                scores,
-                summary,
-                detected,
-                reference,
-                info,
-                scenes,
-                crs.toWkt(),
-                notes,
-                series_html(rows),
-            )
-            results["REPORT"] = report
-        return results
+
+
+def pooled_results(summary, bias: float | None) -> dict:
+    """The NUMBER_OUTPUTS values of an evaluation's summary and mean bias."""
+    return {
+        "MEAN_PX": summary.mean_px,
+        "MEDIAN_PX": summary.median_px,
+        "NO_FRONT": summary.n_no_front,
+        "IMAGES": summary.n_images,
+        "MEAN_M": summary.mean_m,
+        "MEDIAN_M": summary.median_m,
+        "LINE_IOU": summary.line_iou,
+        "MASK_IOU": summary.mask_iou,
+        "BIAS_M": bias,
+    }

@@ -10,12 +10,14 @@ from qgis.core import (
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
 )
 
+from ..adapter.fronts import source_references
 from ..adapter.layers import raster_path, source_geometry
 from ..core.detect.options import INFERENCE, OPTIONS, Option  # constants only: cheap at start-up
 from .base import feedback_log, progress_callbacks
@@ -119,6 +121,45 @@ def add_resample(alg) -> None:
 
 def add_glacier_id(alg) -> None:
     add_options(alg, [OPTIONS["glacier_id"]])
+
+
+def add_dated_fronts(alg) -> None:
+    """INPUT, a glacier's dated fronts, and the BOX and CENTRELINE that place them
+    (terminus_change, screen_fronts)."""
+    lines, polygons = [QgsProcessing.TypeVectorLine], [QgsProcessing.TypeVectorPolygon]
+    alg.addParameter(QgsProcessingParameterFeatureSource("INPUT", "Dated fronts", lines))
+    alg.addParameter(
+        QgsProcessingParameterFeatureSource(
+            "BOX", "Boxes (polygons, upstream edge first)", polygons, optional=True
+        )
+    )
+    alg.addParameter(
+        QgsProcessingParameterFeatureSource(
+            "CENTRELINE", "Centrelines (drawn upstream → ocean)", lines, optional=True
+        )
+    )
+
+
+def add_glacier_field(alg, parent: str = "INPUT") -> None:
+    """GLACIER_FIELD, the glacier id field of layer ``parent`` (read by ``glacier_field``)."""
+    # Optional so that a missing GLACIER_FIELD means glacier_id (QGIS 3.22 does not fall
+    # back to a field parameter's default when it checks the values).
+    alg.addParameter(
+        QgsProcessingParameterField(
+            "GLACIER_FIELD", "Glacier id field", "glacier_id", parent, optional=True
+        )
+    )
+
+
+def glacier_field(alg, parameters, context) -> str:
+    """GLACIER_FIELD's value, glacier_id when it is left empty."""
+    return alg.parameterAsString(parameters, "GLACIER_FIELD", context) or "glacier_id"
+
+
+def reference_layer(alg, parameters, context, name: str, field: str, kind: str):
+    """The box, centreline or polygon layer of parameter ``name`` (None when not given) by
+    its ``field`` glacier ids (``adapter.fronts.source_references``)."""
+    return source_references(alg.parameterAsSource(parameters, name, context), field, kind)
 
 
 COUNT_OUTPUTS = (

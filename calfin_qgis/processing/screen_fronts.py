@@ -11,14 +11,14 @@ from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterField,
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ..adapter.fronts import source_fronts, source_references
+from ..adapter.fronts import source_fronts
 from ..adapter.layers import plain, shapely_geometry
 from ..core.screening.rules import RULES
 from .base import CalfinAlgorithm
+from .parameters import add_dated_fronts, add_glacier_field, glacier_field, reference_layer
 
 SCREEN = "screen"
 
@@ -46,28 +46,16 @@ class ScreenFrontsAlgorithm(CalfinAlgorithm):
     _band_help = False
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
-        lines, polygons = [QgsProcessing.TypeVectorLine], [QgsProcessing.TypeVectorPolygon]
-        self.addParameter(QgsProcessingParameterFeatureSource("INPUT", "Dated fronts", lines))
+        add_dated_fronts(self)
         self.addParameter(
             QgsProcessingParameterFeatureSource(
-                "BOX", "Boxes (polygons, upstream edge first)", polygons, optional=True
+                "CLIP",
+                "Search polygons (edge rule)",
+                [QgsProcessing.TypeVectorPolygon],
+                optional=True,
             )
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                "CENTRELINE", "Centrelines (drawn upstream → ocean)", lines, optional=True
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                "CLIP", "Search polygons (edge rule)", polygons, optional=True
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterField(
-                "GLACIER_FIELD", "Glacier id field", "glacier_id", "INPUT", optional=True
-            )
-        )
+        add_glacier_field(self)
         self.addParameter(
             QgsProcessingParameterFeatureSink(
                 "OUTPUT", "Screened fronts", QgsProcessing.TypeVectorLine
@@ -120,12 +108,12 @@ class ScreenFrontsAlgorithm(CalfinAlgorithm):
         from ..core.screening.series import screen_fronts
 
         source = self.parameterAsSource(parameters, "INPUT", context)
-        field = self.parameterAsString(parameters, "GLACIER_FIELD", context) or "glacier_id"
+        field = glacier_field(self, parameters, context)
         fronts, features, notes = self._fronts(source, field)
         for note in notes:
             feedback.pushWarning(note)
         references = {
-            name: source_references(self.parameterAsSource(parameters, name, context), field, kind)
+            name: reference_layer(self, parameters, context, name, field, kind)
             for name, kind in (("BOX", "box"), ("CENTRELINE", "centreline"), ("CLIP", "polygon"))
         }
         screened = screen_fronts(

@@ -8,14 +8,13 @@ from qgis.core import (
     QgsProcessingParameterBoolean,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterField,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
     QgsWkbTypes,
 )
 
-from ..adapter.fronts import source_fronts, source_glacier_map, source_references
+from ..adapter.fronts import source_fronts, source_glacier_map
 from ..adapter.layers import (
     add_records,
     check_file_destinations,
@@ -26,7 +25,13 @@ from ..adapter.layers import (
 from ..core.schema import QUAL_AUTO, QUAL_MANUAL, QUAL_MANUAL_EDITED
 from ..core.terminus.inputs import METHODS
 from .base import CalfinAlgorithm
-from .parameters import option_parameter
+from .parameters import (
+    add_dated_fronts,
+    add_glacier_field,
+    glacier_field,
+    option_parameter,
+    reference_layer,
+)
 from .values import option_value
 
 DEFAULT_FLAGS = f"{QUAL_MANUAL},{QUAL_MANUAL_EDITED},{QUAL_AUTO}"
@@ -82,18 +87,7 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
     _band_help = False
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
-        lines, polygons = [QgsProcessing.TypeVectorLine], [QgsProcessing.TypeVectorPolygon]
-        self.addParameter(QgsProcessingParameterFeatureSource("INPUT", "Dated fronts", lines))
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                "BOX", "Boxes (polygons, upstream edge first)", polygons, optional=True
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                "CENTRELINE", "Centrelines (drawn upstream → ocean)", lines, optional=True
-            )
-        )
+        add_dated_fronts(self)
         width = QgsProcessingParameterNumber(
             "BOX_WIDTH",
             "Curvilinear box width along the centreline (m)",
@@ -106,15 +100,11 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
             QgsProcessingParameterFeatureSource(
                 "GLACIERS",
                 "Glacier polygons (automatic centreline and box where none is drawn)",
-                polygons,
+                [QgsProcessing.TypeVectorPolygon],
                 optional=True,
             )
         )
-        self.addParameter(
-            QgsProcessingParameterField(
-                "GLACIER_FIELD", "Glacier id field", "glacier_id", "INPUT", optional=True
-            )
-        )
+        add_glacier_field(self)
         self.addParameter(option_parameter("METHOD", "Position used for change", list(METHODS)))
         self.addParameter(
             QgsProcessingParameterFeatureSource(
@@ -134,6 +124,10 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
                 "KEEP_SCREENED", "Measure the fronts screening marked too", False
             )
         )
+        self._add_outputs()
+
+    def _add_outputs(self) -> None:
+        """The positions table, the report, and the optional layers of what was measured."""
         self.addParameter(
             QgsProcessingParameterFeatureSink(
                 "OUTPUT", "Terminus positions", QgsProcessing.TypeVector
@@ -166,10 +160,10 @@ class TerminusChangeAlgorithm(CalfinAlgorithm):
         from ..core.terminus.change import terminus_change
         from ..core.terminus.inputs import parse_flags
 
-        field = self.parameterAsString(parameters, "GLACIER_FIELD", context) or "glacier_id"
+        field = glacier_field(self, parameters, context)
 
         def references(name, kind):
-            return source_references(self.parameterAsSource(parameters, name, context), field, kind)
+            return reference_layer(self, parameters, context, name, field, kind)
 
         glacier_map = source_glacier_map(self.parameterAsSource(parameters, "GLACIER_MAP", context))
         fronts, notes = self._fronts(

@@ -13,7 +13,7 @@ from calfin_qgis.core.databases.read import read_fronts_any
 from calfin_qgis.core.databases.schemas import CALFIN_FIELDS, TERMPICKS_FIELDS
 from tests.algorithms.feedback import Log
 from tests.conftest import DATA, SAMPLE_FRONT
-from tests.database_layers import calfin_row, write_layer
+from tests.database_layers import calfin_row, glacier_map, write_layer
 
 pytestmark = pytest.mark.usefixtures("plugin")
 BOX = DATA / "timeseries" / "box.gpkg"
@@ -60,18 +60,14 @@ def termpicks(tmp_path):
 def test_terminus_change_takes_termpicks_with_a_glacier_map(tmp_path):
     import processing
 
-    glacier_map = write_layer(
-        tmp_path / "map.gpkg",
-        [("glacier_id", "str"), ("GlacierID", "int")],
-        [{"glacier_id": "jakobshavn_isbrae", "GlacierID": 17, "geometry": Point(0, 0)}],
-    )
+    map_path = glacier_map(tmp_path / "map.gpkg", 17, Point(0, 0))
     log = Log()
     result = processing.run(
         "calfin:terminus_change",
         {
             "INPUT": str(termpicks(tmp_path)),
             "CENTRELINE": str(CENTRELINE),
-            "GLACIER_MAP": str(glacier_map),
+            "GLACIER_MAP": str(map_path),
             "OUTPUT": str(tmp_path / "t.csv"),
         },
         feedback=log,

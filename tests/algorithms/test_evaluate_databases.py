@@ -18,7 +18,7 @@ from calfin_qgis.core.evaluation.masks import ice_mask
 from calfin_qgis.core.schema import FRONT_FIELDS
 from tests.algorithms.feedback import Log
 from tests.conftest import DATA, SAMPLE_FRONT
-from tests.database_layers import calfin_row, write_layer
+from tests.database_layers import calfin_row, glacier_map, write_layer
 
 pytestmark = pytest.mark.usefixtures("plugin")
 GLACIERS = DATA / "glacier_polygons.gpkg"  # Loebel's search areas: wide, not fjord outlines
@@ -143,10 +143,6 @@ def test_termpicks_integer_ids_need_the_glacier_map(tmp_path):
     ours, reference = shifted_fronts(tmp_path, 0.0), termpicks_reference(tmp_path)
     with pytest.raises(QgsProcessingException, match="GLACIER_MAP"):
         evaluate(ours, reference, tmp_path)
-    glacier_map = write_layer(
-        tmp_path / "map.gpkg",
-        [("glacier_id", "str"), ("GlacierID", "int")],
-        [{"glacier_id": "jakobshavn_isbrae", "GlacierID": 17, "geometry": Point(0, 0)}],
-    )
-    result, log = evaluate(ours, reference, tmp_path, GLACIER_MAP=str(glacier_map))
+    map_path = glacier_map(tmp_path / "map.gpkg", 17, Point(0, 0))
+    result, log = evaluate(ours, reference, tmp_path, GLACIER_MAP=str(map_path))
     assert result["MEAN_PX"] == 0 and rows(result)[0]["paired_by"] == "glacier and date"

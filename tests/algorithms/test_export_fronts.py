@@ -9,8 +9,7 @@ from qgis.core import QgsProcessingException
 from calfin_qgis.core.databases.read import read_fronts_any
 from calfin_qgis.core.databases.schemas import CALFIN_FIELDS
 from tests.algorithms.feedback import Log
-from tests.core.test_databases import our_fronts
-from tests.database_layers import write_layer
+from tests.database_layers import calfin_row, glacier_map, our_fronts, write_layer
 
 pytestmark = pytest.mark.usefixtures("plugin")
 
@@ -23,26 +22,13 @@ def run(params: dict, feedback=None) -> dict:
 
 @pytest.mark.parametrize("fmt", ["calfin", "termpicks", "autoterm", "geojson"])
 def test_each_format(tmp_path, fmt):
-    from shapely.geometry import LineString
-
-    glacier_map = write_layer(
-        tmp_path / "map.gpkg",
-        [("glacier_id", "str"), ("GlacierID", "int")],
-        [
-            {
-                "glacier_id": "jakobshavn_isbrae",
-                "GlacierID": 3,
-                "geometry": LineString([(0, 0), (1, 1)]),
-            }
-        ],
-    )
     out = tmp_path / ("out.geojson" if fmt == "geojson" else "out.shp")
     log = Log()
     result = run(
         {
             "INPUT": str(our_fronts(tmp_path / "ours.gpkg")),
             "FORMAT": fmt,
-            "GLACIER_MAP": str(glacier_map),
+            "GLACIER_MAP": str(glacier_map(tmp_path / "map.gpkg", 3)),
             "OUTPUT": str(out),
         },
         log,
@@ -58,8 +44,6 @@ def test_each_format(tmp_path, fmt):
 def test_calfin_reference_exports_again(tmp_path):
     """A CALFIN layer is a fronts layer too: exported as TermPicks it keeps its glacier."""
     from shapely.geometry import LineString
-
-    from tests.database_layers import calfin_row
 
     line = LineString([(-185000, -2268000), (-184000, -2268500)])
     row = calfin_row(line, "2010-07-05", "LE07_L1TP_009011_20100705_20161212_01_T1", qual=13)

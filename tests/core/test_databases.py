@@ -23,36 +23,17 @@ from calfin_qgis.core.databases.write import export_fronts
 from calfin_qgis.core.errors import InputError
 from calfin_qgis.core.geo.reproject import transformation, transformed
 from calfin_qgis.core.schema import FRONT_FIELDS
-from tests.database_layers import calfin_row, srs, write_layer
+from tests.database_layers import (
+    MAP_FIELDS,
+    UTM,
+    calfin_row,
+    glacier_map,
+    our_fronts,
+    srs,
+    write_layer,
+)
 
 D = datetime.date
-UTM = 32622
-OURS = (*FRONT_FIELDS, ("reviewer", "str"), ("status", "str"))  # FRONT_FIELDS has uncertainty_m
-
-
-def our_fronts(path):
-    """Three fronts of ours in UTM 22N: manual on Landsat 8, an edited pick on an SLC-off
-    Landsat 7 scene, an automatic low-confidence pick."""
-    rows = [
-        ("LC08_L1TP_009011_20150801_20170406_01_T1", D(2015, 8, 1), 0, "A. Labeller", 25.0),
-        ("LE07_L1TP_009011_20100705_20161212_01_T1", D(2010, 7, 5), 3, "B. Reviewer", None),
-        ("LT05_L1TP_009011_19940712_20170113_01_T1", D(1994, 7, 12), 13, None, 60.0),
-    ]
-    records = [
-        {
-            "glacier_id": "jakobshavn_isbrae",
-            "image_id": image,
-            "date": date,
-            "qual_flag": flag,
-            "sensor": image[:4],
-            "reviewer": reviewer,
-            "uncertainty_m": error,
-            "geometry": LineString([(530000 + 90 * i, 7670000), (531000, 7671500 + 30 * i)]),
-        }
-        for i, (image, date, flag, reviewer, error) in enumerate(rows)
-    ]
-    records.append({**records[0], "status": "rejected", "image_id": "rejected_one"})
-    return write_layer(path, OURS, records, epsg=UTM)
 
 
 @pytest.mark.parametrize(
@@ -240,7 +221,7 @@ def test_shapefile_cut_names_are_recognised(tmp_path):
 
 def test_glacier_map_layer_and_names(tmp_path):
     rows = [{"glacier_id": "helheim", "GlacierID": 5, "geometry": LineString([(0, 0), (1, 1)])}]
-    path = write_layer(tmp_path / "map.gpkg", [("glacier_id", "str"), ("GlacierID", "int")], rows)
+    path = write_layer(tmp_path / "map.gpkg", MAP_FIELDS, rows)
     assert read_glacier_map(path).glacier(5) == "helheim"
     bad = write_layer(tmp_path / "bad.gpkg", [("name", "str")], [{"name": "x", **rows[0]}])
     with pytest.raises(InputError, match="glacier_id"):
@@ -270,20 +251,10 @@ def test_export_from_the_shell(tmp_path, capsys):
     from calfin_qgis.core.cli.commands import main
 
     fronts = our_fronts(tmp_path / "ours.gpkg")
-    glacier_map = write_layer(
-        tmp_path / "map.gpkg",
-        [("glacier_id", "str"), ("GlacierID", "int")],
-        [
-            {
-                "glacier_id": "jakobshavn_isbrae",
-                "GlacierID": 3,
-                "geometry": LineString([(0, 0), (1, 1)]),
-            }
-        ],
-    )
+    glacier_map_path = glacier_map(tmp_path / "map.gpkg", 3)
     out = tmp_path / "OUT.shp"
     args = [str(fronts), "--format", "termpicks", "--output", str(out)]
-    assert main(["export", *args, "--glacier-map", str(glacier_map)]) == 0
+    assert main(["export", *args, "--glacier-map", str(glacier_map_path)]) == 0
     assert "3 front(s) of ours.gpkg (calfin_qgis) written" in capsys.readouterr().out
     assert {r["glacier_id"] for r in read_fronts_any(out).records} == {"jakobshavn_isbrae"}
     assert main(["export", *args]) == 2  # exists: not replaced without --overwrite

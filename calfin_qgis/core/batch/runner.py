@@ -1,13 +1,12 @@
 """Many scenes × glacier polygons → one fronts layer and a status table (``calfin:
 detect_fronts_batch`` and ``calfin batch``).
 
-Every scene is paired with every glacier polygon its footprint overlaps (from the grid
-alone, no pixels read); filters on date, sensor and cloud cover skip scenes by their
-metadata. Each pair is one ``jobs.DetectJob``; an executor (``executors``: in this process,
-local worker processes or a Dask cluster) runs them and yields (job, outcome) pairs as they
-finish; this process alone writes the outcomes, one
-transaction per job (``batch_output``), so a cancel or a kill keeps every finished job, and
-a rerun with the same output resumes.
+Every scene is paired with every glacier polygon its footprint overlaps, unless filters
+skip it (``planning``). Each pair is one ``jobs.DetectJob``; an executor (``executors``: in
+this process, local worker processes or a Dask cluster) runs them and yields (job, outcome)
+pairs as they finish; this process alone writes the outcomes, one transaction per job
+(``batch_output``), so a cancel or a kill keeps every finished job, and a rerun with the
+same output resumes.
 """
 
 from __future__ import annotations
@@ -22,46 +21,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from osgeo import gdal
-
 from ..detect.jobs import DetectJob, JobResult, Log, run
 from ..errors import InputError
-from ..geo import rasters, reproject
+from ..geo import rasters
 from ..network.infer import IsCancelled, Progress
 from ..products import sources
 from .executor_base import Executor, Failed, InProcess, never
 from .glaciers import Glacier
 from .lock import output_lock
 from .output import BatchOutput, StatusExport, check_status_csv
-
-
-@dataclass(frozen=True)
-class Filters:
-    start: datetime.date | None = None
-    end: datetime.date | None = None
-    sensors: frozenset[str] = frozenset()
-    """Sensor codes to keep (e.g. LC08, LE07); empty: all."""
-    max_cloud: float | None = None
-
-
-@dataclass(frozen=True)
-class BatchJob:
-    """One scene × glacier: the detection job, its scene resolved once by ``plan``
-    (``DetectJob.source``), plus what its status row needs."""
-
-    source: str
-    detect: DetectJob
-
-    @property
-    def image_id(self) -> str:
-        return self.detect.source.metadata.image_id
-
-    @property
-    def glacier_id(self) -> str:
-        return self.detect.options.glacier_id
-
+from .planning import Batch, BatchJob, Filters, plan, status_row
 
 Outcome = JobResult | Failed
+NO_FILTERS = Filters()
 
 
 @dataclass
@@ -109,120 +81,6 @@ def parse_sensors(text: str) -> frozenset[str]:
     return frozenset(part.strip().upper() for part in text.split(",") if part.strip())
 
 
-def skip_reason(metadata: sources.SceneMetadata, filters: Filters) -> str | None:
-    """Why the scene's metadata leaves it out, or None."""
-    if filters.start or filters.end:
-        date = metadata.date
-        if (
-            date is None
-            or (filters.start and date < filters.start)
-            or (filters.end and date > filters.end)
-        ):
-            return "skipped: outside dates"
-    if filters.sensors and metadata.sensor not in filters.sensors:
-        return "skipped: other sensor"
-    cloud = metadata.cloud_cover
-    if filters.max_cloud is not None and cloud is not None and cloud > filters.max_cloud:
-        return "skipped: too cloudy"
-    return None
-
-
-def footprint(scene: rasters.Scene, crs_wkt: str):
-    """The scene's grid outline (densified) as a shapely polygon in ``crs_wkt``."""
-    from shapely import wkb
-    from shapely.geometry import Polygon
-
-    if not scene.crs_wkt:
-        raise InputError(
-            f"{Path(scene.path).name} has no CRS, so it cannot be placed against the glacier "
-            "polygons. Assign its CRS (gdal_edit.py -a_srs EPSG:<code>) or leave it out."
-        )
-    gt, w, h = scene.geotransform, scene.width, scene.height
-    corners = [(0, 0), (w, 0), (w, h), (0, h)]
-    outline = Polygon([gdal.ApplyGeoTransform(gt, col, row) for col, row in corners])
-    outline = outline.segmentize(max(outline.length / 64, 1e-9))
-    transform = reproject.transformation(scene.crs_wkt, crs_wkt)
-    return wkb.loads(reproject.transformed(outline.wkb, transform))
-
-
-def plan(
-    scene_paths: Iterable[str],
-    glaciers: list[Glacier],
-    glaciers_crs: str,
-    filters: Filters,
-    template: DetectJob,
-    done: set[tuple[str, str]],
-    say: Log = lambda kind, text: None,
-) -> Iterator[tuple[list[dict], list[BatchJob]]]:
-    """Per scene: status rows of the pairs it skips (or fails before any job) and a job for
-    every glacier its footprint overlaps; pairs in ``done`` are left out. Each scene is
-    resolved here once (metadata, then its band only when a pair needs it), and its jobs
-    carry that (``DetectJob.source``). A product found twice (a tar and its extracted
-    folder, a .SAFE and its zip: one image id) is planned once, from its first readable
-    copy, and ``say`` names the copy left out."""
-    from shapely import wkb
-
-    shapes = [wkb.loads(glacier.wkb) for glacier in glaciers]
-    copies: dict[str, str] = {}  # image id → the source planned for it
-    for source in scene_paths:
-        try:
-            product = sources.identify(source)
-            metadata, failure = product.metadata, None
-        except InputError as err:  # a damaged product's metadata file
-            metadata, failure = sources.name_metadata(source), f"failed: {err}"
-        else:
-            if metadata.image_id in copies:
-                say(
-                    "warning",
-                    f"{source} is another copy of {metadata.image_id}, already planned from "
-                    f"{copies[metadata.image_id]}: left out (each product is detected once).",
-                )
-                continue
-            copies[metadata.image_id] = source
-        pending = [
-            (glacier, shape)
-            for glacier, shape in zip(glaciers, shapes, strict=True)
-            if (metadata.image_id, glacier.glacier_id) not in done
-        ]
-        if not pending:
-            continue
-        reason = failure or skip_reason(metadata, filters)
-        if reason is None:
-            try:
-                resolved = sources.open_band(product, template.options.band)
-                outline = footprint(resolved.scene, glaciers_crs)
-            except InputError as err:
-                reason = f"failed: {err}"
-        rows, jobs = [], []
-        for glacier, shape in pending:
-            if reason or not outline.intersects(shape):
-                rows.append(status_row(source, metadata.image_id, glacier.glacier_id, reason))
-                continue
-            options = dataclasses.replace(
-                template.options,
-                clip=glacier.wkb,
-                clip_crs_wkt=glaciers_crs,
-                flow=glacier.flow or template.options.flow,
-                glacier_id=glacier.glacier_id,
-            )
-            detect = dataclasses.replace(template, scene=source, source=resolved, options=options)
-            jobs.append(BatchJob(source, detect))
-        yield rows, jobs
-
-
-def status_row(
-    source: str, image_id: str, glacier_id: str, status: str | None, fronts=0, seconds=0.0
-) -> dict:
-    return {
-        "image_id": image_id,
-        "glacier_id": glacier_id,
-        "source": source,
-        "status": status or "skipped: no overlap",
-        "fronts": fronts,
-        "seconds": round(seconds, 2),
-    }
-
-
 def detect(job: BatchJob, cancelled: IsCancelled = never) -> JobResult:
     """The job function an executor runs (top level, so that it pickles)."""
     return run(job.detect, cancelled=cancelled)
@@ -235,7 +93,7 @@ def run_batch(
     output: str,
     template: DetectJob,
     status_csv: str | None = None,
-    filters: Filters = Filters(),
+    filters: Filters = NO_FILTERS,
     progress: Progress = lambda f: None,
     cancelled: IsCancelled = lambda: False,
     log: Log | None = None,
@@ -255,19 +113,16 @@ def run_batch(
     scene_paths = checked_inputs(inputs, output, status_csv)
     with disk_full_says(output), output_lock(output):
         out = BatchOutput(output, template.out_crs_wkt)
+        batch = Batch(scene_paths, glaciers, glaciers_crs, filters, template)
         try:
             summary = _run(
-                scene_paths,
-                glaciers,
-                glaciers_crs,
+                batch,
                 out,
-                template,
                 status_csv,
-                filters,
-                progress,
-                cancelled,
-                say,
-                executor or InProcess(),
+                progress=progress,
+                cancelled=cancelled,
+                say=say,
+                executor=executor or InProcess(),
             )
         finally:
             out.close()
@@ -277,24 +132,21 @@ def run_batch(
 
 
 def _run(
-    scene_paths,
-    glaciers,
-    glaciers_crs,
-    out,
-    template,
-    status_csv,
-    filters,
-    progress,
-    cancelled,
-    say,
-    executor,
+    batch: Batch,
+    out: BatchOutput,
+    status_csv: str | None,
+    *,
+    progress: Progress,
+    cancelled: IsCancelled,
+    say: Log,
+    executor: Executor,
 ) -> Summary:
     """``run_batch`` once its output is open (and locked)."""
     statuses: Counter = Counter()
     export = StatusExport(out, status_csv)
     pending: list[BatchJob] = []
     done = out.done()
-    for rows, jobs in plan(scene_paths, glaciers, glaciers_crs, filters, template, done, say):
+    for rows, jobs in plan(batch, done, say):
         out.add(rows, [])
         statuses.update(row["status"].split(":")[0] for row in rows)
         for row in rows:
@@ -304,7 +156,8 @@ def _run(
     export.update(force=True)
     say(
         "info",
-        f"{len(scene_paths)} scene(s) × {len(glaciers)} glacier(s): {len(pending)} job(s) to run",
+        f"{len(batch.scene_paths)} scene(s) × {len(batch.glaciers)} glacier(s): "
+        f"{len(pending)} job(s) to run",
     )
     finished = fronts = 0
     progress(0.0)

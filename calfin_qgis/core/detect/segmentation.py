@@ -6,6 +6,7 @@ import functools
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -178,21 +179,12 @@ def segment(
     )
     limits, warning = (None, None) if scene.preprocessed else window_limits(scene, window, timer)
     small = window.width * window.height <= contract.AUTO_FLOW_LIMIT
-    flow = options.flow
-    auto_flow = flow is None and small and len(model.info.outputs) > 1
-    share = 0.5 if auto_flow else 1.0  # of the progress bar per pass: maybe a second one
     predict = functools.partial(
         predict_window, model, scene, window, limits, options, tile, cancelled, timer
     )
-    probs = predict(flow_turns(flow, model.info.flow), lambda f: progress(share * f))
-    if auto_flow:
-        flow = estimate_flow(probs[0], probs[1])
-        turns = flow_turns(flow, model.info.flow)
-        if turns and not cancelled():
-            probs = predict(turns, lambda f: progress(share + share * f))
-        progress(1.0)
-    if cancelled():
-        raise Cancelled("cancelled by the user")
+    probs, flow, auto_flow = _predict_turned(
+        predict, model, options.flow, small, progress, cancelled
+    )
     probs, spread = probs[:-1], probs[-1]
     warnings.append(warning)
     if flow is not None and not auto_flow and small and len(probs) > 1:
@@ -214,6 +206,30 @@ def segment(
         suspect=bool(doubts),
         spread=spread,
     )
+
+
+def _predict_turned(
+    predict: Callable,
+    model: Model,
+    flow: str | float | None,
+    small: bool,
+    progress: Progress,
+    cancelled: IsCancelled,
+) -> tuple[np.ndarray, str | float | None, bool]:
+    """``predict`` (turns, progress) with the ice flowing the model's way: ``segment``'s
+    passes. Returns (probabilities, flow, whether the flow was estimated)."""
+    auto_flow = flow is None and small and len(model.info.outputs) > 1
+    share = 0.5 if auto_flow else 1.0  # of the progress bar per pass: maybe a second one
+    probs = predict(flow_turns(flow, model.info.flow), lambda f: progress(share * f))
+    if auto_flow:
+        flow = estimate_flow(probs[0], probs[1])
+        turns = flow_turns(flow, model.info.flow)
+        if turns and not cancelled():
+            probs = predict(turns, lambda f: progress(share + share * f))
+        progress(1.0)
+    if cancelled():
+        raise Cancelled("cancelled by the user")
+    return probs, flow, auto_flow
 
 
 def predict_window(

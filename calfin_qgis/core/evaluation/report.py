@@ -175,25 +175,7 @@ def write_report(
     thumbnails under its fronts) or None. ``series``: the section comparing a series with a
     database (``series.series_html``)."""
     ordered = worst_first(scores)
-    figures, found = [], 0
-    for s in ordered:
-        lines = [*reference.get(s.image_id, []), *detected.get(s.image_id, [])]
-        lines = [g for g in lines if g is not None and not g.is_empty]
-        bounds = plot_bounds(lines, info.pixel_size)
-        scene = find_scene(s.image_id)
-        picture = thumbnail(scene, bounds, crs_wkt) if scene else None
-        found += picture is not None
-        svg = front_svg(
-            detected.get(s.image_id, []),
-            reference.get(s.image_id, []),
-            bounds,
-            picture,
-            info.metres_per_unit,
-        )
-        caption = f"{html.escape(s.image_id)}: " + (
-            f"mean {fmt(s.mean_px)} px" if s.found else "no front detected"
-        )
-        figures.append(f"<figure>{svg}<figcaption>{caption}</figcaption></figure>")
+    figures, found = _figures(ordered, detected, reference, info, find_scene, crs_wkt)
     pooled = np.concatenate([s.distances_px for s in scores if s.found] or [np.empty(0)])
     pixel_m = info.pixel_size * info.metres_per_unit if info.metres_per_unit else None
     note_list = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
@@ -217,6 +199,38 @@ pooled both ways over all images with a detected front (Cheng et al. 2021); line
 <h2>Fronts, worst first</h2>
 <p>{key.format(REFERENCE_COLOUR)} reference {key.format(DETECTED_COLOUR)} detected, over band 1
 of the scene where it was found.</p>
-{"".join(figures)}{SORT_SCRIPT}</body></html>"""
+{figures}{SORT_SCRIPT}</body></html>"""
     with rasters.atomic_output(path, overwrite=True) as tmp:
         Path(tmp).write_text(text, encoding="utf-8")
+
+
+def _figures(
+    ordered: Sequence[ImageScore],
+    detected: Mapping[str, Sequence],
+    reference: Mapping[str, Sequence],
+    info: RunInfo,
+    find_scene: Callable[[str], str | Path | None],
+    crs_wkt: str,
+) -> tuple[str, int]:
+    """Each image's front pair, over a thumbnail of its scene where ``find_scene`` finds
+    it, as HTML figures; and how many scenes were found."""
+    figures, found = [], 0
+    for s in ordered:
+        lines = [*reference.get(s.image_id, []), *detected.get(s.image_id, [])]
+        lines = [g for g in lines if g is not None and not g.is_empty]
+        bounds = plot_bounds(lines, info.pixel_size)
+        scene = find_scene(s.image_id)
+        picture = thumbnail(scene, bounds, crs_wkt) if scene else None
+        found += picture is not None
+        svg = front_svg(
+            detected.get(s.image_id, []),
+            reference.get(s.image_id, []),
+            bounds,
+            picture,
+            info.metres_per_unit,
+        )
+        caption = f"{html.escape(s.image_id)}: " + (
+            f"mean {fmt(s.mean_px)} px" if s.found else "no front detected"
+        )
+        figures.append(f"<figure>{svg}<figcaption>{caption}</figcaption></figure>")
+    return "".join(figures), found

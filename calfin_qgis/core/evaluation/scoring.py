@@ -45,33 +45,8 @@ def evaluate(
     Returns the scores, their summary and notes for the user: what was left out and why
     (detections without a reference, references without a line, fronts too far apart).
     """
-    if pixel_size <= 0:
-        raise InputError("The pixel size must be positive (the scenes' resolution, e.g. 30 m).")
-    lines = {i: [g for g in gs if g is not None and not g.is_empty] for i, gs in reference.items()}
-    if not any(lines.values()):
-        raise InputError(
-            "The reference layer holds no front lines. Choose the layer of reference "
-            "(manually picked) fronts."
-        )
-    matched = set(detected) & set(reference)
-    if reference and not matched and detected:
-        raise InputError(
-            "No image id of the detected fronts matches one of the reference fronts. Check "
-            f"the id field (detected e.g. '{next(iter(detected))}', reference e.g. "
-            f"'{next(iter(reference))}')."
-        )
-    notes = []
-    unmatched = sorted(set(detected) - set(reference))
-    if unmatched:
-        notes.append(
-            f"{len(unmatched)} detected image(s) have no reference front and are left out "
-            f"(e.g. '{unmatched[0]}'; reference ids look like '{sorted(reference)[0]}')."
-        )
-    empty = sorted(i for i, refs in lines.items() if not refs)
-    if empty:
-        notes.append(
-            f"{len(empty)} reference image(s) hold no line and are left out (e.g. '{empty[0]}')."
-        )
+    lines = _reference_lines(detected, reference, pixel_size)
+    notes = _left_out(detected, reference, lines)
     scores = []
     for image_id in sorted(i for i, refs in lines.items() if refs):
         refs = lines[image_id]
@@ -95,6 +70,49 @@ def evaluate(
             score = dataclasses.replace(score, mask_iou=masked.mask_iou, bias_m=masked.bias_m)
         scores.append(score)
     return scores, summarize(scores), notes
+
+
+def _reference_lines(
+    detected: Mapping[str, Sequence], reference: Mapping[str, Sequence], pixel_size: float
+) -> dict[str, list]:
+    """The reference's non-empty lines by image id, once the inputs can be scored at all: a
+    positive pixel size, a reference with lines, an image id both share."""
+    if pixel_size <= 0:
+        raise InputError("The pixel size must be positive (the scenes' resolution, e.g. 30 m).")
+    lines = {i: [g for g in gs if g is not None and not g.is_empty] for i, gs in reference.items()}
+    if not any(lines.values()):
+        raise InputError(
+            "The reference layer holds no front lines. Choose the layer of reference "
+            "(manually picked) fronts."
+        )
+    matched = set(detected) & set(reference)
+    if reference and not matched and detected:
+        raise InputError(
+            "No image id of the detected fronts matches one of the reference fronts. Check "
+            f"the id field (detected e.g. '{next(iter(detected))}', reference e.g. "
+            f"'{next(iter(reference))}')."
+        )
+    return lines
+
+
+def _left_out(
+    detected: Mapping[str, Sequence], reference: Mapping[str, Sequence], lines: dict[str, list]
+) -> list[str]:
+    """Notes on the images left out: detections without a reference, references without
+    a line."""
+    notes = []
+    unmatched = sorted(set(detected) - set(reference))
+    if unmatched:
+        notes.append(
+            f"{len(unmatched)} detected image(s) have no reference front and are left out "
+            f"(e.g. '{unmatched[0]}'; reference ids look like '{sorted(reference)[0]}')."
+        )
+    empty = sorted(i for i, refs in lines.items() if not refs)
+    if empty:
+        notes.append(
+            f"{len(empty)} reference image(s) hold no line and are left out (e.g. '{empty[0]}')."
+        )
+    return notes
 
 
 def table_rows(

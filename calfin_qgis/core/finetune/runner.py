@@ -59,6 +59,15 @@ def requirement_problem() -> str | None:
     )
 
 
+def check_request(minutes: float) -> None:
+    """Refuse to start without PyTorch and onnx, or without a positive time budget."""
+    problem = requirement_problem()
+    if problem:
+        raise InputError(problem)
+    if minutes <= 0:
+        raise InputError(f"MINUTES is {minutes:g}: give a positive time budget (e.g. 10).")
+
+
 def check_output(output: str | os.PathLike, base: str | os.PathLike, overwrite: bool) -> Path:
     """Refuse to write over the bundled model or the base; the usual destination checks."""
     target = Path(output)
@@ -78,6 +87,19 @@ def split_held_out(keys: list[str]) -> tuple[list[str], list[str]]:
     ordered = sorted(keys, key=lambda k: (fronts_io.scene_date(k) or datetime.date.min, k))
     held = ordered[2::4] if len(ordered) >= 4 else []
     return [k for k in ordered if k not in held], held
+
+
+def training_split(pairs: dict, warnings: list[str], log: Log) -> tuple[list[str], list[str]]:
+    """``split_held_out`` of the scenes of ``pairs``; when none can be held out, a warning
+    (added to ``warnings`` and logged)."""
+    train_keys, held_keys = split_held_out(list(pairs))
+    if not held_keys:
+        warnings.append(
+            f"Only {len(pairs)} scene(s) with fronts: none can be held out to score the "
+            "result, so it is trained on all and not checked. Give 4 or more scenes."
+        )
+        log("warning", warnings[-1])
+    return train_keys, held_keys
 
 
 def score(model_path: str, pairs: list[pair_making.Pair]) -> tuple[float | None, int]:
@@ -210,11 +232,7 @@ def fine_tune(
     """Fine-tune ``base`` (None: the bundled model) on the trusted fronts of a layer:
     ``fronts`` is its file, or (``fronts.group_fronts`` result, CRS WKT) read by QGIS.
     ``exclude_replay`` leaves glaciers out of the replay set (those the base never saw)."""
-    problem = requirement_problem()
-    if problem:
-        raise InputError(problem)
-    if minutes <= 0:
-        raise InputError(f"MINUTES is {minutes:g}: give a positive time budget (e.g. 10).")
+    check_request(minutes)
     base_path = str(base) if base else str(default_model_path())
     target = check_output(output, base_path, overwrite)
     warnings: list[str] = []
@@ -229,13 +247,7 @@ def fine_tune(
     base_nets = copy.deepcopy(nets)
     base_model, _ = load_model(base_path, "cpu")
     pairs = make_pairs(scene_fronts, crs, base_model, log, lambda f: progress(0.1 * f))
-    train_keys, held_keys = split_held_out(list(pairs))
-    if not held_keys:
-        warnings.append(
-            f"Only {len(pairs)} scene(s) with fronts: none can be held out to score the "
-            "result, so it is trained on all and not checked. Give 4 or more scenes."
-        )
-        log("warning", warnings[-1])
+    train_keys, held_keys = training_split(pairs, warnings, log)
     own, replay = training_items([pairs[k] for k in train_keys], exclude_replay)
     log(
         "info",

@@ -193,14 +193,7 @@ def predict_scene(
     if limits is None and not scene.preprocessed:  # preprocessed input is already scaled
         limits = scene_limits(scene, timer)
     margin = max(overlap, preprocess.MARGIN)
-    total = count_tiles(window, block, margin, tile, overlap, scene)
-    done = 0
-
-    def on_tile() -> None:
-        nonlocal done
-        done += 1
-        progress(min(1.0, done / total))
-
+    on_tile = tile_counter(count_tiles(window, block, margin, tile, overlap, scene), progress)
     run_tiles = functools.partial(
         predict_array,
         model,
@@ -228,6 +221,18 @@ def predict_scene(
             core.col_off - window.col_off, core.row_off - window.row_off, core.width, core.height
         )
         write(relative, probs)
+
+
+def tile_counter(total: int, progress: Progress) -> Callable[[], None]:
+    """What to call once a tile is predicted: ``progress`` gets the fraction of ``total``."""
+    done = 0
+
+    def on_tile() -> None:
+        nonlocal done
+        done += 1
+        progress(min(1.0, done / total))
+
+    return on_tile
 
 
 def scene_limits(scene: Scene, timer: StageTimer) -> tuple[float, float]:
