@@ -117,13 +117,16 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def wrap_scenes(glacier: str, scenes: Path) -> tuple[dict[str, tuple], dict[str, tuple]]:
-    """The glacier's PNGs as GeoTIFFs in ``scenes``: grids by scene id, and by path/row."""
-    scenes.mkdir(parents=True, exist_ok=True)
+def scene_pngs(glacier: str) -> list[Path]:
+    """The glacier's FrontLearning PNGs, sorted by name."""
     path_rows = GLACIER_PATH_ROWS[glacier]
-    pngs = sorted(
-        p for p in (TRAIN / "images").glob("*_Subset.png") if p.name.split("_")[2] in path_rows
-    )
+    pngs = (TRAIN / "images").glob("*_Subset.png")
+    return sorted(p for p in pngs if p.name.split("_")[2] in path_rows)
+
+
+def wrap_scenes(pngs: list[Path], scenes: Path) -> tuple[dict[str, tuple], dict[str, tuple]]:
+    """The PNGs as GeoTIFFs in ``scenes``: grids by scene id, and by path/row."""
+    scenes.mkdir(parents=True, exist_ok=True)
     grids, shapes = {}, {}
     for png in pngs:
         name = scene_id(png.name)
@@ -155,10 +158,11 @@ def detect(args: argparse.Namespace, shapes: dict[str, tuple]) -> Path:
 
 def main() -> int:
     args = parse_args()
-    grids, shapes = wrap_scenes(args.glacier, args.out / "scenes")
-    unknown = set(args.exclude_dates) - {name.split("_")[3] for name in grids}
+    pngs = scene_pngs(args.glacier)
+    unknown = set(args.exclude_dates) - {png.name.split("_")[3] for png in pngs}
     if unknown:
         sys.exit(f"--exclude-dates: no {args.glacier} scene on {', '.join(sorted(unknown))}")
+    grids, shapes = wrap_scenes(pngs, args.out / "scenes")
     fronts = read_fronts(detect(args, shapes))
     rows, left_out = [], []
     for name, (gt, shape) in sorted(grids.items()):
