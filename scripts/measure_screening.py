@@ -114,6 +114,11 @@ def parse_args() -> argparse.Namespace:
         metavar="YYYYMMDD",
         help="scenes of these dates stay in the batch but out of the counts (training scenes)",
     )
+    parser.add_argument(
+        "--rescreen",
+        action="store_true",
+        help="screen OUT's earlier batch output again (after a change of the rules), no detection",
+    )
     return parser.parse_args()
 
 
@@ -156,6 +161,19 @@ def detect(args: argparse.Namespace, shapes: dict[str, tuple]) -> Path:
     return output
 
 
+def rescreen(args: argparse.Namespace, shapes: dict[str, tuple]) -> Path:
+    """OUT's fronts layer, screened again where it lies (the batch's own last step)."""
+    from calfin_qgis.core.batch.runner import screen_output
+
+    output = args.out / "fronts.gpkg"
+    if not output.is_file():
+        sys.exit(f"--rescreen: no earlier batch output {output}; run without --rescreen first")
+    polygons = glaciers(args.glacier, shapes)
+    suspects = screen_output(str(output), polygons, srs_wkt(), lambda kind, text: None)
+    print(f"screened again: {suspects} front(s) screened")
+    return output
+
+
 def main() -> int:
     args = parse_args()
     pngs = scene_pngs(args.glacier)
@@ -163,7 +181,7 @@ def main() -> int:
     if unknown:
         sys.exit(f"--exclude-dates: no {args.glacier} scene on {', '.join(sorted(unknown))}")
     grids, shapes = wrap_scenes(pngs, args.out / "scenes")
-    fronts = read_fronts(detect(args, shapes))
+    fronts = read_fronts(rescreen(args, shapes) if args.rescreen else detect(args, shapes))
     rows, left_out = [], []
     for name, (gt, shape) in sorted(grids.items()):
         label = rasters.open_scene(TRAIN / "labels_1px" / f"{name}_Front.png").read()[0] < 128

@@ -199,6 +199,25 @@ def test_a_front_far_more_uncertain_than_its_glacier_fails_uncertain():
     assert screens(fronts) == ["ok"] * 3 + ["uncertain"] + ["ok"] * 4
 
 
+def test_an_uncertainty_within_3_model_pixels_is_no_suspicion():
+    """Above its series' fence, but 100 m is within 3 px of the 40 m grid: a good front."""
+    fronts = [
+        ScreenFront(**{**f.__dict__, "uncertainty_m": u})
+        for f, u in zip(series([0.0] * 8), [30, 32, 31, 100, 30, 33, 31, 30], strict=True)
+    ]
+    assert screens(fronts) == ["ok"] * 8
+
+
+def test_the_fronts_after_a_gap_in_the_record_are_not_jumps():
+    """A year of fronts, five years without, then the two last ones 3 km back: the fronts
+    either side of the gap are compared only with fronts of their own year."""
+    fronts = series([0.0] * 12 + [-3000.0] * 2)
+    late = datetime.timedelta(days=5 * 365)
+    fronts[12:] = [ScreenFront(**{**f.__dict__, "date": f.date + late}) for f in fronts[12:]]
+    result = screen_fronts(Layer(fronts, WKT, "fronts"))
+    assert result.screens == ["ok"] * 14
+
+
 def test_with_a_box_in_another_crs_positions_are_used_and_the_reprojection_said():
     """A 5 km wide box in UTM 22N around the fronts: a 2 km jump is found from positions."""
     from calfin_qgis.core.terminus.inputs import reproject

@@ -25,7 +25,9 @@ RULES: dict[str, str] = {
     "jump": "calfin, after AutoTerm's time-series rule (Q3 + 2 IQR): the front lies further "
     "from the median of the 3 fronts before it and from that of the 3 after it than Q3 + 2 IQR "
     "of these departures over its glacier, than 3 times their median (the series' own noise) "
-    "and than its own uncertainty_m; fronts other rules caught are nobody's neighbour. A "
+    "and than its own uncertainty_m; neighbours are fronts within a year of it (further apart, "
+    "the distance measures the glacier's change, not the front's error); fronts other rules "
+    "caught are nobody's neighbour. A "
     "change that later fronts confirm is kept; the last front of a series has only earlier "
     "ones to agree with.",
     "rate": "calfin: the front moved out and back faster than ice flows (50 m/day, the fastest "
@@ -36,8 +38,9 @@ RULES: dict[str, str] = {
     "short": "calfin: shorter than half of its glacier's median front length: a partial front "
     "(cloud, shadow, a gap in the scene).",
     "uncertain": "calfin: the front's own uncertainty_m is above Q3 + 2 IQR of its glacier's "
-    "fronts' (AutoTerm's fence; at least 5 fronts with uncertainty_m): a front the model "
-    "itself doubts far more than its usual ones.",
+    "fronts' (AutoTerm's fence; at least 5 fronts with uncertainty_m) and above 120 m (3 px "
+    "of the model's 40 m grid, the most a good front is off): a front the model itself "
+    "doubts far more than its usual ones.",
     "confidence": "CALFIN's quality flag 13: the model's mean edge probability along the front "
     "is below 0.5 (field confidence; fronts without it are not checked).",
 }
@@ -55,6 +58,13 @@ EDGE_SHARE = 0.5
 SHORT_SHARE = 0.5
 LENGTH_FLOOR = 0.1
 JUMP_TIMES_MEDIAN = 3.0
+JUMP_WINDOW_DAYS = 365
+"""A jump's neighbours lie within this of the front: between fronts years apart the distance
+is the glacier's change (the first fronts after a gap in the record were flagged as jumps on
+Kangerlussuaq and Sverdrup, README 'Screening')."""
+UNCERTAIN_FLOOR_M = 120.0
+"""3 px of the model's 40 m grid: an uncertainty below it is no suspicion, whatever its rank
+in a series of good fronts."""
 
 
 @dataclass
@@ -144,7 +154,7 @@ def uncertain_rule(series: Series, notes: list[str]) -> set[int]:
         if known:  # none at all: the layer-wide note says so
             notes.append(f"uncertain: fewer than {MIN_QUARTILES} fronts with uncertainty_m")
         return set()
-    fence = upper_fence(list(known.values()), 2.0)
+    fence = max(upper_fence(list(known.values()), 2.0), UNCERTAIN_FLOOR_M)
     return {i for i, u in known.items() if u > fence}
 
 
@@ -157,14 +167,19 @@ def _dated(series: Series) -> list[int]:
 
 
 def departures(series: Series, skip: set[int] = frozenset()) -> dict[int, float]:
-    """Each dated front's distance from its neighbours (fronts in ``skip`` are nobody's
-    neighbour): the median distance to the NEIGHBOURS fronts before it and that to the ones
-    after it, the smaller of the two."""
+    """Each dated front's distance from its neighbours (fronts within JUMP_WINDOW_DAYS of it;
+    fronts in ``skip`` are nobody's neighbour): the median distance to the NEIGHBOURS fronts
+    before it and that to the ones after it, the smaller of the two; fronts without a
+    neighbour have none."""
     dated = _dated(series)
     out = {}
     for k, i in enumerate(dated):
-        before = [j for j in dated[:k] if j not in skip][-NEIGHBOURS:]
-        after = [j for j in dated[k + 1 :] if j not in skip][:NEIGHBOURS]
+
+        def near(j: int, i: int = i) -> bool:
+            return j not in skip and abs(series.days[j] - series.days[i]) <= JUMP_WINDOW_DAYS
+
+        before = [j for j in dated[:k] if near(j)][-NEIGHBOURS:]
+        after = [j for j in dated[k + 1 :] if near(j)][:NEIGHBOURS]
         medians = [np.median([series.distance(i, j) for j in s]) for s in (before, after) if s]
         if medians:
             out[i] = float(min(medians))
@@ -179,9 +194,16 @@ def jump_rule(series: Series, notes: list[str], suspects: set[int] = frozenset()
         notes.append(f"jump: fewer than {MIN_QUARTILES} dated fronts: not checked")
         return set()
     fired: set[int] = set()
+    alone = len(_dated(series)) - len(departures(series, suspects))
+    if alone:
+        notes.append(
+            f"jump: {alone} front(s) without another within {JUMP_WINDOW_DAYS} days: not checked"
+        )
     for _ in range(2):
         gaps = departures(series, suspects | fired)
         values = list(gaps.values())
+        if len(values) < MIN_QUARTILES:
+            return fired
         fence = max(upper_fence(values, 2.0), JUMP_TIMES_MEDIAN * float(np.median(values)))
         fired = {i for i, gap in gaps.items() if gap > max(fence, series.uncertainty[i] or 0.0)}
     return fired
