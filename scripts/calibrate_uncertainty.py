@@ -23,6 +23,7 @@ number of views; and the constants fitted on all fronts (the ones to ship,
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
 from dataclasses import dataclass
@@ -40,7 +41,12 @@ from evaluate import TRAIN, read_grey, to_vsimem  # noqa: E402
 
 from calfin_qgis.core.detect.picking import extract  # noqa: E402
 from calfin_qgis.core.detect.segmentation import DetectOptions, SegmentResult, segment  # noqa: E402
-from calfin_qgis.core.detect.uncertainty import TARGET, Calibration, evidence  # noqa: E402
+from calfin_qgis.core.detect.uncertainty import (  # noqa: E402
+    CALIBRATIONS,
+    TARGET,
+    Calibration,
+    evidence,
+)
 from calfin_qgis.core.evaluation.breakdown import GLACIER_PATH_ROWS  # noqa: E402
 from calfin_qgis.core.evaluation.metrics import rasterize_lines  # noqa: E402
 from calfin_qgis.core.geo import rasters  # noqa: E402
@@ -160,6 +166,18 @@ def report(fronts: list[ScoredFront], scenes: list[str], views: int) -> np.ndarr
     return loo
 
 
+def report_shipped(fronts: list[ScoredFront], views: int) -> None:
+    """The shipped constants on these fronts, unchanged: a check, not a fit."""
+    error = np.array([f.error_px for f in fronts])
+    shipped = np.array([CALIBRATIONS[views].expected_px(f.spread_px, f.confidence) for f in fronts])
+    print(
+        f"shipped constants (VIEWS={views}), not refitted: Spearman "
+        f"{spearmanr(shipped, error).statistic:.3f}, within their uncertainty "
+        f"{np.mean(error <= shipped):.0%} of {len(fronts)} fronts; mean uncertainty "
+        f"{shipped.mean():.2f} px, mean error {error.mean():.2f} px"
+    )
+
+
 def time_views(model, images: list[Path], views: list[int]) -> None:
     """Seconds per scene of segment + extract for each number of views, interleaved scene
     by scene so that the machine's load falls on all alike; nothing cached. Wall-clock
@@ -194,12 +212,21 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/calfin_calibration"))
     parser.add_argument("--fronts-csv", type=Path, help="also write every front's figures")
     parser.add_argument("--time", action="store_true", help="also time each --views, uncached")
+    parser.add_argument(
+        "--exclude-dates", nargs="+", default=[], metavar="YYYYMMDD", help="scenes left out"
+    )
+    parser.add_argument(
+        "--shipped",
+        action="store_true",
+        help="also score the shipped constants as they are (a model they were not fitted on)",
+    )
     args = parser.parse_args()
     model, messages = load_model(args.model)
     print("\n".join(messages))
-    images = jakobshavn_images(args.data)
+    images = [p for p in jakobshavn_images(args.data) if date_of(p.name) not in args.exclude_dates]
+    digest = hashlib.sha1(args.model.read_bytes()).hexdigest()[:12]
     for views in args.views:
-        cache = args.cache / f"{model.info.source.replace(' ', '_')}"
+        cache = args.cache / f"{model.info.source.replace(' ', '_')}_{digest}"
         cache.mkdir(parents=True, exist_ok=True)
         fronts, scenes = [], []
         for path in images:
@@ -208,6 +235,8 @@ def main() -> int:
                 scenes.append(scene_id(path.name))
                 fronts += scored
         loo = report(fronts, scenes, views)
+        if args.shipped:
+            report_shipped(fronts, views)
         if args.fronts_csv:
             write_csv(args.fronts_csv.with_suffix(f".views{views}.csv"), fronts, loo)
     if args.time:
