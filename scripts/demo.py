@@ -46,6 +46,7 @@ def time_series(processing) -> None:
         },
     )
     print_screening(fronts)
+    print_suggestions(processing, fronts)
     change = processing.run(
         "calfin:terminus_change",
         {
@@ -116,6 +117,19 @@ def print_screening(fronts: Path) -> None:
         print(f"  {date.replace('/', '-'):<12}{image_id:<46}{metres:>12}  {screen}")
     if suspects:
         print("terminus_change leaves the screened fronts out (KEEP_SCREENED keeps them).")
+
+
+def print_suggestions(processing, fronts: Path) -> None:
+    """calfin:suggest_corrections on the batch output: what to correct before fine-tuning."""
+    from qgis.core import QgsVectorLayer
+
+    table = processing.run(
+        "calfin:suggest_corrections", {"INPUT": str(fronts), "COUNT": 3, "OUTPUT": "memory:"}
+    )["OUTPUT"]
+    layer = table if isinstance(table, QgsVectorLayer) else QgsVectorLayer(table)
+    print("\nScenes to correct first before fine-tuning (calfin:suggest_corrections, COUNT=3):")
+    for f in layer.getFeatures():
+        print(f"  {f['glacier_id']:<22}{f['date'].toString('yyyy-MM-dd'):<12}{f['reason']}")
 
 
 def _m(text: str) -> str:
