@@ -33,17 +33,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from evaluate import read_grey, score_folder  # noqa: E402
+from evaluate import TRAIN, read_grey, score_folder  # noqa: E402
 
 from calfin_qgis.core.detect.segmentation import DetectOptions  # noqa: E402
 from calfin_qgis.core.evaluation.breakdown import glacier_of  # noqa: E402
-from calfin_qgis.core.finetune import weights  # noqa: E402
+from calfin_qgis.core.finetune import tuning, weights  # noqa: E402
 from calfin_qgis.core.finetune.runner import fine_tune  # noqa: E402
 from calfin_qgis.core.network.model import load_model  # noqa: E402
 from calfin_qgis.core.products.naming import scene_id  # noqa: E402
 
 TWIN = ROOT / "model" / "validation" / "calfin_unet_val_jakobshavn.onnx"
-DATA = ROOT.parent.parent / "shared" / "data" / "frontlearning" / "train"
 JAKOBSHAVN = "_0(08|09|10)011_"
 
 
@@ -151,7 +150,8 @@ def main() -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("--dates", nargs="+", required=True, help="acquisition dates YYYYMMDD")
     ap.add_argument("--minutes", type=float, default=10.0)
-    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--data", type=Path, default=TRAIN)
+    ap.add_argument("--replay-share", type=float, default=tuning.REPLAY_SHARE, help="of each batch")
     ap.add_argument("--twin-scores", type=Path, help="folder of the twin's cached scores")
     ap.add_argument("--report", action="store_true", help="only the table, from OUT's models")
     args = ap.parse_args()
@@ -162,6 +162,7 @@ def main() -> int:
     if len(chosen) != len(args.dates):
         sys.exit(f"found {len(chosen)} Jakobshavn scenes for {len(args.dates)} dates")
     if not args.report:
+        tuning.REPLAY_SHARE = args.replay_share
         tune(args, chosen)
     given = {scene_id(p.name) for p in chosen}
     others = [scene_id(p.name) for p in jak if scene_id(p.name) not in given]

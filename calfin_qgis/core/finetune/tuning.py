@@ -22,6 +22,8 @@ from .pairs import sample
 LR = 3e-3
 BATCH = 8
 CROP = 192
+REPLAY_SHARE = 0.5
+"""Share of each batch replayed from the other glaciers (when there is a replay set)."""
 WARMUP_STEPS = 5
 MIN_RMS = 1e-3
 """Tensors that start near zero (biases) move at LR x this."""
@@ -45,8 +47,9 @@ def optimizer(net: UNet) -> torch.optim.AdamW:
 
 
 def batch(own: list, replay: list, rng: np.random.Generator):
-    """``BATCH`` crops: half from the user's pairs, half replayed (all own without replay)."""
-    n_replay = BATCH // 2 if replay else 0
+    """``BATCH`` crops: ``REPLAY_SHARE`` of them replayed, the rest from the user's pairs
+    (all own without replay)."""
+    n_replay = min(BATCH - 1, round(BATCH * REPLAY_SHARE)) if replay else 0
     items = [own[rng.integers(len(own))] for _ in range(BATCH - n_replay)]
     items += [replay[rng.integers(len(replay))] for _ in range(n_replay)]
     xs, ys = zip(*(sample(item, rng, CROP) for item in items), strict=True)
