@@ -13,7 +13,7 @@ from pathlib import Path
 
 from osgeo import ogr
 from qgis.core import QgsGeometry, QgsProviderRegistry, QgsRectangle, QgsVectorLayer
-from qgis.PyQt.QtCore import QDate
+from qgis.PyQt.QtCore import QDate, Qt
 from qgis.PyQt.QtWidgets import QComboBox
 
 from calfin_qgis.core.errors import InputError
@@ -94,7 +94,7 @@ class ReviewSuggestions:
         for s in self.suggestions:
             done = (s.glacier_id, scene_id(s.image_id)) in kept
             combo.addItem(f"{DONE_MARK + ' ' if done else ''}{s.date} {s.glacier_id}: {s.reason}")
-            combo.setItemData(combo.count() - 1, s.image_id, 3)  # Qt.ToolTipRole
+            combo.setItemData(combo.count() - 1, s.image_id, Qt.ToolTipRole)
 
     def _on_suggestion_picked(self, row: int) -> None:
         if row > 0:
@@ -145,25 +145,20 @@ class ReviewSuggestions:
         self._restyle()
         return True
 
-    def _neighbour_fids(self, suggestion: Suggestion) -> list[int]:
-        earlier, later = self.queue.neighbours(
-            suggestion.glacier_id, suggestion.date, scene_id(suggestion.image_id)
-        )
-        return earlier + later
+    def _neighbours(self, suggestion: Suggestion) -> tuple[list[int], list[int]]:
+        """The glacier's fronts of the nearest earlier and later dates: where to draw."""
+        scene = scene_id(suggestion.image_id)
+        return self.queue.neighbours(suggestion.glacier_id, suggestion.date, scene)
 
     def _drawing_renderer(self):
         """While a new front is drawn: its glacier's fronts of the nearest dates, dashed."""
-        earlier, later = self.queue.neighbours(
-            self._drawing_scene.glacier_id,
-            self._drawing_scene.date,
-            scene_id(self._drawing_scene.image_id),
-        )
-        return review_renderer(None, None, [], earlier, later)
+        return review_renderer(None, None, [], *self._neighbours(self._drawing_scene))
 
     def _zoom_to_glacier(self, suggestion: Suggestion, scene) -> None:
         """Around the glacier's fronts of the nearest dates (else all its fronts, else the
         whole scene)."""
-        fids = self._neighbour_fids(suggestion) or [
+        earlier, later = self._neighbours(suggestion)
+        fids = earlier + later or [
             r.fid for r in self.queue.records() if r.glacier_id == suggestion.glacier_id
         ]
         if not fids:

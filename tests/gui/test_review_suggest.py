@@ -163,3 +163,24 @@ def test_a_layer_of_no_batch_disables_the_scenes_to_correct(dock):
     assert not dock.suggest_combo.isEnabled()
     assert "not the fronts layer of a batch output" in dock.suggest_combo.toolTip()
     assert dock.suggestions == []
+
+
+def test_scene_not_at_its_source_is_found_in_the_scenes_folder(batch_dock, batch_path, scenes_dir):
+    """The batch's source moved: the dock says so, then finds the scene in its folder; the
+    box's own choice starts the drawing."""
+    dock = batch_dock
+    ds = ogr.Open(str(batch_path), 1)
+    ds.ExecuteSQL("UPDATE status SET source = '/moved/away.tif'")
+    ds = None
+    dock.refresh_suggestions()
+    assert not dock.open_suggestion(1)
+    assert (
+        "No scene found" in dock.note_label.text() and "/moved/away.tif" in dock.note_label.text()
+    )
+    assert dock.canvas.mapTool() is not dock.redraw_tool
+    dock.set_scene_folder(scenes_dir)
+    dock.suggest_combo.activated.emit(2)  # the labeller picks the scene without a front
+    assert dock.canvas.mapTool() is dock.redraw_tool
+    assert dock.suggest_combo.currentIndex() == 0
+    draw_line(dock)
+    assert dock.layer.getFeature(dock.current_fid)["image_id"] == SCENE_ID
