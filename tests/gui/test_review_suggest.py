@@ -110,6 +110,10 @@ def test_suggested_scenes_are_listed_and_one_with_a_front_is_reviewed_there(batc
     assert dock.open_suggestion(2)
     assert dock.layer.getFeature(dock.current_fid)["image_id"] == LATER
     assert dock.canvas.mapTool() is not dock.redraw_tool
+    dock.set_screened_filter(True)  # no front is screened: the filters hide them all
+    assert not dock.open_suggestion(0)
+    info = dock.iface.messageBar().get_messages(Qgis.Info)
+    assert any("hidden by the filters" in text for text in info)
 
 
 def test_a_scene_without_a_front_gets_one_drawn_on_it(batch_dock, batch_path, qgis_iface):
