@@ -115,6 +115,7 @@ class ReviewActions:
     def stop_tools(self) -> None:
         """Drop a redraw or trim in progress: it belonged to the front (or layer) left."""
         self._editing_front = False
+        self._drawing_scene = None
         for tool in (self.redraw_tool, self.trim_tool):
             # At QGIS exit the canvas items may be gone before the layers are removed.
             with contextlib.suppress(RuntimeError):

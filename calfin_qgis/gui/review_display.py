@@ -5,6 +5,8 @@ A mixin of ``ReviewDock``; how the fronts are drawn is in ``review_style``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from qgis.core import QgsCoordinateTransform, QgsProject, QgsRasterLayer, QgsRectangle
 
 from .review_style import ReviewStyle, review_renderer
@@ -32,6 +34,9 @@ class ReviewDisplay:
     def _restyle(self) -> None:
         """Draw the current front bold, its scene's other fronts faint, its neighbours dashed."""
         record = self.queue.current
+        if self._style is not None and self._drawing_scene is not None:
+            self._style.show(self._drawing_renderer())  # a new front: the neighbours, dashed
+            return
         if self._style is None or record is None:
             return
         earlier, later = [], []
@@ -52,13 +57,16 @@ class ReviewDisplay:
         if fid is None or self.layer is None:
             return
         self._show_scene()
-        box = self.review.geometry(fid).boundingBox()
+        self._zoom_to(self.review.geometry(fid).boundingBox(), self.layer.crs())
+
+    def _zoom_to(self, box: QgsRectangle, crs, factor: float = ZOOM_FACTOR) -> None:
+        """Show a square ``factor`` times the longer side of ``box`` (in ``crs``) around it."""
         canvas_crs = self.canvas.mapSettings().destinationCrs()
-        if canvas_crs.isValid() and canvas_crs != self.layer.crs():
-            transform = QgsCoordinateTransform(self.layer.crs(), canvas_crs, QgsProject.instance())
+        if canvas_crs.isValid() and canvas_crs != crs:
+            transform = QgsCoordinateTransform(crs, canvas_crs, QgsProject.instance())
             box = transform.transformBoundingBox(box)
         # A square, also around a straight front (a flat box): the scene on both sides.
-        side = max(box.width(), box.height(), 1.0) * ZOOM_FACTOR
+        side = max(box.width(), box.height(), 1.0) * factor
         self.canvas.setExtent(QgsRectangle.fromCenterAndSize(box.center(), side, side))
         self.canvas.refresh()
 
@@ -82,24 +90,31 @@ class ReviewDisplay:
             )
         self.note_label.setText(" ".join(notes))
         self.note_label.setVisible(bool(notes))
+        self._show_only_scene(scene)
+
+    def _show_only_scene(self, scene: QgsRasterLayer | None) -> None:
+        """Of the scenes the dock added, show ``scene`` only."""
         root = QgsProject.instance().layerTreeRoot()
         for layer_id in self._scene_layer_ids:
             node = root.findLayer(layer_id)
             if node is not None:
                 node.setItemVisibilityChecked(scene is not None and layer_id == scene.id())
 
-    def _scene_layer(self, image_id: str) -> QgsRasterLayer | None:
+    def _scene_layer(self, image_id: str, paths: tuple[Path, ...] = ()) -> QgsRasterLayer | None:
         """The scene of ``image_id``: a project layer, or one the dock adds below the fronts
-        (keeping the last MAX_SCENES it added)."""
+        (keeping the last MAX_SCENES it added) from the first of ``paths`` that is a raster,
+        else from the scenes folder."""
         scene = self.scenes.layer_for(image_id)
         if scene is not None:
             return scene
-        path = self.scenes.path_for(image_id)
-        if path is None:
-            return None
-        scene = QgsRasterLayer(str(path), path.stem)
-        if not scene.isValid():
-            return None
+        found = self.scenes.path_for(image_id)
+        for path in (*paths, *([found] if found else [])):
+            scene = QgsRasterLayer(str(path), path.stem)
+            if scene.isValid():
+                return self._add_scene(scene)
+        return None
+
+    def _add_scene(self, scene: QgsRasterLayer) -> QgsRasterLayer:
         project = QgsProject.instance()
         project.addMapLayer(scene, False)
         root = project.layerTreeRoot()

@@ -28,6 +28,7 @@ from .review_model import EDITED, FrontRecord, ReviewQueue
 from .review_reference import ReviewReference
 from .review_strip import StripPoint, principal_positions
 from .review_style import ReviewStyle
+from .review_suggest import ReviewSuggestions
 from .review_tools import RedrawTool, TrimTool
 from .review_widgets import QUAL_MEANINGS, UNSAVED_MARK, ReviewWidgets, breakable
 
@@ -47,7 +48,13 @@ def trust_text(record: FrontRecord) -> str:
 
 
 class ReviewDock(
-    ReviewWidgets, ReviewActions, ReviewExports, ReviewDisplay, ReviewReference, QgsDockWidget
+    ReviewWidgets,
+    ReviewActions,
+    ReviewExports,
+    ReviewDisplay,
+    ReviewReference,
+    ReviewSuggestions,
+    QgsDockWidget,
 ):
     """Review fronts of a line layer one by one, with their scenes beneath them."""
 
@@ -83,7 +90,7 @@ class ReviewDock(
         self._comment_fid: int | None = None
         """The front whose comment the comment field shows."""
         self.redraw_tool = RedrawTool(self.canvas)
-        self.redraw_tool.lineCaptured.connect(self.redraw_current)
+        self.redraw_tool.lineCaptured.connect(self._on_line_drawn)
         self.trim_tool = TrimTool(self.canvas)
         self.trim_tool.trimRequested.connect(self.trim_current)
         self._build_ui()
@@ -114,6 +121,7 @@ class ReviewDock(
             self._connect_layer(layer)
             self._take_style()
         self.reload()
+        self.refresh_suggestions()
 
     def _release_layer(self) -> None:
         self._store_comment()
@@ -129,6 +137,7 @@ class ReviewDock(
         if self.review is not None and self.layer.id() in layer_ids:
             self._release_layer()
             self.reload()
+            self.refresh_suggestions()
 
     def _layer_slots(self) -> tuple[tuple[str, Callable], ...]:
         """The reviewed layer's signals and the dock's slots for them."""
@@ -139,6 +148,7 @@ class ReviewDock(
             ("featureDeleted", self.reload),
             ("afterRollBack", self.reload),
             ("afterCommitChanges", self.reload),
+            ("afterCommitChanges", self.refresh_suggestions),
             ("updatedFields", self.reload),
             ("layerModified", self._show_edit_state),
             ("editingStopped", self._show_edit_state),
@@ -210,6 +220,7 @@ class ReviewDock(
         self.queue.reset(self.review.records() if self.review else [])
         if keep is not None:
             self.queue.go_to(keep)
+        self._list_suggestions()
         self._sync()
 
     def _on_attribute_changed(self, fid: int, *_args) -> None:

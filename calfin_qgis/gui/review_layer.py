@@ -196,19 +196,23 @@ class ReviewLayer:
         fields = self.layer.fields()
         return {fields.indexOf(k): v for k, v in values.items() if fields.indexOf(k) >= 0}
 
-    @contextlib.contextmanager
-    def _edit(self, fid: int, what: str) -> Iterator[QgsFeature]:
-        """One undoable edit command on front ``fid`` (or a part of the command running)."""
+    def _start_editing(self) -> None:
+        """Open the edit buffer, or say why reviews cannot be written."""
         problem = self.problem()
         if problem:
             raise RuntimeError(problem)
         if self.missing_fields():
             raise RuntimeError("Add the review fields before reviewing (add_review_fields).")
+        if not self.layer.isEditable() and not self.layer.startEditing():
+            raise RuntimeError(f"Layer {self.layer.name()} cannot be edited (read-only source?).")
+
+    @contextlib.contextmanager
+    def _edit(self, fid: int, what: str) -> Iterator[QgsFeature]:
+        """One undoable edit command on front ``fid`` (or a part of the command running)."""
         feature = self.layer.getFeature(fid)
         if not feature.isValid():
             raise KeyError(f"Front {fid} is not in layer {self.layer.name()}.")
-        if not self.layer.isEditable() and not self.layer.startEditing():
-            raise RuntimeError(f"Layer {self.layer.name()} cannot be edited (read-only source?).")
+        self._start_editing()
         own_command = not self.layer.isEditCommandActive()
         if own_command:
             self.layer.beginEditCommand(f"Review front {fid}: {what}")
@@ -240,3 +244,27 @@ class ReviewLayer:
             index = self.layer.fields().indexOf("comment")
             if not self.layer.changeAttributeValue(fid, index, text.strip() or None):
                 raise RuntimeError(f"Cannot change the comment of front {fid}.")
+
+    def add_front(self, attributes: dict[str, object], geometry: QgsGeometry) -> int:
+        """Add a hand-drawn front (a scene without one) as one undoable edit command, reviewed
+        as redrawn (qual_flag 0, signed; ``screen`` reviewed where the layer has it); its id."""
+        self._start_editing()
+        fields = self.layer.fields()
+        feature = QgsFeature(fields)
+        feature.setGeometry(geometry)
+        values = {
+            **attributes,
+            "length_m": self._length(geometry),
+            "screen": SCREEN_REVIEWED,
+        }
+        for name, value in values.items():
+            if fields.indexOf(name) >= 0:
+                feature.setAttribute(fields.indexOf(name), value)
+        for index, value in self.review_values(REDRAWN, None).items():
+            feature.setAttribute(index, value)
+        self.layer.beginEditCommand(f"Add front of {attributes.get('image_id')}: {REDRAWN}")
+        if not self.layer.addFeature(feature):
+            self.layer.destroyEditCommand()
+            raise RuntimeError(f"Cannot add a front to {self.layer.name()}.")
+        self.layer.endEditCommand()
+        return feature.id()

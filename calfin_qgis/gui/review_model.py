@@ -236,6 +236,10 @@ class ReviewQueue:
         self._pos -= 1
         return True
 
+    def records(self) -> list[FrontRecord]:
+        """All fronts of the layer, shown or not."""
+        return list(self._records.values())
+
     def same_scene(self, fid: int) -> list[int]:
         """The other fronts picked on the scene of ``fid`` (none when it has no image_id)."""
         scene = self._records[fid].scene
@@ -247,18 +251,25 @@ class ReviewQueue:
         """The fronts of the same glacier on the nearest earlier and the nearest later date
         (other scenes only), for comparing a front with its neighbours in time."""
         record = self._records[fid]
-        if record.date is None:
+        return self.neighbours(record.glacier_id, record.date, record.scene)
+
+    def neighbours(
+        self, glacier_id: str, date: datetime.date | None, scene: str = ""
+    ) -> tuple[list[int], list[int]]:
+        """The fronts of ``glacier_id`` on the nearest date before and after ``date``, those
+        of ``scene`` left out (also for a scene that has no front yet)."""
+        if date is None:
             return [], []
         others = [
             r
             for r in self._records.values()
-            if r.glacier_id == record.glacier_id
+            if r.glacier_id == glacier_id
             and r.date is not None
-            and r.date != record.date
-            and (not record.scene or r.scene != record.scene)
+            and r.date != date
+            and (not scene or r.scene != scene)
         ]
-        before = [r for r in others if r.date < record.date]
-        after = [r for r in others if r.date > record.date]
+        before = [r for r in others if r.date < date]
+        after = [r for r in others if r.date > date]
         earlier = max((r.date for r in before), default=None)
         later = min((r.date for r in after), default=None)
         return (

@@ -102,14 +102,15 @@ def _ids(fids: list[int]) -> str:
 
 
 def review_renderer(
-    fid: int,
+    fid: int | None,
     confidence: float | None,
     same_scene: list[int],
     earlier: list[int] = (),
     later: list[int] = (),
     vertices: bool = False,
 ) -> QgsRuleBasedRenderer:
-    """Draw front ``fid`` bold, ``same_scene`` faint, ``earlier``/``later`` dashed, nothing else."""
+    """Draw front ``fid`` bold, ``same_scene`` faint, ``earlier``/``later`` dashed, nothing else
+    (``fid`` None: no front under review, as while one is drawn for a scene without any)."""
     root = QgsRuleBasedRenderer.Rule(None)
     rules = (
         (
@@ -119,12 +120,14 @@ def review_renderer(
         ),
         (_symbol(_line(EARLIER_COLOR, 0.7, Qt.DashLine)), earlier, "earlier date"),
         (_symbol(_line(LATER_COLOR, 0.7, Qt.DashLine)), later, "later date"),
-        (current_symbol(confidence, vertices), [fid], "front under review"),
+        (current_symbol(confidence, vertices), [] if fid is None else [fid], "front under review"),
     )
     for symbol, fids, label in rules:
         if fids:
             root.appendChild(QgsRuleBasedRenderer.Rule(symbol, 0, 0, _ids(list(fids)), label))
     renderer = QgsRuleBasedRenderer(root)
+    if fid is None:
+        return renderer
     # The front under review last, on top of the others.
     order = QgsFeatureRequest.OrderByClause(f"$id = {fid}", True)
     renderer.setOrderBy(QgsFeatureRequest.OrderBy([order]))

@@ -127,7 +127,9 @@ class ReviewWidgets:
         self.neighbours_check.toggled.connect(self._restyle)
         form.addRow("Compare", self.neighbours_check)
         self._build_reference_row(form, body)
-        for combo in (self.layer_combo, self.status_combo, self.qual_combo, self.sort_combo):
+        self._build_suggest_row(form, body)
+        combos = (self.layer_combo, self.status_combo, self.qual_combo, self.sort_combo)
+        for combo in (*combos, self.suggest_combo):
             # Long item texts (the qual_flag meanings, layer names) do not widen the dock.
             combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(12)
