@@ -35,18 +35,6 @@ from .review_widgets import QUAL_MEANINGS, UNSAVED_MARK, ReviewWidgets, breakabl
 __all__ = ["ReviewDock", "UnsavedChoice"]
 
 
-def trust_text(record: FrontRecord) -> str:
-    """The front's uncertainty and screening verdict, for the dock's front label."""
-    parts = []
-    if record.uncertainty_m is not None:
-        parts.append(f"uncertainty {record.uncertainty_m:.0f} m")
-    if record.screened:
-        parts.append(f'<span style="color:#d7301f">screened: {record.screen}</span>')
-    elif record.screen:
-        parts.append(f"screen {record.screen}")
-    return "<br>" + ", ".join(parts) if parts else ""
-
-
 class ReviewDock(
     ReviewWidgets,
     ReviewActions,
@@ -307,7 +295,7 @@ class ReviewDock(
                 f"{self.queue.position + 1} of {len(self.queue.view)} shown — "
                 f"{breakable(record.image_id) or 'no image_id'}, {record.date or 'no date'}, "
                 f"confidence {record.confidence}, qual_flag {record.qual_flag} ({meaning}): "
-                f"<b>{record.status}</b>{trust_text(record)}"
+                f"<b>{record.status}</b>{record.trust_text()}"
             )
         self.progress_label.setText(self.queue.progress_text())
         self.progress_bar.setMaximum(max(self.queue.total, 1))

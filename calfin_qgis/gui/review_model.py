@@ -64,6 +64,17 @@ class FrontRecord:
         """A suspect: screening marked it and no labeller has decided on it since."""
         return self.screen not in SCREEN_OK
 
+    def trust_text(self) -> str:
+        """The front's uncertainty and screening verdict, for the dock's front label."""
+        parts = []
+        if self.uncertainty_m is not None:
+            parts.append(f"uncertainty {self.uncertainty_m:.0f} m")
+        if self.screened:
+            parts.append(f'<span style="color:#d7301f">screened: {self.screen}</span>')
+        elif self.screen:
+            parts.append(f"screen {self.screen}")
+        return "<br>" + ", ".join(parts) if parts else ""
+
     @property
     def suspicion(self) -> tuple[int, float]:
         """Sort key, most suspect first: screened ones, then by uncertainty (largest first;

@@ -108,3 +108,18 @@ def test_cli_prints_and_writes_csv(batch_output, tmp_path, capsys):
     rows = list(csv.DictReader(table.open()))
     assert [r["date"] for r in rows] == ["2015-03-01", "2015-06-01", "2015-01-01"]
     assert main(["suggest", str(batch_output), "--csv", str(table)]) == 2  # exists
+
+
+def test_a_scene_given_a_front_in_the_review_is_not_suggested_again(batch_output):
+    """The dock's redrawn front for the scene without one (review field status)."""
+    ds = ogr.Open(str(batch_output), 1)
+    layer = ds.GetLayerByName("fronts")
+    layer.CreateField(ogr.FieldDefn("status", ogr.OFTString))
+    feature = ogr.Feature(layer.GetLayerDefn())
+    feature["image_id"], feature["glacier_id"], feature["status"] = image_id(2), "g1", "redrawn"
+    feature.SetGeometry(ogr.CreateGeometryFromWkt("LINESTRING (2 0, 2 1)"))
+    layer.CreateFeature(feature)
+    ds = None
+    chosen, _ = suggest(batch_output, count=5, glacier="g1")
+    assert image_id(2) not in [s.image_id for s in chosen]
+    assert chosen[1].image_id == image_id(3) and chosen[1].reason == "screened: jump"

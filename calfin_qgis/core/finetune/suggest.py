@@ -8,8 +8,9 @@ pair little and let it draw confident wrong fronts on the winter scenes it never
 winter scenes and left it with no scene without a front. So each glacier's scenes (those
 the batch looked at: a front, or ``no front``) are split by date into ``count`` spans of
 the record, and each span gives its most suspect scene: one without a front first, then a
-screened front (``screen``), then the largest ``uncertainty_m``. Scenes whose fronts a
-labeller already decided on (``screen`` = ``reviewed``) are not suggested again.
+screened front (``screen``), then the largest ``uncertainty_m``. Scenes with a front a
+labeller kept (review ``status`` accepted, edited or redrawn, or ``screen`` = ``reviewed``)
+are not suggested again.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from osgeo import ogr
 
 from ..errors import InputError
 from ..products.naming import scene_date
+from .fronts import KEPT_STATUSES
 
 ogr.UseExceptions()
 
@@ -122,11 +124,12 @@ def read_scenes(path: str | os.PathLike) -> tuple[dict[tuple[str, str], _Scene],
         if s is None:
             continue
         screen = (row["screen"] if "screen" in names else None) or "ok"
-        s.reviewed |= screen == "reviewed"
+        review = row["status"] if "status" in names else None
+        s.reviewed |= screen == "reviewed" or review in KEPT_STATUSES
         s.rules |= {n for n in screen.split(";") if n and n not in SETTLED}
         if "uncertainty_m" in names and row["uncertainty_m"] is not None:
             s.uncertainty_m = max(s.uncertainty_m or 0.0, float(row["uncertainty_m"]))
-    notes = [] if status else [f"{path} has no status table: scenes without a front are unseen."]
+    notes = [] if status is not None else [f"{path} has no status table: scenes without a front are unseen."]
     if undated:
         notes.append(f"{len(undated)} scene(s) without a date in their image id left out.")
     return scenes, notes
