@@ -129,7 +129,9 @@ def read_scenes(path: str | os.PathLike) -> tuple[dict[tuple[str, str], _Scene],
         s.rules |= {n for n in screen.split(";") if n and n not in SETTLED}
         if "uncertainty_m" in names and row["uncertainty_m"] is not None:
             s.uncertainty_m = max(s.uncertainty_m or 0.0, float(row["uncertainty_m"]))
-    notes = [] if status is not None else [f"{path} has no status table: scenes without a front are unseen."]
+    notes = []
+    if status is None:
+        notes.append(f"{path} has no status table: scenes without a front are unseen.")
     if undated:
         notes.append(f"{len(undated)} scene(s) without a date in their image id left out.")
     return scenes, notes
