@@ -30,8 +30,8 @@ def leaked_errors() -> list[BaseException | TracebackType]:
     to: references that C code took and never gave back."""
     gc.collect()
     everything = gc.get_objects()
-    kinds = (BaseException, TracebackType)
-    leaked = {id(obj): obj for obj in everything if isinstance(obj, kinds)}
+    kinds = (BaseException, TracebackType)  # by type(): isinstance asks proxies' __class__
+    leaked = {id(obj): obj for obj in everything if issubclass(type(obj), kinds)}
     for obj in everything:
         for referent in gc.get_referents(obj):
             leaked.pop(id(referent), None)
@@ -86,5 +86,5 @@ def python_owned_layers() -> list[QgsMapLayer]:
     return [
         obj
         for obj in gc.get_objects()
-        if isinstance(obj, QgsMapLayer) and not sip.isdeleted(obj) and sip.ispyowned(obj)
+        if issubclass(type(obj), QgsMapLayer) and not sip.isdeleted(obj) and sip.ispyowned(obj)
     ]
