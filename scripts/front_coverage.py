@@ -7,6 +7,11 @@ figure ``make evaluate`` and the benchmarks report) and the share of the manual 
 than ``--far`` px from anything drawn.
 
     python scripts/front_coverage.py PREDICTIONS [--data TRAIN] [--match REGEX] [--skip ID ...]
+        [--model M.onnx]
+
+With ``--model``, also the model's mean edge probability (upright, FLOW=up) on the manual
+pixels more than ``--far`` px from the drawn front and on the drawn front: whether the
+network saw an edge where nothing was drawn (then the line extraction dropped it) or not.
 """
 
 from __future__ import annotations
@@ -30,6 +35,17 @@ def one_way(drawn: np.ndarray, manual: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return distance_transform_edt(~manual)[drawn], distance_transform_edt(~drawn)[manual]
 
 
+def edge_probability(model, image: np.ndarray, name: str) -> np.ndarray:
+    """The model's edge probability of one upright image, through the plugin's pipeline."""
+    from evaluate import to_vsimem
+
+    from calfin_qgis.core.detect.segmentation import DetectOptions, segment
+    from calfin_qgis.core.geo import rasters
+
+    scene = rasters.open_scene(to_vsimem(np.ascontiguousarray(image), name, 1.0))
+    return np.nan_to_num(segment(model, scene, DetectOptions(flow="up")).probs[0])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("predictions", type=Path)
@@ -37,7 +53,13 @@ def main() -> int:
     parser.add_argument("--match", default="", help="regex on the image id")
     parser.add_argument("--skip", nargs="*", default=[], help="dates YYYYMMDD left out")
     parser.add_argument("--far", type=float, default=5.0)
+    parser.add_argument("--model", type=Path, help="also the edge probability of this model")
     args = parser.parse_args()
+    model = None
+    if args.model:
+        from calfin_qgis.core.network.model import load_model
+
+        model, _ = load_model(args.model, "cpu")
     to_manual, to_drawn, missing = [], [], []
     for png in sorted(args.predictions.glob("*_Front.png")):
         name = png.name.removesuffix("_Front.png")
@@ -52,10 +74,19 @@ def main() -> int:
         a, b = one_way(drawn, manual)
         to_manual.append(a)
         to_drawn.append(b)
+        edge = ""
+        if model is not None:
+            probability = edge_probability(
+                model, read_grey(args.data / "images" / f"{name}_Subset.png"), name
+            )
+            undrawn = manual & (distance_transform_edt(~drawn) > args.far)
+            if undrawn.any():
+                edge = f"  edge p undrawn {probability[undrawn].mean():.2f}"
+            edge += f" drawn {probability[drawn].mean():.2f}"
         print(
             f"{name}  drawn→manual {a.mean():5.2f}  manual→drawn {b.mean():6.2f}  "
             f"both {np.concatenate([a, b]).mean():6.2f} px  manual > {args.far:g} px from "
-            f"drawn {100 * (b > args.far).mean():3.0f} %"
+            f"drawn {100 * (b > args.far).mean():3.0f} %{edge}"
         )
     a, b = np.concatenate(to_manual), np.concatenate(to_drawn)
     print(
