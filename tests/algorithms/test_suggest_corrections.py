@@ -7,9 +7,14 @@ from __future__ import annotations
 import pytest
 from qgis.core import QgsProcessingException, QgsVectorLayer
 
-from tests.core.test_suggest import batch_output, image_id  # noqa: F401 - fixture
+from tests.batch_outputs import image_id, suspect_batch
 
 pytestmark = pytest.mark.usefixtures("plugin")
+
+
+@pytest.fixture
+def batch_output(tmp_path):
+    return suspect_batch(tmp_path / "batch.gpkg")
 
 
 def run(params: dict) -> dict:
@@ -18,7 +23,7 @@ def run(params: dict) -> dict:
     return processing.run("calfin:suggest_corrections", params)
 
 
-def test_the_table_of_scenes_to_correct(batch_output, tmp_path):  # noqa: F811
+def test_the_table_of_scenes_to_correct(batch_output, tmp_path):
     out = tmp_path / "to_correct.gpkg"
     result = run({"INPUT": str(batch_output), "COUNT": 5, "GLACIER": "g1", "OUTPUT": str(out)})
     layer = QgsVectorLayer(result["OUTPUT"])

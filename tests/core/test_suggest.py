@@ -6,69 +6,17 @@ from __future__ import annotations
 import csv
 
 import pytest
-from osgeo import ogr, osr
-from shapely.geometry import LineString
+from osgeo import ogr
 
-from calfin_qgis.core.batch.output import BatchOutput
 from calfin_qgis.core.cli.commands import main
 from calfin_qgis.core.errors import InputError
 from calfin_qgis.core.finetune.suggest import suggest
-
-SRS = osr.SpatialReference()
-SRS.ImportFromEPSG(3413)
-
-
-def image_id(k: int) -> str:
-    return f"LC08_L1TP_008011_2015{k + 1:02d}01_20170101_01_T1"
-
-
-# index -> (status, screen, uncertainty_m); 6 was reviewed, 11 skipped by the batch
-SCENES = {
-    0: ("ok", "ok", 50.0),
-    1: ("ok", "ok", 80.0),  # span 1: the larger uncertainty
-    2: ("no front", None, None),  # span 2: no front beats a screened front
-    3: ("ok", "jump", 500.0),
-    4: ("ok", "length", 40.0),  # span 3: screened beats a larger uncertainty
-    5: ("ok", "ok", 900.0),
-    6: ("ok", "reviewed", 999.0),  # already decided: never suggested
-    7: ("ok", "ok", 10.0),
-    8: ("ok", "ok", 20.0),  # span 4
-    9: ("ok", "ok", 30.0),  # span 5
-    10: ("ok", "ok", 5.0),
-    11: ("skipped: outside dates", None, None),
-}
+from tests.batch_outputs import SRS, image_id, suspect_batch
 
 
 @pytest.fixture
 def batch_output(tmp_path):
-    path = tmp_path / "batch.gpkg"
-    out = BatchOutput(path, SRS.ExportToWkt())
-    for glacier, scenes in (("g1", SCENES), ("g2", {0: ("ok", "ok", 70.0)})):
-        for k, (status, _, uncertainty) in scenes.items():
-            row = {"image_id": image_id(k), "glacier_id": glacier, "source": f"/s/{k}.tif"}
-            fronts = (
-                []
-                if status != "ok"
-                else [
-                    {
-                        "image_id": image_id(k),
-                        "glacier_id": glacier,
-                        "uncertainty_m": uncertainty,
-                        "geometry": LineString([(k, 0), (k, 1)]),
-                    }
-                ]
-            )
-            out.add([{**row, "status": status, "fronts": len(fronts)}], fronts)
-    out.close()
-    ds = ogr.Open(str(path), 1)
-    layer = ds.GetLayerByName("fronts")
-    layer.CreateField(ogr.FieldDefn("screen", ogr.OFTString))
-    for feature in layer:
-        k = int(feature["image_id"].split("_")[3][4:6]) - 1
-        feature["screen"] = SCENES[k][1] if feature["glacier_id"] == "g1" else "ok"
-        layer.SetFeature(feature)
-    ds = None
-    return path
+    return suspect_batch(tmp_path / "batch.gpkg")
 
 
 def test_each_span_gives_its_most_suspect_scene(batch_output):

@@ -13,10 +13,10 @@ from osgeo import ogr, osr
 from qgis.core import NULL, Qgis, QgsProject, QgsRasterLayer, QgsVectorLayer
 from qgis.PyQt.QtCore import QDate
 
-from calfin_qgis.core.batch.output import BatchOutput
 from calfin_qgis.core.products.naming import scene_date
 from calfin_qgis.gui.review_model import REDRAWN
 from calfin_qgis.gui.review_suggest import DONE_MARK
+from tests.batch_outputs import add_screens, write_batch
 from tests.conftest import SAMPLE_SCENE
 from tests.gui.conftest import SCENE_ID
 
@@ -43,8 +43,7 @@ def batch_path(tmp_path: Path) -> Path:
     source = Path(shutil.copy(SAMPLE_SCENE, tmp_path / SAMPLE_SCENE.name))
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(3413)
-    path = tmp_path / "batch.gpkg"
-    out = BatchOutput(path, srs.ExportToWkt())
+    jobs = []
     for image_id, wkt in SCENES.items():
         fronts = []
         if wkt:
@@ -59,17 +58,10 @@ def batch_path(tmp_path: Path) -> Path:
                     "geometry": shapely.from_wkt(wkt),
                 }
             ]
-        status = "ok" if fronts else "no front"
         row = {"image_id": image_id, "glacier_id": GLACIER, "source": str(source)}
-        out.add([{**row, "status": status, "fronts": len(fronts)}], fronts)
-    out.close()
-    ds = ogr.Open(str(path), 1)
-    layer = ds.GetLayerByName("fronts")
-    layer.CreateField(ogr.FieldDefn("screen", ogr.OFTString))
-    for feature in layer:
-        feature["screen"] = "ok"
-        layer.SetFeature(feature)
-    ds = None
+        jobs.append(({**row, "status": "ok" if fronts else "no front"}, fronts))
+    path = write_batch(tmp_path / "batch.gpkg", srs.ExportToWkt(), jobs)
+    add_screens(path, lambda feature: "ok")
     return path
 
 
