@@ -38,10 +38,11 @@ class SuggestCorrectionsAlgorithm(CalfinAlgorithm):
         "(detect_fronts_batch: fronts, screened, and the status table). Per glacier, its "
         "scenes are split by date into COUNT spans, and each span gives its most suspect "
         "scene: one where no front was found first, then a screened front, then the front "
-        "with the largest uncertainty_m. Scenes a labeller already decided on (screen = "
-        "reviewed) are not suggested again.",
+        "with the largest uncertainty_m. Scenes with a front a labeller kept (the review "
+        "dock's accepted, edited or redrawn, or screen = reviewed) are not suggested again.",
         "OUTPUT is a table (glacier_id, date, image_id, reason, source: the scene's path). "
-        "Draw or fix those fronts in the review dock, then give the reviewed fronts to "
+        "Draw or fix those fronts in the review dock (its To correct box lists the same "
+        "scenes), then give the reviewed fronts to "
         "fine_tune_model. Measured on held-out Jakobshavn (README, 'Teach it your glacier'): "
         "the five scenes suggested this way taught the model winter scenes that five easy "
         "summer scenes did not.",
