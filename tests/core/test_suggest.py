@@ -71,3 +71,17 @@ def test_a_scene_given_a_front_in_the_review_is_not_suggested_again(batch_output
     chosen, _ = suggest(batch_output, count=5, glacier="g1")
     assert image_id(2) not in [s.image_id for s in chosen]
     assert chosen[1].image_id == image_id(3) and chosen[1].reason == "screened: jump"
+
+
+def test_a_front_rejected_in_review_counts_as_none(batch_output):
+    ds = ogr.Open(str(batch_output), 1)
+    layer = ds.GetLayerByName("fronts")
+    layer.CreateField(ogr.FieldDefn("status", ogr.OFTString))
+    for feature in layer:
+        if feature["image_id"] == image_id(0) and feature["glacier_id"] == "g1":
+            feature["status"] = "rejected"
+            layer.SetFeature(feature)
+    ds = None
+    chosen, _ = suggest(batch_output, count=5, glacier="g1")
+    assert chosen[0].image_id == image_id(0)
+    assert chosen[0].reason == "its front was rejected in review"

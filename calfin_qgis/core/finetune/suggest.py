@@ -8,7 +8,8 @@ pair little and let it draw confident wrong fronts on the winter scenes it never
 winter scenes and left it with no scene without a front. So each glacier's scenes (those
 the batch looked at: a front, or ``no front``) are split by date into ``count`` spans of
 the record, and each span gives its most suspect scene: one without a front first, then a
-screened front (``screen``), then the largest ``uncertainty_m``. Scenes with a front a
+screened front (``screen``), then the largest ``uncertainty_m``; a front rejected in the
+review dock counts as none. Scenes with a front a
 labeller kept (review ``status`` accepted, edited or redrawn, or ``screen`` = ``reviewed``)
 are not suggested again.
 """
@@ -25,6 +26,7 @@ from osgeo import ogr
 
 from ..errors import InputError
 from ..products.naming import scene_date
+from ..schema import REJECTED
 from .fronts import KEPT_STATUSES
 
 ogr.UseExceptions()
@@ -55,18 +57,22 @@ class _Scene:
     date: datetime.date
     source: str = ""
     no_front: bool = False
+    rejected: bool = False
+    """A labeller rejected its front: as good as none."""
     reviewed: bool = False
     rules: set[str] = field(default_factory=set)
     uncertainty_m: float | None = None
 
     def suspicion(self) -> tuple[int, float, datetime.date]:
         """Smallest first: no front, then screened, then by uncertainty (largest first)."""
-        rank = 0 if self.no_front else 1 if self.rules else 2
+        rank = 0 if self.no_front or self.rejected else 1 if self.rules else 2
         return rank, -(self.uncertainty_m or 0.0), self.date
 
     def reason(self) -> str:
         if self.no_front:
             return "no front found"
+        if self.rejected:
+            return "its front was rejected in review"
         if self.rules:
             return "screened: " + ";".join(sorted(self.rules))
         if self.uncertainty_m is not None:
@@ -126,6 +132,7 @@ def read_scenes(path: str | os.PathLike) -> tuple[dict[tuple[str, str], _Scene],
         screen = (row["screen"] if "screen" in names else None) or "ok"
         review = row["status"] if "status" in names else None
         s.reviewed |= screen == "reviewed" or review in KEPT_STATUSES
+        s.rejected |= review == REJECTED
         s.rules |= {n for n in screen.split(";") if n and n not in SETTLED}
         if "uncertainty_m" in names and row["uncertainty_m"] is not None:
             s.uncertainty_m = max(s.uncertainty_m or 0.0, float(row["uncertainty_m"]))
