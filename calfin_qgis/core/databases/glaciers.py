@@ -21,6 +21,7 @@ from pathlib import Path
 from osgeo import ogr
 
 from ..errors import InputError
+from ..geo import vectors
 
 SHARED_POLYGON_IDS = (
     "academy", "boydell", "daugaard_jensen", "docker_smith", "drygalski",
@@ -127,12 +128,10 @@ def read_glacier_map(path: str | os.PathLike) -> GlacierMap:
         raise InputError(f"Cannot read a glacier map from {path}. {HOW_TO_MAP}")
     layer = ds.GetLayer(0)
     defn = layer.GetLayerDefn()
-    names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
+    names = vectors.field_names(layer)
+    integer = (ogr.OFTInteger, ogr.OFTInteger64)
     kinds = {
-        defn.GetFieldDefn(i).GetName(): (
-            "int" if defn.GetFieldDefn(i).GetType() in (ogr.OFTInteger, ogr.OFTInteger64) else ""
-        )
-        for i in range(defn.GetFieldCount())
+        n: "int" if defn.GetFieldDefn(i).GetType() in integer else "" for i, n in enumerate(names)
     }
     number, glacier = map_fields(names, kinds, name)
     return map_from_rows(((f.GetField(number), f.GetField(glacier)) for f in layer), name)

@@ -21,6 +21,7 @@ from shapely import wkb
 from shapely.geometry import LineString
 
 from ..errors import InputError
+from ..geo import vectors
 from ..products.naming import scene_sensor
 from . import dates, flags
 from .glaciers import HOW_TO_MAP, GlacierMap
@@ -203,8 +204,7 @@ def read_fronts_any(
     layer = ds.GetLayerByName(layer_name) if layer_name else ds.GetLayer(0)
     if layer is None:
         raise InputError(f"{file} holds no layer '{layer_name or 0}'. Check the layer name.")
-    defn = layer.GetLayerDefn()
-    names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
+    names = vectors.field_names(layer)
     srs = layer.GetSpatialRef()
     name = Path(file).name
     crs = srs.ExportToWkt() if srs else ""

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from osgeo import ogr
-from shapely import wkb
 
 from .. import schema
-from ..databases.read import Fronts, read_fronts_any
+from ..databases.read import Fronts, ogr_rows, read_fronts_any
 from ..databases.schemas import database_schema
 from ..errors import InputError
+from ..geo import vectors
 from ..products import sources
 from ..products.naming import scene_date, scene_id
 
@@ -114,20 +114,14 @@ def read_fronts(path: str | os.PathLike) -> tuple[dict[str, SceneFronts], str]:
     if ds is None or ds.GetLayerCount() == 0:
         raise InputError(f"{path} holds no vector layer. Give a layer of fronts.")
     layer = ds.GetLayer(0)
-    definition = layer.GetLayerDefn()
-    names = [definition.GetFieldDefn(i).GetName() for i in range(definition.GetFieldCount())]
+    names = vectors.field_names(layer)
     if database_schema(names):
         fronts = read_fronts_any(path)
         return database_scenes(fronts), fronts.crs_wkt
 
-    def features():
-        for feature in layer:
-            geometry = feature.GetGeometryRef()
-            shape = None if geometry is None else wkb.loads(bytes(geometry.ExportToWkb()))
-            yield {name: feature.GetField(name) for name in names}, shape
-
     srs = layer.GetSpatialRef()
-    return group_fronts(features(), names, Path(path).name), srs.ExportToWkt() if srs else ""
+    rows = ogr_rows(layer, names)
+    return group_fronts(rows, names, Path(path).name), srs.ExportToWkt() if srs else ""
 
 
 def find_scenes(fronts: dict[str, SceneFronts], folder: str | os.PathLike) -> list[str]:

@@ -18,12 +18,12 @@ from __future__ import annotations
 import datetime
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from osgeo import ogr
 
 from ..errors import InputError
+from ..geo import vectors
 from ..products.naming import scene_date
 from ..schema import REJECTED
 from .fronts import KEPT_STATUSES
@@ -80,23 +80,14 @@ class _Scene:
 
 
 def _open(path: str | os.PathLike):
-    if not Path(path).is_file():
-        raise InputError(f"Batch output not found: {path}. Give the GeoPackage a batch wrote.")
-    try:
-        ds = ogr.Open(str(path))
-    except RuntimeError as err:
-        raise InputError(f"Cannot read {path} as a vector file ({err}).") from err
-    if ds is None or ds.GetLayerByName(FRONTS_LAYER) is None:
+    """A batch output: a vector file with a ``fronts`` layer."""
+    ds = vectors.open_vector(path, "fronts")
+    if ds.GetLayerByName(FRONTS_LAYER) is None:
         raise InputError(
             f"{path} has no '{FRONTS_LAYER}' layer: give the GeoPackage written by "
             "calfin:detect_fronts_batch or 'calfin batch'."
         )
     return ds
-
-
-def _fields(layer) -> set[str]:
-    defn = layer.GetLayerDefn()
-    return {defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())}
 
 
 def _key(glacier: str | None, image_id: str | None) -> tuple[str, str] | None:
@@ -123,7 +114,7 @@ def read_scenes(path: str | os.PathLike) -> tuple[dict[tuple[str, str], _Scene],
         if row["status"] in ("ok", NO_FRONT) and (s := scene(row["glacier_id"], row["image_id"])):
             s.source, s.no_front = row["source"] or "", row["status"] == NO_FRONT
     fronts = ds.GetLayerByName(FRONTS_LAYER)
-    names = _fields(fronts)
+    names = vectors.field_names(fronts)
     for row in fronts:
         s = scene(row["glacier_id"] if "glacier_id" in names else "", row["image_id"])
         if s is None:

@@ -23,6 +23,29 @@ _OGR_TYPES = {
 _DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
 
 
+def open_vector(path: str | os.PathLike, role: str, update: bool = False):
+    """An existing vector file opened with OGR, holding at least one layer; ``role`` is what
+    the file should hold ("fronts", "box features"), said in the errors, which name the fix."""
+    if not Path(path).is_file():
+        raise InputError(f"{role.capitalize()} file not found: {path}. Check the path.")
+    try:
+        ds = ogr.Open(str(path), 1 if update else 0)
+    except RuntimeError as err:
+        raise InputError(
+            f"Cannot read {path} as a vector file ({err}). Give a GeoPackage, shapefile or "
+            f"GeoJSON of {role}."
+        ) from err
+    if ds is None or ds.GetLayerCount() == 0:
+        raise InputError(f"{path} holds no vector layer. Give a file of {role}.")
+    return ds
+
+
+def field_names(layer) -> list[str]:
+    """An OGR layer's field names, in order."""
+    defn = layer.GetLayerDefn()
+    return [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
+
+
 def check_vector_name(path: str | os.PathLike) -> None:
     """The fronts file must be one of the formats written here (checked before the work)."""
     suffix = Path(path).suffix.lower()

@@ -26,27 +26,9 @@ SCREEN_FIELD = "screen"
 FRONTS_LAYER = "fronts"
 
 
-def _fronts_layer(ds, path):
+def _fronts_layer(ds):
     """The ``fronts`` layer (a batch output), else the file's first layer."""
-    layer = ds.GetLayerByName(FRONTS_LAYER) or (ds.GetLayer(0) if ds.GetLayerCount() else None)
-    if layer is None:
-        raise InputError(f"{path} holds no vector layer. Give a file of fronts.")
-    return layer
-
-
-def _open(path: str | os.PathLike, update: bool = False):
-    if not Path(path).is_file():
-        raise InputError(f"Fronts file not found: {path}. Check the path.")
-    try:
-        ds = ogr.Open(str(path), 1 if update else 0)
-    except RuntimeError as err:
-        raise InputError(
-            f"Cannot read {path} as a vector file ({err}). Give a GeoPackage, shapefile or "
-            "GeoJSON of fronts."
-        ) from err
-    if ds is None:
-        raise InputError(f"Cannot read {path} as a vector file. Give a file of fronts.")
-    return ds
+    return ds.GetLayerByName(FRONTS_LAYER) or ds.GetLayer(0)
 
 
 def database_fronts(fronts: Fronts) -> Layer:
@@ -148,8 +130,8 @@ def screen_file(
             "another output file."
         )
     rasters.check_destination(output, overwrite)
-    source = _open(path)
-    layer = _fronts_layer(source, path)
+    source = vectors.open_vector(path, "fronts")
+    layer = _fronts_layer(source)
     fronts, _, notes = read_layer(layer, Path(path).name, glacier_field)
     screened = screen_fronts(fronts, boxes, centrelines, areas)
     screened.notes[:0] = notes
@@ -167,8 +149,8 @@ def screen_in_place(
     path: str | os.PathLike, areas: Layer | None = None, glacier_field: str = "glacier_id"
 ) -> Screened:
     """Screen a batch output's fronts where they lie (the batch's own file, its last step)."""
-    ds = _open(path, update=True)
-    layer = _fronts_layer(ds, path)
+    ds = vectors.open_vector(path, "fronts", update=True)
+    layer = _fronts_layer(ds)
     fronts, fids, notes = read_layer(layer, Path(path).name, glacier_field)
     if not fronts.items:
         return Screened([], ["No fronts to screen."])

@@ -25,25 +25,6 @@ from .table import CUT_FIELDS, GEOMETRY_FIELDS, PROFILE_FIELDS, TABLE_FIELDS, Ro
 ogr.UseExceptions()
 
 
-def _open(path: str | os.PathLike, role: str):
-    """(dataset, first layer, field names) of a vector file; errors name the fix."""
-    if not Path(path).is_file():
-        raise InputError(f"{role} file not found: {path}. Check the path.")
-    try:
-        ds = ogr.Open(str(path))
-    except RuntimeError as err:
-        raise InputError(
-            f"Cannot read {path} as a vector file ({err}). Give a GeoPackage, shapefile or "
-            f"GeoJSON of {role}."
-        ) from err
-    if ds is None or ds.GetLayerCount() == 0:
-        raise InputError(f"{path} holds no vector layer. Give a file of {role}.")
-    layer = ds.GetLayer(0)
-    definition = layer.GetLayerDefn()
-    names = [definition.GetFieldDefn(i).GetName() for i in range(definition.GetFieldCount())]
-    return ds, layer, names
-
-
 def _crs(layer) -> str:
     srs = layer.GetSpatialRef()
     return srs.ExportToWkt() if srs is not None else ""
@@ -94,7 +75,9 @@ def read_fronts(
 def read_references(path: str | os.PathLike, glacier_field: str, kind: str) -> Layer:
     """Boxes, centrelines or glacier polygons (``kind``) by glacier id; one feature without an
     id serves all."""
-    ds, layer, names = _open(path, f"{kind} features")
+    ds = vectors.open_vector(path, f"{kind} features")
+    layer = ds.GetLayer(0)
+    names = vectors.field_names(layer)
     items = []
     for feature in layer:
         if feature.GetGeometryRef() is not None:
