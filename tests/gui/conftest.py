@@ -88,6 +88,14 @@ def fronts_layer(qgis_new_project, fronts_path: Path) -> QgsVectorLayer:
         layer.rollBack()
 
 
+def reviewing(dock, layer: QgsVectorLayer):
+    """``dock`` reviewing ``layer``, added to the project (the ``dock`` fixture's teardown
+    discards unsaved edits)."""
+    QgsProject.instance().addMapLayer(layer)
+    dock.set_front_layer(layer)
+    return dock
+
+
 @pytest.fixture()
 def dock(qgis_iface, fronts_layer):
     from calfin_qgis.gui.review_dock import ReviewDock

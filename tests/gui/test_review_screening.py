@@ -12,7 +12,7 @@ from qgis.core import QgsGeometry, QgsVectorLayer
 
 from calfin_qgis.gui.review_model import REDRAWN
 from calfin_qgis.gui.review_strip import principal_positions
-from tests.gui.conftest import read_on_disk
+from tests.gui.conftest import read_on_disk, reviewing
 
 # fid → (screen, uncertainty_m); fid 1 is the sample's manual front (glacier jakobshavn_isbrae)
 SCREENS = {1: (None, 500.0), 2: ("ok", None), 3: ("jump;rate", 300.0), 4: ("short", 100.0)}
@@ -40,13 +40,7 @@ def screened_path(fronts_path: Path) -> Path:
 def screened_dock(dock, screened_path):
     layer = QgsVectorLayer(str(screened_path), "screened", "ogr")
     assert layer.isValid()
-    from qgis.core import QgsProject
-
-    QgsProject.instance().addMapLayer(layer)
-    dock.set_front_layer(layer)
-    yield dock
-    if dock.has_unsaved_edits:
-        dock.discard()
+    return reviewing(dock, layer)
 
 
 def test_suspects_come_first_then_by_uncertainty(screened_dock) -> None:

@@ -18,7 +18,7 @@ from calfin_qgis.gui.review_model import REDRAWN
 from calfin_qgis.gui.review_suggest import DONE_MARK
 from tests.batch_outputs import add_screens, write_batch
 from tests.conftest import SAMPLE_SCENE
-from tests.gui.conftest import SCENE_ID
+from tests.gui.conftest import SCENE_ID, reviewing
 
 GLACIER = "jakobshavn_isbrae"
 EARLIER = "LT05_L1TP_008011_19970929_20161229_01_T1_B2"
@@ -69,11 +69,7 @@ def batch_path(tmp_path: Path) -> Path:
 def batch_dock(dock, batch_path):
     layer = QgsVectorLayer(f"{batch_path}|layername=fronts", "batch fronts", "ogr")
     assert layer.isValid() and layer.featureCount() == 2
-    QgsProject.instance().addMapLayer(layer)
-    dock.set_front_layer(layer)
-    yield dock
-    if dock.has_unsaved_edits:
-        dock.discard()
+    return reviewing(dock, layer)
 
 
 def draw_line(dock) -> list:
