@@ -18,7 +18,7 @@ from qgis.PyQt.QtWidgets import QComboBox
 
 from calfin_qgis.core.errors import InputError
 from calfin_qgis.core.finetune.suggest import FRONTS_LAYER, STATUS_LAYER, Suggestion, suggest
-from calfin_qgis.core.products.naming import scene_date, scene_id
+from calfin_qgis.core.products.naming import scene_id
 from calfin_qgis.core.schema import QUAL_MANUAL
 
 from .review_model import KEPT_STATUSES, REDRAWN
@@ -182,7 +182,7 @@ class ReviewSuggestions:
         if suggestion is None or self.review is None:
             return False
         self.stop_tools()
-        day = scene_date(suggestion.image_id) or suggestion.date
+        day = suggestion.date  # the image id's date (suggest leaves undated scenes out)
         values = {
             "image_id": suggestion.image_id,
             "glacier_id": suggestion.glacier_id,
