@@ -193,20 +193,27 @@ def jump_rule(series: Series, notes: list[str], suspects: set[int] = frozenset()
     if len(_dated(series)) < MIN_QUARTILES:
         notes.append(f"jump: fewer than {MIN_QUARTILES} dated fronts: not checked")
         return set()
-    fired: set[int] = set()
-    alone = len(_dated(series)) - len(departures(series, suspects))
+    gaps = departures(series, suspects)
+    alone = len(_dated(series)) - len(gaps)
     if alone:
         notes.append(
             f"jump: {alone} front(s) without another within {JUMP_WINDOW_DAYS} days: not checked"
         )
-    for _ in range(2):
-        gaps = departures(series, suspects | fired)
-        values = list(gaps.values())
-        if len(values) < MIN_QUARTILES:
-            return fired
-        fence = max(upper_fence(values, 2.0), JUMP_TIMES_MEDIAN * float(np.median(values)))
-        fired = {i for i, gap in gaps.items() if gap > max(fence, series.uncertainty[i] or 0.0)}
+    fired = _departed(series, gaps) or set()
+    if fired:  # again without them: with none, the second pass would repeat the first
+        second = _departed(series, departures(series, suspects | fired))
+        fired = fired if second is None else second
     return fired
+
+
+def _departed(series: Series, gaps: dict[int, float]) -> set[int] | None:
+    """The fronts whose departure passes the fence of all departures (and their own
+    uncertainty); None when too few fronts have one to set a fence."""
+    values = list(gaps.values())
+    if len(values) < MIN_QUARTILES:
+        return None
+    fence = max(upper_fence(values, 2.0), JUMP_TIMES_MEDIAN * float(np.median(values)))
+    return {i for i, gap in gaps.items() if gap > max(fence, series.uncertainty[i] or 0.0)}
 
 
 def rate_rule(series: Series, notes: list[str]) -> set[int]:
