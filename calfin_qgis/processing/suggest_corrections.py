@@ -4,10 +4,6 @@ before fine-tuning (``core.finetune.suggest``)."""
 from __future__ import annotations
 
 from qgis.core import (
-    QgsFeature,
-    QgsFeatureSink,
-    QgsField,
-    QgsFields,
     QgsProcessing,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFile,
@@ -15,17 +11,9 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QDate, QVariant
 
+from ..adapter.layers import add_records, make_fields
 from .base import CalfinAlgorithm
-
-COLUMNS = (
-    ("glacier_id", QVariant.String),
-    ("date", QVariant.Date),
-    ("image_id", QVariant.String),
-    ("reason", QVariant.String),
-    ("source", QVariant.String),
-)
 
 
 class SuggestCorrectionsAlgorithm(CalfinAlgorithm):
@@ -69,7 +57,7 @@ class SuggestCorrectionsAlgorithm(CalfinAlgorithm):
         )
 
     def compute(self, parameters, context, feedback) -> dict:
-        from ..core.finetune.suggest import suggest
+        from ..core.finetune.suggest import FIELDS, suggest
 
         chosen, notes = suggest(
             self.parameterAsFile(parameters, "INPUT", context),
@@ -78,17 +66,12 @@ class SuggestCorrectionsAlgorithm(CalfinAlgorithm):
         )
         for note in notes:
             feedback.pushWarning(note)
-        fields = QgsFields()
-        for name, kind in COLUMNS:
-            fields.append(QgsField(name, kind))
+        fields = make_fields(FIELDS)
         sink, dest = self.parameterAsSink(
             parameters, "OUTPUT", context, fields, QgsWkbTypes.NoGeometry
         )
+        add_records(sink, fields, (vars(s) for s in chosen), geometry=False)
         for s in chosen:
-            feature = QgsFeature(fields)
-            date = QDate(s.date.year, s.date.month, s.date.day)
-            feature.setAttributes([s.glacier_id, date, s.image_id, s.reason, s.source])
-            sink.addFeature(feature, QgsFeatureSink.FastInsert)
             feedback.pushInfo(f"{s.glacier_id} {s.date} {s.image_id}: {s.reason}")
         feedback.pushInfo(f"{len(chosen)} scene(s) to correct")
         return {"OUTPUT": dest}

@@ -8,11 +8,9 @@ import argparse
 import csv
 import sys
 
-from ..finetune.suggest import suggest
+from ..finetune.suggest import FIELDS, suggest
 from ..geo import rasters
 from .args import number
-
-COLUMNS = ("glacier_id", "date", "image_id", "reason", "source")
 
 
 def add_parser(sub) -> None:
@@ -37,16 +35,7 @@ def run(args: argparse.Namespace) -> int:
     chosen, notes = suggest(args.batch, args.count, args.glacier)
     for note in notes:
         print(note, file=sys.stderr)
-    rows = [
-        {
-            "glacier_id": s.glacier_id,
-            "date": s.date.isoformat(),
-            "image_id": s.image_id,
-            "reason": s.reason,
-            "source": s.source,
-        }
-        for s in chosen
-    ]
+    rows = [{**vars(s), "date": s.date.isoformat()} for s in chosen]
     for row in rows:
         print(f"{row['glacier_id']}  {row['date']}  {row['image_id']}  {row['reason']}")
     if args.csv:
@@ -54,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
             rasters.atomic_output(args.csv, args.overwrite) as tmp,
             open(tmp, "w", newline="") as out,
         ):
-            writer = csv.DictWriter(out, COLUMNS)
+            writer = csv.DictWriter(out, [name for name, _ in FIELDS])
             writer.writeheader()
             writer.writerows(rows)
     print(f"{len(rows)} scene(s) to correct; then: calfin finetune FRONTS --scenes FOLDER ...")

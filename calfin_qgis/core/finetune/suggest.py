@@ -37,6 +37,16 @@ SETTLED = ("ok", "reviewed")
 """``screen`` values that are no suspicion."""
 
 
+FIELDS: tuple[tuple[str, str], ...] = (
+    ("glacier_id", "str"),
+    ("date", "date"),
+    ("image_id", "str"),
+    ("reason", "str"),
+    ("source", "str"),
+)
+"""The table of suggestions (``core.schema`` kinds), as the CLI and Processing write it."""
+
+
 @dataclass(frozen=True)
 class Suggestion:
     """One scene to correct (draw or fix its front in the review dock)."""
